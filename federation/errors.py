@@ -47,6 +47,48 @@ OPERATION_RESOLUTION_FAILURE = _code(
 INTROSPECTION_DISABLED = _code("INTROSPECTION_DISABLED", 400, "Introspection is turned off by configuration.")
 CSRF_PREVENTED = _code("CSRF_PREVENTED", 400, "A request that could skip CORS preflight was refused.")
 
+# Operation limits (each violation its own code, answered 400 before planning)
+MAX_DEPTH_LIMIT = _code("MAX_DEPTH_LIMIT", 400, "The operation nests fields deeper than limits.max_depth.")
+MAX_HEIGHT_LIMIT = _code("MAX_HEIGHT_LIMIT", 400, "More unique fields than limits.max_height.")
+MAX_ALIASES_LIMIT = _code("MAX_ALIASES_LIMIT", 400, "More aliases than limits.max_aliases.")
+MAX_ROOT_FIELDS_LIMIT = _code(
+    "MAX_ROOT_FIELDS_LIMIT", 400, "The operation selects more root fields than limits.max_root_fields."
+)
+MAX_TOKENS_LIMIT = _code("MAX_TOKENS_LIMIT", 400, "More lexical tokens than limits.max_tokens.")
+MAX_RECURSION_LIMIT = _code(
+    "MAX_RECURSION_LIMIT", 400, "The document nests brackets deeper than limits.max_recursion (parser guard)."
+)
+
+# Persisted queries (automatic persisted queries and the trusted-documents manifest)
+PERSISTED_QUERY_NOT_FOUND = _code(
+    "PERSISTED_QUERY_NOT_FOUND", 200, "The hash is unknown; the client should resend it with the query text."
+)
+PERSISTED_QUERY_NOT_SUPPORTED = _code(
+    "PERSISTED_QUERY_NOT_SUPPORTED", 400, "A persisted query hash was sent but APQ is off."
+)
+PERSISTED_QUERY_HASH_MISMATCH = _code(
+    "PERSISTED_QUERY_HASH_MISMATCH", 400, "The query text does not hash to the sha256Hash sent with it."
+)
+PERSISTED_QUERY_NOT_IN_LIST = _code(
+    "PERSISTED_QUERY_NOT_IN_LIST", 400, "Safelisting is on and the document is not in the trusted manifest."
+)
+PERSISTED_QUERY_ID_REQUIRED = _code(
+    "PERSISTED_QUERY_ID_REQUIRED", 400, "Only manifest ids are accepted; the request sent a document text."
+)
+
+# Authentication, authorization, demand control
+UNAUTHENTICATED = _code(
+    "UNAUTHENTICATED", 401, "A token was sent but does not verify (signature, expiry, issuer, audience, key)."
+)
+UNAUTHORIZED_FIELD_OR_TYPE = _code(
+    "UNAUTHORIZED_FIELD_OR_TYPE",
+    403,
+    "A field or type the token may not see; filtered to null (status 200) or, in reject mode, refused.",
+)
+COST_ESTIMATED_TOO_EXPENSIVE = _code(
+    "COST_ESTIMATED_TOO_EXPENSIVE", 400, "The operation's estimated cost exceeds demand_control.max_cost."
+)
+
 # Execution
 SUBREQUEST_HTTP_ERROR = _code(
     "SUBREQUEST_HTTP_ERROR", 200, "A subgraph could not be reached or answered with a non-GraphQL response."
