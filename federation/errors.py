@@ -111,6 +111,152 @@ UNSUPPORTED_FEATURE = _code(
 )
 
 
+# Composition (subgraph schemas -> supergraph); the status is what a registry answers a rejected push with.
+_C = 400
+INVALID_GRAPHQL = _code("INVALID_GRAPHQL", _C, "A subgraph schema does not parse or is not valid GraphQL.")
+INVALID_SUBGRAPH_NAME = _code("INVALID_SUBGRAPH_NAME", _C, "A subgraph name is empty, reserved or repeated.")
+INVALID_LINK_DIRECTIVE_USAGE = _code("INVALID_LINK_DIRECTIVE_USAGE", _C, "A @link application is malformed.")
+INVALID_LINK_IDENTIFIER = _code("INVALID_LINK_IDENTIFIER", _C, "A @link url or import names nothing we know.")
+UNKNOWN_FEDERATION_LINK_VERSION = _code(
+    "UNKNOWN_FEDERATION_LINK_VERSION", _C, "The federation spec version in @link is not one we support."
+)
+TYPE_KIND_MISMATCH = _code(
+    "TYPE_KIND_MISMATCH", _C, "A type is declared with different kinds in two subgraphs."
+)
+EXTENSION_WITH_NO_BASE = _code("EXTENSION_WITH_NO_BASE", _C, "A type extension has no definition anywhere.")
+ROOT_QUERY_USED = _code("ROOT_QUERY_USED", _C, "A type named Query is not the query root of its subgraph.")
+ROOT_MUTATION_USED = _code("ROOT_MUTATION_USED", _C, "A type named Mutation is not the mutation root.")
+NO_QUERIES = _code("NO_QUERIES", _C, "No subgraph defines a field on the query root.")
+KEY_FIELDS_HAS_ARGS = _code("KEY_FIELDS_HAS_ARGS", _C, "A @key selects a field that takes arguments.")
+KEY_FIELDS_SELECT_INVALID_TYPE = _code(
+    "KEY_FIELDS_SELECT_INVALID_TYPE", _C, "A @key selects a list, interface or union field."
+)
+KEY_INVALID_FIELDS = _code(
+    "KEY_INVALID_FIELDS", _C, "A @key field set does not parse or names unknown fields."
+)
+KEY_UNSUPPORTED_ON_INTERFACE = _code(
+    "KEY_UNSUPPORTED_ON_INTERFACE", _C, "@key on an interface needs federation 2.3 or later."
+)
+PROVIDES_INVALID_FIELDS = _code("PROVIDES_INVALID_FIELDS", _C, "A @provides field set is invalid.")
+PROVIDES_FIELDS_MISSING_EXTERNAL = _code(
+    "PROVIDES_FIELDS_MISSING_EXTERNAL", _C, "@provides names a field that is not @external."
+)
+PROVIDES_ON_NON_OBJECT_FIELD = _code(
+    "PROVIDES_ON_NON_OBJECT_FIELD",
+    _C,
+    "@provides on a field whose type is not an object, interface or union.",
+)
+PROVIDES_FIELDS_HAS_ARGS = _code("PROVIDES_FIELDS_HAS_ARGS", _C, "@provides selects a field with arguments.")
+REQUIRES_INVALID_FIELDS = _code("REQUIRES_INVALID_FIELDS", _C, "A @requires field set is invalid.")
+REQUIRES_FIELDS_MISSING_EXTERNAL = _code(
+    "REQUIRES_FIELDS_MISSING_EXTERNAL", _C, "@requires names a field that is not @external."
+)
+EXTERNAL_UNUSED = _code(
+    "EXTERNAL_UNUSED", _C, "An @external field is used by no @key, @requires or @provides."
+)
+EXTERNAL_TYPE_MISMATCH = _code(
+    "EXTERNAL_TYPE_MISMATCH", _C, "An @external field's type differs from the field that resolves it."
+)
+EXTERNAL_MISSING_ON_BASE = _code(
+    "EXTERNAL_MISSING_ON_BASE", _C, "An @external field is resolved by no subgraph at all."
+)
+EXTERNAL_ON_INTERFACE = _code("EXTERNAL_ON_INTERFACE", _C, "@external on an interface field.")
+INVALID_FIELD_SHARING = _code(
+    "INVALID_FIELD_SHARING", _C, "A field resolved by several subgraphs is not @shareable in all of them."
+)
+INVALID_SHAREABLE_USAGE = _code("INVALID_SHAREABLE_USAGE", _C, "@shareable where it has no meaning.")
+FIELD_TYPE_MISMATCH = _code("FIELD_TYPE_MISMATCH", _C, "A field has incompatible types in two subgraphs.")
+FIELD_ARGUMENT_TYPE_MISMATCH = _code(
+    "FIELD_ARGUMENT_TYPE_MISMATCH", _C, "An argument has incompatible types in two subgraphs."
+)
+FIELD_ARGUMENT_DEFAULT_MISMATCH = _code(
+    "FIELD_ARGUMENT_DEFAULT_MISMATCH", _C, "An argument has different default values in two subgraphs."
+)
+INPUT_FIELD_DEFAULT_MISMATCH = _code(
+    "INPUT_FIELD_DEFAULT_MISMATCH", _C, "An input field has different default values in two subgraphs."
+)
+REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH = _code(
+    "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
+    _C,
+    "A required argument is absent from the field elsewhere.",
+)
+REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH = _code(
+    "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH", _C, "A required input field is absent elsewhere."
+)
+EMPTY_MERGED_INPUT_TYPE = _code("EMPTY_MERGED_INPUT_TYPE", _C, "No input field is common to all subgraphs.")
+EMPTY_MERGED_ENUM_TYPE = _code("EMPTY_MERGED_ENUM_TYPE", _C, "An enum used as input shares no value.")
+ENUM_VALUE_MISMATCH = _code(
+    "ENUM_VALUE_MISMATCH", _C, "An enum used as input and output has different values in two subgraphs."
+)
+OVERRIDE_SOURCE_HAS_OVERRIDE = _code(
+    "OVERRIDE_SOURCE_HAS_OVERRIDE", _C, "A field is overridden from a subgraph that itself overrides it."
+)
+OVERRIDE_FROM_SELF_ERROR = _code("OVERRIDE_FROM_SELF_ERROR", _C, "@override names its own subgraph.")
+OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE = _code(
+    "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE", _C, "@override together with @external (or similar)."
+)
+OVERRIDE_ON_INTERFACE = _code("OVERRIDE_ON_INTERFACE", _C, "@override on an interface field.")
+OVERRIDE_LABEL_INVALID = _code("OVERRIDE_LABEL_INVALID", _C, "An @override label is not a valid label.")
+INTERFACE_FIELD_NO_IMPLEM = _code(
+    "INTERFACE_FIELD_NO_IMPLEM", _C, "A type implementing an interface lacks one of its fields."
+)
+INTERFACE_OBJECT_USAGE_ERROR = _code(
+    "INTERFACE_OBJECT_USAGE_ERROR", _C, "@interfaceObject on a type that is no entity interface elsewhere."
+)
+INTERFACE_KEY_NOT_ON_IMPLEMENTATION = _code(
+    "INTERFACE_KEY_NOT_ON_IMPLEMENTATION", _C, "An implementation lacks the @key of its entity interface."
+)
+INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE = _code(
+    "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE",
+    _C,
+    "A subgraph with an entity interface lacks an implementation.",
+)
+SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES = _code(
+    "SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES", _C, "A shared abstract field has different possible types."
+)
+REFERENCED_INACCESSIBLE = _code(
+    "REFERENCED_INACCESSIBLE", _C, "An accessible element has a type that is @inaccessible."
+)
+ONLY_INACCESSIBLE_CHILDREN = _code(
+    "ONLY_INACCESSIBLE_CHILDREN", _C, "Every field (or value, member) of an accessible type is @inaccessible."
+)
+QUERY_ROOT_TYPE_INACCESSIBLE = _code("QUERY_ROOT_TYPE_INACCESSIBLE", _C, "The query root is @inaccessible.")
+CONTEXT_NOT_SET = _code("CONTEXT_NOT_SET", _C, "@fromContext names a context no type sets.")
+SATISFIABILITY_ERROR = _code(
+    "SATISFIABILITY_ERROR", _C, "Some query the supergraph allows cannot be resolved by the subgraphs."
+)
+SUBGRAPH_FETCH_FAILED = _code("SUBGRAPH_FETCH_FAILED", _C, "A subgraph_url source did not return its SDL.")
+COMPOSITION_CONFIG_INVALID = _code("COMPOSITION_CONFIG_INVALID", _C, "A supergraph.yaml is malformed.")
+# Hints: composition succeeded, but something may be a mistake.
+HINT_INCONSISTENT_DESCRIPTION = _code(
+    "INCONSISTENT_DESCRIPTION", 200, "Subgraphs describe an element differently."
+)
+HINT_FROM_SUBGRAPH_DOES_NOT_EXIST = _code(
+    "FROM_SUBGRAPH_DOES_NOT_EXIST", 200, "@override names a subgraph that is not part of the composition."
+)
+HINT_OVERRIDDEN_FIELD_CAN_BE_REMOVED = _code(
+    "OVERRIDDEN_FIELD_CAN_BE_REMOVED", 200, "An overridden field is no longer used by its old subgraph."
+)
+HINT_INCONSISTENT_ARGUMENT_PRESENCE = _code(
+    "INCONSISTENT_ARGUMENT_PRESENCE",
+    200,
+    "An optional argument is missing in some subgraphs and was dropped.",
+)
+HINT_INCONSISTENT_INPUT_OBJECT_FIELD = _code(
+    "INCONSISTENT_INPUT_OBJECT_FIELD",
+    200,
+    "An optional input field is missing in some subgraphs and was dropped.",
+)
+HINT_INCONSISTENT_ENUM_VALUE = _code(
+    "INCONSISTENT_ENUM_VALUE_FOR_INPUT_ENUM",
+    200,
+    "An input enum value is missing in some subgraphs and was dropped.",
+)
+HINT_INCONSISTENT_TYPE = _code(
+    "INCONSISTENT_BUT_COMPATIBLE_FIELD_TYPE", 200, "Subgraphs type a field differently."
+)
+
+
 def registry() -> dict[str, ErrorCode]:
     """All codes, for documentation and for the test that keeps the README table complete."""
     return dict(_REGISTRY)
