@@ -60,7 +60,10 @@ class User(Node):
     @classmethod
     def from_row(cls, row: UserRow) -> User:
         return cls(
-            id=strawberry.ID(row.id), name=row.name, username=row.username, email=row.email,
+            id=strawberry.ID(row.id),
+            name=row.name,
+            username=row.username,
+            email=row.email,
             address=row.address,
         )
 

@@ -15,7 +15,7 @@ from graphql import GraphQLResolveInfo
 from services_demo.ariadne_federation import federated_schema
 from services_demo.counting import RequestCounter
 
-SDL = '''extend schema
+SDL = """extend schema
   @link(url: "https://specs.apollo.dev/federation/v2.9",
         import: ["@key", "@shareable", "@external", "@requires", "@requiresScopes", "@cost"])
 
@@ -33,7 +33,7 @@ type Product @key(fields: "sku brand { id }") {
 type Brand {
   id: ID! @shareable
 }
-'''
+"""
 
 # Units in stock, by (sku, brand id).
 STOCK: dict[tuple[str, str], int] = {

@@ -17,7 +17,7 @@ from graphql import GraphQLResolveInfo
 from services_demo.ariadne_federation import federated_schema
 from services_demo.counting import RequestCounter
 
-SDL = '''extend schema
+SDL = """extend schema
   @link(url: "https://specs.apollo.dev/federation/v2.9",
         import: ["@key", "@shareable", "@listSize"])
 
@@ -41,7 +41,7 @@ type Brand {
   id: ID! @shareable
   name: String!
 }
-'''
+"""
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,12 @@ brand = ObjectType("Brand")
 
 def _as_dict(row: ProductRow) -> dict[str, Any]:
     return {
-        "upc": row.upc, "sku": row.sku, "brand": {"id": row.brand_id}, "name": row.name,
-        "price": row.price, "weight": row.weight,
+        "upc": row.upc,
+        "sku": row.sku,
+        "brand": {"id": row.brand_id},
+        "name": row.name,
+        "price": row.price,
+        "weight": row.weight,
     }
 
 

@@ -27,8 +27,18 @@ class ReviewRow:
 
 # Reviews keep a copy of their authors' usernames (what @provides relies on).
 USERNAMES = {
-    "u1": "ada", "u2": "alan", "u3": "grace", "u4": "edsger", "u5": "barbara", "u6": "don",
-    "u7": "margaret", "u8": "jmc", "u9": "fran", "u10": "niklaus", "u11": "radia", "u12": "ken",
+    "u1": "ada",
+    "u2": "alan",
+    "u3": "grace",
+    "u4": "edsger",
+    "u5": "barbara",
+    "u6": "don",
+    "u7": "margaret",
+    "u8": "jmc",
+    "u9": "fran",
+    "u10": "niklaus",
+    "u11": "radia",
+    "u12": "ken",
 }
 
 REVIEWS: dict[str, ReviewRow] = {
@@ -78,9 +88,16 @@ class User(Node):
 class Product:
     upc: str
 
-    @strawberry.federation.field(directives=[ListSize(
-        assumed_size=5, slicing_arguments=UNSET, sized_fields=UNSET, require_one_slicing_argument=UNSET,
-    )])
+    @strawberry.federation.field(
+        directives=[
+            ListSize(
+                assumed_size=5,
+                slicing_arguments=UNSET,
+                sized_fields=UNSET,
+                require_one_slicing_argument=UNSET,
+            )
+        ]
+    )
     def reviews(self) -> list[Review]:
         return [Review.from_row(row) for row in REVIEWS.values() if row.upc == self.upc]
 
@@ -112,8 +129,9 @@ class Review(Node):
 
     @classmethod
     def from_row(cls, row: ReviewRow) -> Review:
-        return cls(id=strawberry.ID(row.id), body=row.body, rating=row.rating, author_id=row.author_id,
-                   upc=row.upc)
+        return cls(
+            id=strawberry.ID(row.id), body=row.body, rating=row.rating, author_id=row.author_id, upc=row.upc
+        )
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Review | None:

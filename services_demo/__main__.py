@@ -1,0 +1,148 @@
+"""``python -m services_demo``: the four demo subgraphs, then the gateway in front of them.
+
+Subgraphs listen on base-port + 1..4 (4001-4004 by default), the gateway on the base port.
+Ctrl-C or SIGTERM stops the gateway first, then the subgraphs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from services_demo import DEFAULT_BASE_PORT, SERVICES, default_port
+from services_demo.runner import SubgraphServers, rewrite_subgraph_urls
+
+ROOT = Path(__file__).resolve().parent.parent
+SUPERGRAPH = ROOT / "schemas" / "supergraph.graphql"
+# Where a supergraph with rewritten ports goes when --base-port is not the default.
+WORK_DIR = ROOT / ".demo"
+GATEWAY_READY_TIMEOUT_S = 30.0
+GATEWAY_STOP_TIMEOUT_S = 10.0
+
+EXAMPLE_QUERY = """\
+query TopProducts {
+  topProducts(first: 3) {
+    name
+    price
+    brand { name }
+    inStock
+    shippingEstimate
+    reviews { rating body author { username name } }
+  }
+}"""
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m services_demo", description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--base-port",
+        type=int,
+        default=DEFAULT_BASE_PORT,
+        help=f"gateway port; subgraphs use the next four (default {DEFAULT_BASE_PORT})",
+    )
+    parser.add_argument("--no-gateway", action="store_true", help="serve the subgraphs only")
+    parser.add_argument("--supergraph", type=Path, default=SUPERGRAPH, help="supergraph SDL for the gateway")
+    return parser.parse_args(argv)
+
+
+def gateway_supergraph(args: argparse.Namespace, urls: dict[str, str]) -> Path:
+    """The supergraph file to hand the gateway, rewritten if the subgraphs are not on their usual ports."""
+    if args.base_port == DEFAULT_BASE_PORT and args.host == "127.0.0.1":
+        return Path(args.supergraph)
+    WORK_DIR.mkdir(exist_ok=True)
+    path = WORK_DIR / f"supergraph-{args.base_port}.graphql"
+    path.write_text(rewrite_subgraph_urls(Path(args.supergraph).read_text(), urls))
+    return path
+
+
+async def wait_for_port(host: str, port: int, process: subprocess.Popen[bytes]) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + GATEWAY_READY_TIMEOUT_S
+    while loop.time() < deadline and process.poll() is None:
+        try:
+            _reader, writer = await asyncio.open_connection(host, port)
+        except OSError:
+            await asyncio.sleep(0.2)
+            continue
+        writer.close()
+        return True
+    return False
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(GATEWAY_STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+async def run(args: argparse.Namespace) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    ports = {name: default_port(name, args.base_port) for name in SERVICES}
+    subgraphs = SubgraphServers(ports, host=args.host)
+    await subgraphs.start()
+    for name, url in subgraphs.urls.items():
+        print(f"{name:>10}  {url}")
+
+    gateway: subprocess.Popen[bytes] | None = None
+    status = 0
+    try:
+        if not args.no_gateway:
+            supergraph = gateway_supergraph(args, subgraphs.urls)
+            command = [
+                sys.executable,
+                "-m",
+                "federation",
+                "serve",
+                "--supergraph",
+                str(supergraph),
+                "--host",
+                args.host,
+                "--port",
+                str(args.base_port),
+            ]
+            gateway = subprocess.Popen(command, cwd=ROOT)
+            if not await wait_for_port(args.host, args.base_port, gateway):
+                print(f"the gateway did not start (exit code {gateway.poll()})", file=sys.stderr)
+                return 1
+            print(f"\nGraphiQL: http://{args.host}:{args.base_port}/graphql\n\nTry:\n{EXAMPLE_QUERY}\n")
+        print("Ctrl-C to stop.", flush=True)
+        while not stop.is_set():
+            if gateway is not None and gateway.poll() is not None:
+                print(f"the gateway exited (code {gateway.returncode})", file=sys.stderr)
+                status = 1
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.5)
+    finally:
+        if gateway is not None:
+            await asyncio.to_thread(stop_process, gateway)
+        await subgraphs.stop()
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        return asyncio.run(run(args))
+    except OSError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
