@@ -46,6 +46,7 @@ OPERATION_RESOLUTION_FAILURE = _code(
 )
 INTROSPECTION_DISABLED = _code("INTROSPECTION_DISABLED", 400, "Introspection is turned off by configuration.")
 CSRF_PREVENTED = _code("CSRF_PREVENTED", 400, "A request that could skip CORS preflight was refused.")
+GATEWAY_NOT_READY = _code("GATEWAY_NOT_READY", 503, "No supergraph is loaded yet; try again shortly.")
 
 # Operation limits (each violation its own code, answered 400 before planning)
 MAX_DEPTH_LIMIT = _code("MAX_DEPTH_LIMIT", 400, "The operation nests fields deeper than limits.max_depth.")
