@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
+import { createHash } from "node:crypto";
 
 // The library is installed outside the repository; COMPOSER_PREFIX says where.
 const prefix = process.env.COMPOSER_PREFIX;
@@ -17,10 +18,14 @@ const { parse } = require("graphql");
 
 const here = dirname(fileURLToPath(import.meta.url));
 const basePort = Number(process.env.BASE_PORT ?? 4000);
-const services = ["accounts", "products", "reviews", "inventory"].map((name, index) => ({
+const sources = ["accounts", "products", "reviews", "inventory"].map((name) => ({
+  name,
+  text: readFileSync(join(here, `${name}.graphql`), "utf8"),
+}));
+const services = sources.map(({ name, text }, index) => ({
   name,
   url: `http://127.0.0.1:${basePort + 1 + index}/graphql`,
-  typeDefs: parse(readFileSync(join(here, `${name}.graphql`), "utf8")),
+  typeDefs: parse(text),
 }));
 
 const result = composeServices(services);
@@ -33,5 +38,12 @@ if (result.errors) {
   }
   process.exit(1);
 }
-writeFileSync(join(here, "supergraph.graphql"), result.supergraphSdl.trimEnd() + "\n");
+// The header records what was composed, so a test can tell when the supergraph is stale.
+const { version } = require("@apollo/composition/package.json");
+const header = [
+  `# Composed by schemas/compose.mjs with @apollo/composition ${version} from:`,
+  ...sources.map(({ name, text }) => `#   ${name}.graphql sha256=${createHash("sha256").update(text).digest("hex")}`),
+  "",
+].join("\n");
+writeFileSync(join(here, "supergraph.graphql"), header + result.supergraphSdl.trimEnd() + "\n");
 console.log(`wrote supergraph.graphql (${services.length} subgraphs)`);
