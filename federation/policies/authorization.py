@@ -150,7 +150,7 @@ class Authorizer:
         return walker.touched_policies
 
 
-def _included(
+def is_included(
     node: FieldNode | InlineFragmentNode | FragmentSpreadNode, variables: Mapping[str, Any]
 ) -> bool:
     """False only when @skip/@include surely leave the node out; unknown values count as included."""
@@ -252,7 +252,7 @@ class _Walker:
                 if found is None:
                     return selection
                 condition = found
-                if not _included(selection, self.variables):
+                if not is_included(selection, self.variables):
                     skipped.append(path)
                     return None
                 if not self.check(self.authorizer.type_requirement(condition.name)):
@@ -276,7 +276,7 @@ class _Walker:
             return node
         key = node.alias.value if node.alias else name
         field_path = (*path, key)
-        if not _included(node, self.variables):
+        if not is_included(node, self.variables):
             if not self.check(self.authorizer.field_requirement(parent, name)):
                 skipped.append(field_path)
                 return None
@@ -304,7 +304,7 @@ class _Walker:
         fragment = self.fragments.get(name)
         if fragment is None or name in self._in_progress:
             return node
-        if not _included(node, self.variables):
+        if not is_included(node, self.variables):
             skipped.append(path)
             return None
         condition = self.schema.get_type(fragment.type_condition.name.value)
