@@ -1,0 +1,231 @@
+"""The gateway's ASGI application: GraphQL over HTTP, GraphiQL, health and readiness.
+
+    create_app(gateway, HttpConfig(...))  ->  GatewayApp
+
+Routes: ``{path}`` (GET/POST GraphQL, GET with Accept text/html: GraphiQL), ``{path}/static/*``
+(GraphiQL's assets), ``/health`` (liveness) and ``/ready`` (a supergraph is loaded).
+The app reaches the gateway through a :class:`GatewayHolder`, so the gateway object can be
+replaced while serving: requests already running keep the one they started with.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+import orjson
+
+from federation.config import HttpConfig
+from federation.errors import (
+    GATEWAY_NOT_READY,
+    INTERNAL_SERVER_ERROR,
+    METHOD_NOT_ALLOWED,
+    NOT_ACCEPTABLE,
+    RequestError,
+    graphql_error,
+)
+from federation.http.access_log import AccessLogMiddleware
+from federation.http.cors import CorsMiddleware, check_csrf
+from federation.http.graphiql import GraphiQL
+from federation.http.graphiql_assets import static_dir
+from federation.http.negotiation import MediaType, accepts_html, negotiate
+from federation.http.params import (
+    ClientDisconnected,
+    check_json_content_type,
+    from_post_body,
+    from_query_string,
+    read_body,
+)
+from federation.http.responses import GRAPHQL_RESPONSE_JSON, JSON, send_bytes, send_error, send_json
+from federation.http.types import ASGIApp, Headers, Receive, Scope, Send
+from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
+
+log = logging.getLogger("federation.http")
+
+Hook = Callable[[], Awaitable[None]]
+_ALLOW = [(b"allow", b"GET, POST, OPTIONS")]
+
+
+class ExecutesGraphQL(Protocol):
+    """What the HTTP layer needs of a gateway."""
+
+    async def execute(self, request: GraphQLRequest, context: RequestContext) -> GraphQLResponse: ...
+
+
+class GatewayHolder:
+    """The gateway in service. Assigning ``current`` takes effect from the next request on."""
+
+    def __init__(self, gateway: ExecutesGraphQL | None = None) -> None:
+        self.current = gateway
+
+
+class GatewayApp:
+    """An ASGI 3 application; ``holder`` is its one piece of run-time state."""
+
+    def __init__(
+        self,
+        holder: GatewayHolder,
+        config: HttpConfig,
+        *,
+        access_log: bool = False,
+        on_startup: Sequence[Hook] = (),
+        on_shutdown: Sequence[Hook] = (),
+    ) -> None:
+        self.holder = holder
+        self.config = config
+        self.on_startup = list(on_startup)
+        self.on_shutdown = list(on_shutdown)
+        self.graphiql = GraphiQL(config.path, static_dir()) if config.graphiql else None
+        handler: ASGIApp = CorsMiddleware(self._route, config.cors)
+        self._handler = AccessLogMiddleware(handler) if access_log else handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._handler(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        # websocket: not served; returning without accepting closes it
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    for hook in self.on_startup:
+                        await hook()
+                except Exception as exc:
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for hook in self.on_shutdown:
+                    try:
+                        await hook()
+                    except Exception:
+                        log.exception("shutdown hook failed")
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        if path == self.config.path:
+            await self._graphql(scope, receive, send)
+        elif self.graphiql is not None and path.startswith(self.graphiql.static_prefix):
+            if scope["method"] not in ("GET", "HEAD"):
+                await send_error(send, METHOD_NOT_ALLOWED, "Static files are read-only.")
+                return
+            name = path[len(self.graphiql.static_prefix) :]
+            await self.graphiql.send_asset(name, _header(scope, b"if-none-match"), send)
+        elif path == "/health":
+            await send_json(send, 200, {"status": "UP"})
+        elif path == "/ready":
+            ready = self.holder.current is not None
+            await send_json(send, 200 if ready else 503, {"status": "READY" if ready else "NOT_READY"})
+        else:
+            await send_bytes(send, 404, b"Not Found", b"text/plain; charset=utf-8")
+
+    async def _graphql(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method: str = scope["method"]
+        headers = _headers(scope)
+        accept = headers.get("accept")
+        if method == "GET" and self.graphiql is not None and accepts_html(accept):
+            await self.graphiql.send_page(send)
+            return
+        if method == "OPTIONS":
+            await send_bytes(send, 204, b"", b"", _ALLOW)
+            return
+        if method not in ("GET", "POST"):
+            await send_error(
+                send, METHOD_NOT_ALLOWED, f"{method} is not supported; use GET or POST.", headers=_ALLOW
+            )
+            return
+        media = negotiate(accept)
+        if media is None:
+            message = "Accept application/graphql-response+json or application/json."
+            await send_error(send, NOT_ACCEPTABLE, message)
+            return
+        content_type = GRAPHQL_RESPONSE_JSON if media is MediaType.GRAPHQL_RESPONSE_JSON else JSON
+        try:
+            check_csrf(self.config.csrf, method, headers)
+            if method == "POST":
+                check_json_content_type(headers.get("content-type"))
+                body = await read_body(receive, headers.get("content-length"), self.config.max_body_bytes)
+                request = from_post_body(body)
+            else:
+                request = from_query_string(scope.get("query_string", b""))
+        except ClientDisconnected:
+            return
+        except RequestError as exc:
+            await send_json(send, exc.status, {"errors": exc.graphql_errors()}, content_type)
+            return
+        gateway = self.holder.current
+        if gateway is None:
+            await send_error(
+                send, GATEWAY_NOT_READY, "No supergraph is loaded yet.", content_type=content_type
+            )
+            return
+        client = scope.get("client")
+        context = RequestContext(headers=headers, client_address=client[0] if client else None)
+        await self._execute(gateway, request, context, media, content_type, send)
+
+    async def _execute(
+        self,
+        gateway: ExecutesGraphQL,
+        request: GraphQLRequest,
+        context: RequestContext,
+        media: MediaType,
+        content_type: bytes,
+        send: Send,
+    ) -> None:
+        extra: Headers = []
+        try:
+            response = await gateway.execute(request, context)
+            status, body = response.status, orjson.dumps(response.body)
+            extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+        except RequestError as exc:
+            status, body = exc.status, orjson.dumps({"errors": exc.graphql_errors()})
+        except Exception:
+            log.exception("unexpected error executing a GraphQL request")
+            error = graphql_error("Internal server error.", INTERNAL_SERVER_ERROR)
+            await send_json(send, 500, {"errors": [error]}, content_type)
+            return
+        if status == 400 and media is MediaType.JSON:
+            # Legacy watershed: application/json clients get 200 for any well-formed request.
+            status = 200
+        if status == 405 and not any(k == b"allow" for k, _ in extra):
+            extra.append((b"allow", b"POST"))
+        await send_bytes(send, status, body, content_type, extra)
+
+
+def create_app(
+    gateway: ExecutesGraphQL | GatewayHolder | None,
+    config: HttpConfig | None = None,
+    *,
+    access_log: bool = False,
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+) -> GatewayApp:
+    """The ASGI app serving ``gateway`` (or whatever ``holder.current`` is at each request)."""
+    holder = gateway if isinstance(gateway, GatewayHolder) else GatewayHolder(gateway)
+    return GatewayApp(
+        holder, config or HttpConfig(), access_log=access_log, on_startup=on_startup, on_shutdown=on_shutdown
+    )
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """Header names lower-cased (ASGI already does) and repeated headers joined, as HTTP allows."""
+    out: dict[str, str] = {}
+    for key, value in scope["headers"]:
+        name = key.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        out[name] = f"{out[name]}, {text}" if name in out else text
+    return out
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
