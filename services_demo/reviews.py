@@ -88,7 +88,7 @@ class User(Node):
 class Product:
     upc: str
 
-    @strawberry.federation.field(
+    @strawberry.field(
         directives=[
             ListSize(
                 assumed_size=5,

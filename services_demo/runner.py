@@ -19,7 +19,7 @@ import uvicorn
 from services_demo import SERVICES, create_app
 
 STARTUP_TIMEOUT_S = 10.0
-SHUTDOWN_TIMEOUT_S = 5.0
+SHUTDOWN_TIMEOUT_S = 5
 
 
 class _Server(uvicorn.Server):
