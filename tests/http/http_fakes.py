@@ -1,10 +1,14 @@
-"""A stand-in gateway for the HTTP tests: graphql-core over a tiny schema."""
+"""For the HTTP tests: a stand-in gateway (graphql-core over a tiny schema) and a live uvicorn."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from dataclasses import dataclass
 from typing import Any
 
 import graphql
+import uvicorn
 
 from federation.errors import (
     GRAPHQL_PARSE_FAILED,
@@ -12,6 +16,7 @@ from federation.errors import (
     METHOD_NOT_ALLOWED,
     graphql_error,
 )
+from federation.http import GatewayApp
 from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
 
 SDL = """
@@ -66,3 +71,35 @@ class FakeGateway:
             "me": lambda _info: context.headers.get("authorization"),
             "bump": bump,
         }
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: GatewayApp
+
+
+class serve_in_thread:
+    def __init__(self, app: GatewayApp) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()), daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        ready = threading.Event()
+        for _ in range(500):  # up to 10 s
+            if self.server.started:
+                ready.set()
+                break
+            if not self.thread.is_alive():
+                break
+            self.thread.join(0.02)
+        if not ready.is_set():
+            raise RuntimeError("uvicorn did not start")
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
