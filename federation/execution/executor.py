@@ -1,0 +1,214 @@
+"""Walk a query plan: root fetches, then Flatten fetches that send one ``_entities`` call per step.
+
+Representations are collected from every object at the Flatten path, deduplicated (an aiodataloader
+keyed by representation), and sent in a single request, so the number of subgraph calls depends on
+the plan, never on list sizes. Subgraph errors are passed on with their paths moved to the client's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from aiodataloader import DataLoader
+
+from federation.errors import DOWNSTREAM_SERVICE_ERROR, SUBREQUEST_MALFORMED_RESPONSE, graphql_error
+from federation.execution.fetcher import FetchFailure, SubgraphClient
+from federation.execution.merge import collect, collect_paths, merge
+from federation.planner.plan import (
+    ConditionNode,
+    FetchNode,
+    FlattenNode,
+    ParallelNode,
+    PlanNode,
+    SequenceNode,
+)
+from federation.planner.selection import FieldItem, SelSet
+
+_MISSING = object()
+
+
+def representation(obj: dict[str, Any], inputs: SelSet, rewrite: str | None,
+                   possible: Mapping[str, frozenset[str]]) -> dict[str, Any] | None:
+    """Build one representation from an object; None when a key field is missing."""
+    out: dict[str, Any] = {}
+    if not _fill(obj, inputs, out, possible):
+        return None
+    if rewrite is not None:
+        out["__typename"] = rewrite
+    return out
+
+
+def _fill(obj: dict[str, Any], sel: SelSet, out: dict[str, Any], possible: Mapping[str, frozenset[str]]) -> bool:
+    typename = obj.get("__typename")
+    for item in sel.items.values():
+        if isinstance(item, FieldItem):
+            value = obj.get(item.key, _MISSING)
+            if value is _MISSING:
+                if item.name == "__typename":
+                    continue
+                return False
+            if item.sub is not None and value is not None:
+                value = _sub(value, item.sub, possible)
+                if value is _MISSING:
+                    return False
+            out[item.name] = value
+        else:
+            cond = item.type_condition
+            if cond is None or typename is None or cond == typename or typename in possible.get(cond, ()):
+                if not _fill(obj, item.sub, out, possible):
+                    return False
+    return True
+
+
+def _sub(value: Any, sel: SelSet, possible: Mapping[str, frozenset[str]]) -> Any:
+    if isinstance(value, list):
+        out = []
+        for v in value:
+            r = _sub(v, sel, possible) if v is not None else None
+            if r is _MISSING:
+                return _MISSING
+            out.append(r)
+        return out
+    if isinstance(value, dict):
+        inner: dict[str, Any] = {}
+        return inner if _fill(value, sel, inner, possible) else _MISSING
+    return value
+
+
+class Execution:
+    """One request's run of a plan."""
+
+    def __init__(self, client: SubgraphClient, variables: Mapping[str, Any],
+                 possible: Mapping[str, frozenset[str]], headers: Mapping[str, str] | None = None) -> None:
+        self.client = client
+        self.possible = possible
+        self.variables = variables
+        self.headers = headers
+        self.data: dict[str, Any] = {}
+        self.errors: list[dict[str, Any]] = []
+        self.fetches = 0
+
+    async def run(self, node: PlanNode | None) -> None:
+        if node is not None:
+            await self._node(node)
+
+    async def _node(self, node: PlanNode) -> None:
+        if isinstance(node, FetchNode):
+            await self._root_fetch(node)
+        elif isinstance(node, FlattenNode):
+            await self._entity_fetch(node)
+        elif isinstance(node, SequenceNode):
+            for child in node.nodes:
+                await self._node(child)
+        elif isinstance(node, ParallelNode):
+            await asyncio.gather(*(self._node(child) for child in node.nodes))
+        elif isinstance(node, ConditionNode):
+            branch = node.if_clause if self.variables.get(node.condition) else node.else_clause
+            if branch is not None:
+                await self._node(branch)
+
+    def _vars(self, node: FetchNode) -> dict[str, Any]:
+        return {v: self.variables[v] for v in node.variable_usages if v in self.variables}
+
+    async def _send(self, node: FetchNode, variables: dict[str, Any]) -> dict[str, Any] | None:
+        self.fetches += 1
+        try:
+            return await self.client.request(node.graph, node.operation, variables, node.operation_name,
+                                             self.headers)
+        except FetchFailure as failure:
+            self.errors.append(graphql_error(str(failure), failure.code, extensions={"service": failure.service}))
+            return None
+
+    async def _root_fetch(self, node: FetchNode) -> None:
+        payload = await self._send(node, self._vars(node))
+        if payload is None:
+            return
+        data = payload.get("data")
+        if isinstance(data, dict):
+            merge(self.data, data)
+        for err in payload.get("errors") or ():
+            self.errors.append(_downstream(err, node.service, err.get("path") if isinstance(err, dict) else None))
+
+    async def _entity_fetch(self, flatten: FlattenNode) -> None:
+        node = flatten.node
+        assert node.requires is not None
+        objects = collect(self.data, flatten.path)
+        if node.accept:
+            objects = [o for o in objects if o.get("__typename", node.entity) in node.accept]
+        reps: dict[bytes, dict[str, Any]] = {}
+        owners: dict[bytes, list[dict[str, Any]]] = {}
+        for obj in objects:
+            rep = representation(obj, node.requires, node.typename_rewrite, self.possible)
+            if rep is None:
+                continue
+            k = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
+            if k not in reps:
+                reps[k] = rep
+                owners[k] = [obj]
+            else:
+                owners[k].append(obj)
+        if not reps:
+            return
+        keys = list(reps)
+        results: dict[bytes, Any] = {}
+
+        async def batch(batch_keys: list[bytes]) -> list[Any]:
+            variables = self._vars(node)
+            variables["representations"] = [reps[k] for k in batch_keys]
+            payload = await self._send(node, variables)
+            if payload is None:
+                return [None] * len(batch_keys)
+            data = payload.get("data") or {}
+            entities = data.get("_entities") if isinstance(data, dict) else None
+            errors = payload.get("errors") or []
+            if not isinstance(entities, list) or len(entities) != len(batch_keys):
+                if entities is not None or not errors:
+                    self.errors.append(graphql_error(
+                        f"subgraph '{node.service}' answered _entities with "
+                        f"{'a wrong number of' if isinstance(entities, list) else 'no'} entities",
+                        SUBREQUEST_MALFORMED_RESPONSE, extensions={"service": node.service}))
+                entities = [None] * len(batch_keys)
+            if errors:
+                self._entity_errors(errors, flatten, batch_keys, owners)
+            return list(entities)
+
+        loader: DataLoader = DataLoader(batch, max_batch_size=None, cache=True)
+        values = await loader.load_many(keys)
+        for k, value in zip(keys, values, strict=True):
+            results[k] = value
+        for k, entity in results.items():
+            if isinstance(entity, dict):
+                for obj in owners[k]:
+                    merge(obj, entity)
+
+    def _entity_errors(self, errors: list[Any], flatten: FlattenNode, keys: list[bytes],
+                       owners: dict[bytes, list[dict[str, Any]]]) -> None:
+        paths: dict[int, list[str | int]] | None = None
+        for err in errors:
+            path = err.get("path") if isinstance(err, dict) else None
+            if (isinstance(path, list) and len(path) >= 2 and path[0] == "_entities"
+                    and isinstance(path[1], int) and 0 <= path[1] < len(keys)):
+                if paths is None:
+                    paths = collect_paths(self.data, flatten.path)
+                for obj in owners[keys[path[1]]]:
+                    base = paths.get(id(obj))
+                    self.errors.append(_downstream(err, flatten.node.service,
+                                                   [*base, *path[2:]] if base is not None else None))
+            else:
+                self.errors.append(_downstream(err, flatten.node.service, None))
+
+
+def _downstream(err: Any, service: str, path: Any) -> dict[str, Any]:
+    if not isinstance(err, dict):
+        return graphql_error(str(err), DOWNSTREAM_SERVICE_ERROR, extensions={"service": service})
+    out: dict[str, Any] = {"message": str(err.get("message", "subgraph error"))}
+    if isinstance(path, list):
+        out["path"] = path
+    ext = dict(err.get("extensions") or {}) if isinstance(err.get("extensions"), dict) else {}
+    ext.setdefault("code", DOWNSTREAM_SERVICE_ERROR)
+    ext.setdefault("service", service)
+    out["extensions"] = ext
+    return out

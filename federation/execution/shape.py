@@ -1,0 +1,237 @@
+"""Shape the merged subgraph data into exactly what the client asked for.
+
+The client's selection is compiled once per operation (fields collected per runtime type, nullability,
+enum values), so each request only walks data: aliases and field order as requested, ``__typename``
+answered here, internal key and @requires fields left out, and GraphQL null propagation by the API
+schema's nullability (spec section 6.4.4, "Handling Field Errors").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    BooleanValueNode,
+    FieldNode,
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionNode,
+    VariableNode,
+    is_abstract_type,
+    is_leaf_type,
+)
+
+from federation.errors import INVALID_ENUM_VALUE, NON_NULL_VIOLATION, graphql_error
+
+LEAF, ENUM, OBJECT, TYPENAME, RAW = range(5)
+
+
+class _Invalid:
+    """A null that must propagate to the nearest nullable parent."""
+
+
+INVALID = _Invalid()
+
+Condition = tuple[str, bool]  # (variable, value it must have for the field to be included)
+
+
+@dataclass
+class ShapeField:
+    key: str
+    name: str
+    kind: int
+    nonnull: bool
+    lists: tuple[bool, ...]  # one entry per list level: are its items non-null?
+    parent: str
+    child: ShapeSet | None = None
+    enum_values: frozenset[str] = frozenset()
+    conds: tuple[Condition, ...] = ()
+
+
+@dataclass
+class ShapeSet:
+    schema: GraphQLSchema
+    static_type: str
+    selections: list[SelectionNode]
+    _by_type: dict[str, list[ShapeField]] = field(default_factory=dict)
+
+    def fields_for(self, runtime_type: str) -> list[ShapeField]:
+        fields = self._by_type.get(runtime_type)
+        if fields is None:
+            fields = self._by_type[runtime_type] = _collect(self.schema, runtime_type, self.selections)
+        return fields
+
+
+def _conds(node: SelectionNode) -> tuple[Condition, ...]:
+    out = []
+    for d in node.directives or ():
+        arg = next((a.value for a in d.arguments or () if a.name.value == "if"), None)
+        if isinstance(arg, VariableNode):
+            out.append((arg.name.value, d.name.value == "include"))
+        elif isinstance(arg, BooleanValueNode) and arg.value != (d.name.value == "include"):
+            out.append(("", True))  # never included; normalisation drops these already
+    return tuple(out)
+
+
+def _applies(schema: GraphQLSchema, condition: str | None, runtime_type: str) -> bool:
+    if condition is None or condition == runtime_type:
+        return True
+    cond_type = schema.get_type(condition)
+    rt = schema.get_type(runtime_type)
+    if cond_type is None or rt is None or not is_abstract_type(cond_type) or not isinstance(rt, GraphQLObjectType):
+        return False
+    return schema.is_sub_type(cond_type, rt)  # type: ignore[arg-type]
+
+
+def _collect(schema: GraphQLSchema, runtime_type: str, selections: Sequence[SelectionNode],
+             inherited: tuple[Condition, ...] = ()) -> list[ShapeField]:
+    """CollectFields (spec 6.3.2) for one runtime type, with same-key fields merged."""
+    merged: dict[str, tuple[list[FieldNode], tuple[Condition, ...] | None]] = {}
+    order: list[str] = []
+
+    def walk(sels: Sequence[SelectionNode], conds: tuple[Condition, ...]) -> None:
+        for sel in sels:
+            here = conds + _conds(sel)
+            if isinstance(sel, FieldNode):
+                key = sel.alias.value if sel.alias else sel.name.value
+                if key not in merged:
+                    merged[key] = ([sel], here)
+                    order.append(key)
+                else:
+                    nodes, prev = merged[key]
+                    nodes.append(sel)
+                    # Included if any occurrence is: an unconditional one wins.
+                    merged[key] = (nodes, None if (prev is None or not here or not prev) else prev)
+            elif isinstance(sel, InlineFragmentNode):
+                cond = sel.type_condition.name.value if sel.type_condition else None
+                if _applies(schema, cond, runtime_type):
+                    walk(sel.selection_set.selections, here)
+
+    walk(selections, inherited)
+    parent = schema.get_type(runtime_type)
+    out: list[ShapeField] = []
+    for key in order:
+        nodes, conds = merged[key]
+        out.append(_compile_field(schema, parent, runtime_type, key, nodes, conds or ()))
+    return out
+
+
+def _compile_field(schema: GraphQLSchema, parent: Any, parent_name: str, key: str, nodes: list[FieldNode],
+                   conds: tuple[Condition, ...]) -> ShapeField:
+    name = nodes[0].name.value
+    if name == "__typename":
+        return ShapeField(key, name, TYPENAME, True, (), parent_name, conds=conds)
+    if name in ("__schema", "__type"):
+        return ShapeField(key, name, RAW, False, (), parent_name, conds=conds)
+    fdef = parent.fields[name] if parent is not None and name in getattr(parent, "fields", {}) else None
+    if fdef is None:
+        return ShapeField(key, name, RAW, False, (), parent_name, conds=conds)
+    t = fdef.type
+    nonnull = isinstance(t, GraphQLNonNull)
+    if nonnull:
+        t = t.of_type
+    lists: list[bool] = []
+    while isinstance(t, GraphQLList):
+        t = t.of_type
+        item_nn = isinstance(t, GraphQLNonNull)
+        lists.append(item_nn)
+        if item_nn:
+            t = t.of_type
+    if isinstance(t, GraphQLEnumType):
+        return ShapeField(key, name, ENUM, nonnull, tuple(lists), parent_name,
+                          enum_values=frozenset(t.values), conds=conds)
+    if is_leaf_type(t):
+        return ShapeField(key, name, LEAF, nonnull, tuple(lists), parent_name, conds=conds)
+    sub: list[SelectionNode] = []
+    for n in nodes:
+        if n.selection_set is not None:
+            sub.extend(n.selection_set.selections)
+    child = ShapeSet(schema, t.name, sub)
+    return ShapeField(key, name, OBJECT, nonnull, tuple(lists), parent_name, child=child, conds=conds)
+
+
+class Shaper:
+    """Shapes one response; collects the errors that nulls and bad enum values cause."""
+
+    def __init__(self, variables: Mapping[str, Any], errors: list[dict[str, Any]]) -> None:
+        self.variables = variables
+        self.errors = errors
+        self._had_errors = bool(errors)
+
+    def shape_root(self, data: dict[str, Any] | None, shape: ShapeSet) -> dict[str, Any] | None:
+        result = self._object(data or {}, shape, [])
+        return None if result is INVALID else result  # type: ignore[return-value]
+
+    def _included(self, conds: tuple[Condition, ...]) -> bool:
+        return all(bool(self.variables.get(var)) == want for var, want in conds)
+
+    def _object(self, obj: dict[str, Any], shape: ShapeSet, path: list[str | int]) -> Any:
+        runtime = obj.get("__typename") or shape.static_type
+        out: dict[str, Any] = {}
+        for f in shape.fields_for(runtime):
+            if f.conds and not self._included(f.conds):
+                continue
+            if f.kind == TYPENAME:
+                out[f.key] = runtime
+                continue
+            value = obj.get(f.key)
+            if f.kind == RAW:
+                out[f.key] = value
+                continue
+            if value is not None:
+                value = self._complete(value, f, 0, path, f.key)
+            if value is None or value is INVALID:
+                if f.nonnull:
+                    if value is None:
+                        self._null_error(f, [*path, f.key])
+                    return INVALID
+                value = None
+            out[f.key] = value
+        return out
+
+    def _complete(self, value: Any, f: ShapeField, level: int, path: list[str | int], key: str | int) -> Any:
+        if level < len(f.lists):
+            if not isinstance(value, list):
+                return None
+            item_nn = f.lists[level]
+            out = []
+            sub_path = [*path, key]
+            for i, item in enumerate(value):
+                r = self._complete(item, f, level + 1, sub_path, i) if item is not None else None
+                if r is None or r is INVALID:
+                    if item_nn:
+                        if r is None:
+                            self._null_error(f, [*sub_path, i])
+                        return INVALID
+                    r = None
+                out.append(r)
+            return out
+        if f.kind == LEAF:
+            return value
+        if f.kind == ENUM:
+            if value in f.enum_values:
+                return value
+            self.errors.append(graphql_error(f"Enum value {value!r} is not valid for {f.parent}.{f.name}",
+                                             INVALID_ENUM_VALUE, path=[*path, key]))
+            return None
+        if not isinstance(value, dict):
+            return None
+        assert f.child is not None
+        return self._object(value, f.child, [*path, key])
+
+    def _null_error(self, f: ShapeField, path: list[str | int]) -> None:
+        if self._had_errors:
+            return  # the subgraph's own error explains the null
+        self.errors.append(graphql_error(f"Cannot return null for non-nullable field {f.parent}.{f.name}.",
+                                         NON_NULL_VIOLATION, path=path))
+        self._had_errors = True
+
+
+def compile_shape(schema: GraphQLSchema, root_type: str, selections: Sequence[SelectionNode]) -> ShapeSet:
+    return ShapeSet(schema, root_type, list(selections))

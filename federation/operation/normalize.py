@@ -1,0 +1,98 @@
+"""Turn a validated document into one operation with every fragment spread inlined.
+
+Named fragments become inline fragments, ``@skip``/``@include`` with literal arguments are decided
+here, and other client directives are dropped (subgraphs may not know them). What remains is a plain
+graphql-core AST, so the planner and the shaper walk one form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graphql import (
+    BooleanValueNode,
+    DirectiveNode,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionNode,
+    SelectionSetNode,
+    VariableDefinitionNode,
+)
+
+from federation.errors import OPERATION_RESOLUTION_FAILURE, RequestError
+
+_CONDITIONS = ("skip", "include")
+
+
+@dataclass(frozen=True)
+class NormalizedOperation:
+    operation: str  # "query" | "mutation" | "subscription"
+    name: str | None
+    variable_definitions: tuple[VariableDefinitionNode, ...]
+    selection_set: SelectionSetNode
+
+
+def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode:
+    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name:
+        for op in ops:
+            if op.name and op.name.value == operation_name:
+                return op
+        raise RequestError(f'Unknown operation named "{operation_name}".', OPERATION_RESOLUTION_FAILURE)
+    if len(ops) == 1:
+        return ops[0]
+    if not ops:
+        raise RequestError("The document contains no operation.", OPERATION_RESOLUTION_FAILURE)
+    raise RequestError(
+        "Must provide operation name if query contains multiple operations.", OPERATION_RESOLUTION_FAILURE
+    )
+
+
+def _conditions(directives: tuple[DirectiveNode, ...] | None) -> tuple[DirectiveNode, ...] | None:
+    """Keep @skip/@include on variables; None when a literal condition excludes the selection."""
+    kept: list[DirectiveNode] = []
+    for d in directives or ():
+        if d.name.value not in _CONDITIONS:
+            continue
+        arg = next((a.value for a in d.arguments or () if a.name.value == "if"), None)
+        if isinstance(arg, BooleanValueNode):
+            if arg.value == (d.name.value == "skip"):
+                return None
+            continue
+        kept.append(d)
+    return tuple(kept)
+
+
+def _inline(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode]) -> SelectionSetNode:
+    out: list[SelectionNode] = []
+    for sel in selection_set.selections:
+        directives = _conditions(sel.directives)
+        if directives is None:
+            continue
+        if isinstance(sel, FieldNode):
+            sub = _inline(sel.selection_set, fragments) if sel.selection_set else None
+            out.append(FieldNode(alias=sel.alias, name=sel.name, arguments=sel.arguments,
+                                 directives=directives, selection_set=sub))
+        elif isinstance(sel, InlineFragmentNode):
+            out.append(InlineFragmentNode(type_condition=sel.type_condition, directives=directives,
+                                          selection_set=_inline(sel.selection_set, fragments)))
+        elif isinstance(sel, FragmentSpreadNode):
+            frag = fragments[sel.name.value]
+            out.append(InlineFragmentNode(type_condition=frag.type_condition, directives=directives,
+                                          selection_set=_inline(frag.selection_set, fragments)))
+    return SelectionSetNode(selections=tuple(out))
+
+
+def normalize(document: DocumentNode, operation_name: str | None) -> NormalizedOperation:
+    op = select_operation(document, operation_name)
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    return NormalizedOperation(
+        operation=op.operation.value,
+        name=op.name.value if op.name else None,
+        variable_definitions=tuple(op.variable_definitions or ()),
+        selection_set=_inline(op.selection_set, fragments),
+    )

@@ -1,0 +1,494 @@
+"""Walk the normalised operation and give every field to a fetch group.
+
+A fetch group is one request to one subgraph: the root operation, or an ``_entities`` call for the
+objects found at one response path. A field the current group's subgraph can resolve joins that group;
+otherwise the planner jumps through an entity key to a subgraph that can, adding the key (and any
+``@requires`` fields) to the group that holds the objects. Dependencies between groups follow from
+where those key and requires fields were placed.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+
+from graphql import (
+    DirectiveNode,
+    FieldNode,
+    InlineFragmentNode,
+    NameNode,
+    SelectionNode,
+    SelectionSetNode,
+    print_ast,
+)
+from graphql.language import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode
+
+from federation.errors import QUERY_PLANNING_FAILED, GatewayError
+from federation.operation.normalize import NormalizedOperation
+from federation.planner.selection import FieldItem, SelSet
+from federation.supergraph.model import INTERFACE, OBJECT, Key, Supergraph
+
+TYPENAME = FieldNode(name=NameNode(value="__typename"))
+
+
+class PlanningError(GatewayError):
+    code = QUERY_PLANNING_FAILED
+
+
+def unwrap(t: TypeNode) -> tuple[str, int]:
+    """Named type and how many lists wrap it."""
+    depth = 0
+    while not isinstance(t, NamedTypeNode):
+        if isinstance(t, ListTypeNode):
+            depth += 1
+        t = t.type  # type: ignore[attr-defined]
+    return t.name.value, depth
+
+
+@dataclass
+class Group:
+    id: int
+    graph: str
+    kind: str  # operation kind sent to the subgraph
+    path: tuple[str, ...]
+    entity: str | None = None
+    selection: SelSet = field(default_factory=SelSet)
+    inputs: SelSet | None = None
+    deps: set[int] = field(default_factory=set)
+    typename_rewrite: str | None = None
+    accept: frozenset[str] = frozenset()
+    merged_into: int | None = None
+
+
+@dataclass(frozen=True)
+class Pos:
+    """Where a selection is being planned: which group, where in its selection, at which response path."""
+
+    group: Group
+    sel: SelSet
+    path: tuple[str, ...]
+    provided: SelectionSetNode | None = None
+    conds: tuple[DirectiveNode, ...] = ()
+    chain: frozenset[tuple[str, str]] = frozenset()
+
+
+def _args_text(node: FieldNode) -> str:
+    return "".join(print_ast(a) for a in node.arguments or ())
+
+
+def _client_fields(selections: Sequence[SelectionNode]) -> dict[str, FieldNode]:
+    out: dict[str, FieldNode] = {}
+    for sel in selections:
+        if isinstance(sel, FieldNode):
+            out.setdefault(sel.alias.value if sel.alias else sel.name.value, sel)
+        elif isinstance(sel, InlineFragmentNode):
+            for k, v in _client_fields(sel.selection_set.selections).items():
+                out.setdefault(k, v)
+    return out
+
+
+def prealias(fields: SelectionSetNode, siblings: Sequence[SelectionNode]) -> SelectionSetNode:
+    """Alias internal fields (keys, @requires) that would collide with the client's response keys.
+
+    A field with arguments is aliased unless the client asks for exactly it: two @requires of one
+    field with different arguments must not overwrite each other in the merged response.
+    """
+    client = _client_fields(siblings)
+    out: list[SelectionNode] = []
+    for sel in fields.selections:
+        if isinstance(sel, FieldNode):
+            name = sel.name.value
+            mine = _args_text(sel)
+            c = client.get(name)
+            same = c is not None and c.name.value == name and _args_text(c) == mine
+            alias = None
+            if sel.arguments and not same:
+                alias = f"{name}__{zlib.crc32(mine.encode()):08x}"
+            elif not sel.arguments and c is not None and not same:
+                alias = f"{name}__key"
+            sub = None
+            if sel.selection_set is not None:
+                inner = c.selection_set.selections if (same and c is not None and c.selection_set) else ()
+                sub = prealias(sel.selection_set, inner)
+            out.append(FieldNode(alias=NameNode(value=alias) if alias else None, name=sel.name,
+                                 arguments=sel.arguments, directives=(), selection_set=sub))
+        elif isinstance(sel, InlineFragmentNode):
+            out.append(InlineFragmentNode(type_condition=sel.type_condition, directives=(),
+                                          selection_set=prealias(sel.selection_set, siblings)))
+    return SelectionSetNode(selections=tuple(out))
+
+
+class Builder:
+    def __init__(self, supergraph: Supergraph, operation: NormalizedOperation) -> None:
+        self.sg = supergraph
+        self.op = operation
+        self.groups: list[Group] = []
+        self._index: dict[tuple[object, ...], Group] = {}
+        self._recording: list[set[int]] = []
+        self._graph_order = {g: i for i, g in enumerate(supergraph.subgraphs)}
+
+    # ---- groups ------------------------------------------------------------------------------
+    def _new_group(self, graph: str, kind: str, path: tuple[str, ...], entity: str | None = None) -> Group:
+        g = Group(id=len(self.groups), graph=graph, kind=kind, path=path, entity=entity)
+        self.groups.append(g)
+        return g
+
+    def _touch(self, group: Group) -> None:
+        for rec in self._recording:
+            rec.add(group.id)
+
+    @contextmanager
+    def _record(self) -> Iterator[set[int]]:
+        rec: set[int] = set()
+        self._recording.append(rec)
+        try:
+            yield rec
+        finally:
+            self._recording.pop()
+
+    # ---- entry -------------------------------------------------------------------------------
+    def build(self) -> list[Group]:
+        root_type = self.sg.root_types[self.op.operation]
+        selections = self.op.selection_set.selections
+        root_groups: dict[str, Group] = {}
+        previous: Group | None = None
+        for sel in self._root_fields(selections):
+            if isinstance(sel, FieldNode) and sel.name.value.startswith("__"):
+                continue  # __typename, __schema, __type: answered by the gateway
+            name = sel.name.value if isinstance(sel, FieldNode) else ""
+            candidates = self.sg.field_graphs(root_type, name)
+            if not candidates:
+                raise PlanningError(f"no subgraph resolves {root_type}.{name}")
+            if self.op.operation == "mutation":
+                # Mutations run in order: a new group whenever the subgraph changes.
+                graph = previous.graph if previous and previous.graph in candidates else \
+                    self._best_root(root_type, candidates, sel, set())
+                if previous is None or previous.graph != graph:
+                    previous = self._new_group(graph, "mutation", ())
+                group = previous
+            else:
+                graph = self._best_root(root_type, candidates, sel, set(root_groups))
+                group = root_groups.get(graph) or self._new_group(graph, self.op.operation, ())
+                root_groups[graph] = group
+            self.plan_set(Pos(group, group.selection, ()), root_type, [sel])
+        return self.groups
+
+    def _root_fields(self, selections: Sequence[SelectionNode]) -> list[SelectionNode]:
+        """Root selections with unconditional fragments flattened (the root type is never abstract)."""
+        out: list[SelectionNode] = []
+        for sel in selections:
+            if isinstance(sel, InlineFragmentNode) and not sel.directives:
+                out.extend(self._root_fields(sel.selection_set.selections))
+            elif isinstance(sel, InlineFragmentNode):
+                for inner in self._root_fields(sel.selection_set.selections):
+                    if isinstance(inner, FieldNode):
+                        out.append(replace(inner, directives=tuple(inner.directives or ()) + tuple(sel.directives)))
+            else:
+                out.append(sel)
+        return out
+
+    def _best_root(self, type_name: str, candidates: list[str], sel: SelectionNode, used: set[str]) -> str:
+        return max(candidates, key=lambda g: (self.coverage(g, type_name, [sel], None), g in used,
+                                              -self._graph_order[g]))
+
+    # ---- what a graph resolves ---------------------------------------------------------------
+    def _provided(self, provided: SelectionSetNode | None, type_name: str, name: str) -> FieldNode | None:
+        if provided is None:
+            return None
+        for sel in provided.selections:
+            if isinstance(sel, FieldNode) and sel.name.value == name:
+                return sel
+            if isinstance(sel, InlineFragmentNode):
+                cond = sel.type_condition.name.value if sel.type_condition else type_name
+                if cond == type_name or type_name in self.sg.possible.get(cond, ()):
+                    found = self._provided(sel.selection_set, type_name, name)
+                    if found is not None:
+                        return found
+        return None
+
+    def local(self, type_name: str, name: str, graph: str, provided: SelectionSetNode | None) -> bool:
+        if self._provided(provided, type_name, name) is not None:
+            return True
+        if not self.sg.resolvable(type_name, name, graph):
+            return False
+        fig = self.sg.field_in_graph(type_name, name, graph)
+        return fig is None or fig.requires is None
+
+    def coverage(self, graph: str, type_name: str, selections: Sequence[SelectionNode],
+                 provided: SelectionSetNode | None) -> int:
+        """How many requested fields ``graph`` resolves itself from here: more means fewer jumps."""
+        score = 0
+        t = self.sg.types.get(type_name)
+        for sel in selections:
+            if isinstance(sel, FieldNode):
+                name = sel.name.value
+                if name == "__typename":
+                    continue
+                if not self.local(type_name, name, graph, provided):
+                    continue
+                score += 1
+                if sel.selection_set is not None and t is not None and name in t.fields:
+                    child, _ = unwrap(t.fields[name].type)
+                    sub = self._child_provided(type_name, name, graph, provided)
+                    score += self.coverage(graph, child, sel.selection_set.selections, sub)
+            elif isinstance(sel, InlineFragmentNode):
+                cond = sel.type_condition.name.value if sel.type_condition else type_name
+                if self.sg.has_type(cond, graph):
+                    score += self.coverage(graph, cond, sel.selection_set.selections, provided)
+        return score
+
+    def _child_provided(self, type_name: str, name: str, graph: str,
+                        provided: SelectionSetNode | None) -> SelectionSetNode | None:
+        fig = self.sg.field_in_graph(type_name, name, graph)
+        own = fig.provides if fig is not None else None
+        inherited = self._provided(provided, type_name, name)
+        inner = inherited.selection_set if inherited is not None else None
+        if own is not None and inner is not None:
+            return SelectionSetNode(selections=tuple(own.selections) + tuple(inner.selections))
+        return own or inner
+
+    def _fieldset_local(self, graph: str, type_name: str, fields: SelectionSetNode,
+                        provided: SelectionSetNode | None) -> bool:
+        t = self.sg.types.get(type_name)
+        for sel in fields.selections:
+            if isinstance(sel, FieldNode):
+                name = sel.name.value
+                if name == "__typename":
+                    continue
+                if not self.local(type_name, name, graph, provided):
+                    return False
+                if sel.selection_set is not None and t is not None and name in t.fields:
+                    child, _ = unwrap(t.fields[name].type)
+                    sub = self._child_provided(type_name, name, graph, provided)
+                    if not self._fieldset_local(graph, child, sel.selection_set, sub):
+                        return False
+            elif isinstance(sel, InlineFragmentNode):
+                cond = sel.type_condition.name.value if sel.type_condition else type_name
+                if not self._fieldset_local(graph, cond, sel.selection_set, provided):
+                    return False
+        return True
+
+    # ---- planning a selection set ------------------------------------------------------------
+    def plan_set(self, pos: Pos, type_name: str, selections: Sequence[SelectionNode]) -> None:
+        graph = pos.group.graph
+        sg = self.sg
+        abstract = sg.is_abstract(type_name)
+        iface_obj = abstract and sg.is_interface_object(type_name, graph)
+        remote: list[SelectionNode] = []
+        self._touch(pos.group)
+        for sel in selections:
+            if isinstance(sel, FieldNode):
+                name = sel.name.value
+                if name == "__typename":
+                    if iface_obj:
+                        remote.append(sel)
+                    else:
+                        pos.sel.field(sel.alias.value if sel.alias else None, name, (), tuple(sel.directives or ()))
+                elif self.local(type_name, name, graph, pos.provided):
+                    self._add_local(pos, type_name, sel)
+                elif abstract and not iface_obj and not self._entity_candidates(type_name, graph, sel, pos):
+                    self._explode(pos, type_name, sel)
+                else:
+                    remote.append(sel)
+            elif isinstance(sel, InlineFragmentNode):
+                self._plan_fragment(pos, type_name, sel, iface_obj, remote)
+        if remote:
+            self._plan_remote(pos, type_name, remote, selections)
+
+    def _plan_fragment(self, pos: Pos, type_name: str, sel: InlineFragmentNode, iface_obj: bool,
+                       remote: list[SelectionNode]) -> None:
+        sg = self.sg
+        graph = pos.group.graph
+        cond = sel.type_condition.name.value if sel.type_condition else type_name
+        directives = tuple(sel.directives or ())
+        narrowing = cond != type_name and not (
+            not sg.is_abstract(type_name) and type_name in sg.possible.get(cond, ())
+        )
+        if not narrowing:
+            if directives:
+                frag = pos.sel.fragment(None, directives)
+                inner = replace(pos, sel=frag.sub, conds=pos.conds + directives)
+                self.plan_set(inner, type_name, sel.selection_set.selections)
+            else:
+                self.plan_set(pos, type_name, sel.selection_set.selections)
+            return
+        if iface_obj:
+            remote.append(sel)
+            return
+        here = sg.possible_in_graph(type_name, graph)
+        targets = sorted(here & sg.possible.get(cond, {cond}))
+        if not targets:
+            return  # nothing this subgraph returns here can be of that type
+        if sg.types[cond].kind == OBJECT or (sg.has_type(cond, graph) and not sg.is_interface_object(cond, graph)):
+            self._plan_narrowed(pos, cond, directives, sel.selection_set.selections, targets)
+        else:
+            for obj in targets:
+                self._plan_narrowed(pos, obj, directives, sel.selection_set.selections, [obj])
+
+    def _plan_narrowed(self, pos: Pos, cond: str, directives: tuple[DirectiveNode, ...],
+                       selections: Sequence[SelectionNode], targets: list[str]) -> None:
+        frag = pos.sel.fragment(cond, directives)
+        if self.sg.is_abstract(cond):
+            frag.sub.typename()
+        inner = replace(pos, sel=frag.sub, path=pos.path + ("|" + ",".join(targets),),
+                        conds=pos.conds + directives)
+        self.plan_set(inner, cond, selections)
+
+    def _explode(self, pos: Pos, type_name: str, sel: FieldNode) -> None:
+        """An interface field this subgraph cannot resolve on the interface: ask per implementation."""
+        graph = pos.group.graph
+        for obj in sorted(self.sg.possible_in_graph(type_name, graph)):
+            self._plan_narrowed(pos, obj, (), [sel], [obj])
+
+    def _add_local(self, pos: Pos, type_name: str, sel: FieldNode) -> None:
+        name = sel.name.value
+        t = self.sg.types[type_name]
+        finfo = t.fields.get(name)
+        if finfo is None:
+            raise PlanningError(f"{type_name}.{name} is not in the supergraph")
+        child, depth = unwrap(finfo.type)
+        item = pos.sel.field(sel.alias.value if sel.alias else None, name, tuple(sel.arguments or ()),
+                             tuple(sel.directives or ()), sel.selection_set is not None)
+        if sel.selection_set is None or item.sub is None:
+            return
+        graph = pos.group.graph
+        if self.sg.is_abstract(child) and not self.sg.is_interface_object(child, graph):
+            item.sub.typename()
+        inner = Pos(pos.group, item.sub, pos.path + (item.key,) + ("@",) * depth,
+                    self._child_provided(type_name, name, graph, pos.provided), (), pos.chain)
+        self.plan_set(inner, child, sel.selection_set.selections)
+
+    # ---- jumps -------------------------------------------------------------------------------
+    def _entity_candidates(self, type_name: str, graph: str, sel: SelectionNode,
+                           pos: Pos) -> list[tuple[str, str]]:
+        """(subgraph, entity type) pairs an entity jump could take ``sel`` to."""
+        sg = self.sg
+        out: list[tuple[str, str]] = []
+        t = sg.types[type_name]
+        if isinstance(sel, FieldNode) and sel.name.value != "__typename":
+            name = sel.name.value
+            for g in sg.field_graphs(type_name, name):
+                if sg.keys(type_name, g) and (type_name, g) not in pos.chain:
+                    fig = sg.field_in_graph(type_name, name, g)
+                    if g != graph or (fig is not None and fig.requires is not None):
+                        out.append((g, type_name))
+            if t.kind == OBJECT:
+                for iface, g in sg.interface_objects_of(type_name):
+                    if sg.resolvable(iface, name, g) and sg.keys(iface, g) and (iface, g) not in pos.chain \
+                            and g != graph:
+                        out.append((g, iface))
+        elif t.kind == INTERFACE:
+            # __typename or a type condition in an @interfaceObject subgraph: ask one that knows the types.
+            for g, tig in t.graphs.items():
+                if not tig.interface_object and sg.keys(type_name, g) and g != graph:
+                    out.append((g, type_name))
+        return out
+
+    def _pick_key(self, pos: Pos, type_name: str, target: str, entity: str) -> tuple[Key, bool] | None:
+        keys = self.sg.keys(entity, target)
+        graph = pos.group.graph
+        for key in keys:
+            if self._fieldset_local(graph, type_name, key.selection, pos.provided):
+                return key, True
+        for key in keys:
+            return key, False
+        return None
+
+    def _plan_remote(self, pos: Pos, type_name: str, remote: list[SelectionNode],
+                     siblings: Sequence[SelectionNode]) -> None:
+        options = {id(sel): self._entity_candidates(type_name, pos.group.graph, sel, pos) for sel in remote}
+        pending = list(remote)
+        while pending:
+            tally: dict[tuple[str, str], list[SelectionNode]] = {}
+            for sel in pending:
+                for cand in options[id(sel)]:
+                    tally.setdefault(cand, []).append(sel)
+            if not tally:
+                sel = pending[0]
+                what = sel.name.value if isinstance(sel, FieldNode) else "a type condition"
+                graph_name = self.sg.graph_name(pos.group.graph)
+                raise PlanningError(f"cannot plan {type_name}.{what}: no subgraph reachable from "
+                                    f"{graph_name} resolves it")
+
+            def rank(cand: tuple[str, str]) -> tuple[int, bool, bool, int, int]:
+                key = self._pick_key(pos, type_name, cand[0], cand[1])
+                direct = key is not None and key[1]
+                existing = (cand[0], pos.path, cand[1], pos.group.id, None, pos.conds) in self._index
+                cov = sum(self.coverage(cand[0], cand[1], [s], None) for s in tally[cand])
+                return (len(tally[cand]), direct, existing, cov, -self._graph_order[cand[0]])
+
+            best = max(tally, key=rank)
+            chosen = tally[best]
+            pending = [s for s in pending if s not in chosen]
+            self._jump(pos, type_name, best[0], best[1], chosen, siblings)
+
+    def _jump(self, pos: Pos, type_name: str, target: str, entity: str, selections: list[SelectionNode],
+              siblings: Sequence[SelectionNode]) -> None:
+        plain: list[SelectionNode] = []
+        for sel in selections:
+            fig = self.sg.field_in_graph(entity, sel.name.value, target) if isinstance(sel, FieldNode) else None
+            if fig is not None and fig.requires is not None:
+                group = self._entity_group(pos, type_name, target, entity, siblings, fig.requires, sel)
+                self._plan_in(group, pos, entity, [sel], direct=True)
+            else:
+                plain.append(sel)
+        if plain:
+            group = self._entity_group(pos, type_name, target, entity, siblings, None, None)
+            self._plan_in(group, pos, entity, plain)
+
+    def _plan_in(self, group: Group, pos: Pos, entity: str, selections: list[SelectionNode],
+                 direct: bool = False) -> None:
+        sel = group.selection
+        if pos.conds:
+            sel = sel.fragment(None, pos.conds).sub
+        chain = pos.chain | {(entity, group.graph)}
+        inner = Pos(group, sel, pos.path, None, (), chain)
+        if direct:  # a @requires field: its group exists for it, its inputs are on the way
+            self._touch(group)
+            for s in selections:
+                assert isinstance(s, FieldNode)
+                self._add_local(inner, entity, s)
+        else:
+            self.plan_set(inner, entity, selections)
+
+    def _entity_group(self, pos: Pos, type_name: str, target: str, entity: str,
+                      siblings: Sequence[SelectionNode], requires: SelectionSetNode | None,
+                      for_field: SelectionNode | None) -> Group:
+        marker = print_ast(for_field) if for_field is not None else None
+        index_key = (target, pos.path, entity, pos.group.id, marker, pos.conds)
+        existing = self._index.get(index_key)
+        if existing is not None:
+            return existing
+        picked = self._pick_key(pos, type_name, target, entity)
+        if picked is None:
+            raise PlanningError(f"{entity} has no resolvable key in {self.sg.graph_name(target)}")
+        key, _direct = picked
+        group = self._new_group(target, "query", pos.path, entity)
+        group.inputs = SelSet()
+        frag = group.inputs.fragment(entity)
+        frag.sub.typename()
+        key_fields = prealias(key.selection, siblings)
+        frag.sub.add_ast(key_fields)
+        if self.sg.is_interface_object(entity, target):
+            group.typename_rewrite = entity
+        group.accept = frozenset(self.sg.possible.get(entity, set()) | {entity})
+        needed: list[SelectionNode] = list(key_fields.selections)
+        if not self.sg.is_interface_object(type_name, pos.group.graph):
+            needed.append(TYPENAME)
+        base = replace(pos, conds=(), chain=pos.chain | {(entity, target), (type_name, pos.group.graph)})
+        with self._record() as touched:
+            self.plan_set(base, type_name, needed)
+            if requires is not None:
+                req = prealias(requires, siblings)
+                frag.sub.add_ast(req)
+                self.plan_set(replace(pos, conds=()), type_name, req.selections)
+        group.deps = touched | {pos.group.id}
+        group.deps.discard(group.id)
+        self._index[index_key] = group
+        return group
+
+
+def field_items(selection: SelSet) -> list[FieldItem]:
+    return [i for i in selection.items.values() if isinstance(i, FieldItem)]

@@ -1,0 +1,129 @@
+"""Plan nodes, shaped like Apollo's (Sequence, Parallel, Fetch, Flatten, Condition), and their printing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from federation.planner.selection import SelSet
+
+
+@dataclass(frozen=True)
+class FetchNode:
+    id: int
+    service: str  # subgraph name, as clients and logs know it
+    graph: str  # join__Graph value: how execution finds the subgraph's URL
+    operation_kind: str
+    # The selection inside the root or `_entities { ... on T }`; kept for printing the plan.
+    selection: SelSet
+    operation: str  # the document sent to the subgraph
+    operation_name: str | None
+    variable_usages: tuple[str, ...]
+    # For entity fetches: the selection each representation is built from (`... on T { __typename key }`).
+    requires: SelSet | None = None
+    entity: str | None = None
+    # @interfaceObject subgraphs know the interface only: representations name the interface.
+    typename_rewrite: str | None = None
+    # Typenames of objects at the path that this fetch takes (empty: any).
+    accept: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class FlattenNode:
+    # Response keys from the root; "@" descends into a list; "|T1,T2" keeps objects of those types.
+    path: tuple[str, ...]
+    node: FetchNode
+
+
+@dataclass(frozen=True)
+class SequenceNode:
+    nodes: tuple[PlanNode, ...]
+
+
+@dataclass(frozen=True)
+class ParallelNode:
+    nodes: tuple[PlanNode, ...]
+
+
+@dataclass(frozen=True)
+class ConditionNode:
+    condition: str  # variable name
+    if_clause: PlanNode | None
+    else_clause: PlanNode | None
+
+
+PlanNode = FetchNode | FlattenNode | SequenceNode | ParallelNode | ConditionNode
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    node: PlanNode | None
+    fetch_count: int
+
+    def to_text(self) -> str:
+        if self.node is None:
+            return "QueryPlan {\n}"
+        return "QueryPlan {\n" + _text(self.node, 1) + "\n}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "QueryPlan", "node": _json(self.node) if self.node else None}
+
+
+def _indent(text: str, level: int) -> str:
+    pad = "  " * level
+    return "\n".join(pad + line for line in text.split("\n"))
+
+
+def _text(node: PlanNode, level: int) -> str:
+    pad = "  " * level
+    if isinstance(node, FetchNode):
+        body = []
+        if node.requires is not None:
+            body.append(_indent(node.requires.print(), level + 1) + " =>")
+        sel = node.selection.print()
+        if node.entity is not None:
+            sel = "{\n  ... on " + node.entity + " " + node.selection.print(1) + "\n}"
+        body.append(_indent(sel, level + 1))
+        return f'{pad}Fetch(service: "{node.service}") {{\n' + "\n".join(body) + f"\n{pad}}},"
+    if isinstance(node, FlattenNode):
+        path = ".".join(node.path)
+        return f'{pad}Flatten(path: "{path}") {{\n{_text(node.node, level + 1)}\n{pad}}},'
+    if isinstance(node, SequenceNode | ParallelNode):
+        name = "Sequence" if isinstance(node, SequenceNode) else "Parallel"
+        inner = "\n".join(_text(n, level + 1) for n in node.nodes)
+        return f"{pad}{name} {{\n{inner}\n{pad}}},"
+    parts = [f"{pad}Include(if: ${node.condition}) {{"]
+    if node.if_clause is not None:
+        parts.append(_text(node.if_clause, level + 1))
+    if node.else_clause is not None:
+        parts.append(f"{pad}}} Else {{")
+        parts.append(_text(node.else_clause, level + 1))
+    parts.append(f"{pad}}},")
+    return "\n".join(parts)
+
+
+def _json(node: PlanNode) -> dict[str, Any]:
+    if isinstance(node, FetchNode):
+        out: dict[str, Any] = {
+            "kind": "Fetch",
+            "serviceName": node.service,
+            "operationKind": node.operation_kind,
+            "operation": node.operation,
+            "variableUsages": list(node.variable_usages),
+        }
+        if node.operation_name:
+            out["operationName"] = node.operation_name
+        if node.requires is not None:
+            out["requires"] = node.requires.compact()
+        return out
+    if isinstance(node, FlattenNode):
+        return {"kind": "Flatten", "path": list(node.path), "node": _json(node.node)}
+    if isinstance(node, SequenceNode | ParallelNode):
+        kind = "Sequence" if isinstance(node, SequenceNode) else "Parallel"
+        return {"kind": kind, "nodes": [_json(n) for n in node.nodes]}
+    return {
+        "kind": "Condition",
+        "condition": node.condition,
+        "ifClause": _json(node.if_clause) if node.if_clause else None,
+        "elseClause": _json(node.else_clause) if node.else_clause else None,
+    }

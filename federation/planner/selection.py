@@ -1,0 +1,155 @@
+"""Mutable selection trees that fetch groups are assembled in, printed once the plan is final."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from graphql import ArgumentNode, DirectiveNode, SelectionSetNode, VariableNode, print_ast
+from graphql.language import FieldNode, InlineFragmentNode, Node
+
+
+def _print_args(args: tuple[ArgumentNode, ...]) -> str:
+    if not args:
+        return ""
+    return "(" + ", ".join(f"{a.name.value}: {print_ast(a.value)}" for a in args) + ")"
+
+
+def _print_directives(directives: tuple[DirectiveNode, ...]) -> str:
+    return "".join(" " + print_ast(d) for d in directives)
+
+
+class FieldItem:
+    __slots__ = ("alias", "arguments", "args_text", "directives", "key", "name", "sub")
+
+    def __init__(self, alias: str | None, name: str, arguments: tuple[ArgumentNode, ...],
+                 directives: tuple[DirectiveNode, ...], composite: bool) -> None:
+        self.alias = alias if alias and alias != name else None
+        self.name = name
+        self.key = alias or name  # the response key the data arrives under
+        self.arguments = arguments
+        self.args_text = _print_args(arguments)
+        self.directives = directives
+        self.sub: SelSet | None = SelSet() if composite else None
+
+
+class FragItem:
+    __slots__ = ("directives", "sub", "type_condition")
+
+    def __init__(self, type_condition: str | None, directives: tuple[DirectiveNode, ...]) -> None:
+        self.type_condition = type_condition
+        self.directives = directives
+        self.sub = SelSet()
+
+
+Item = FieldItem | FragItem
+
+
+class SelSet:
+    """An ordered selection set; fields merge by response key, arguments and directives."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: dict[str, Item] = {}
+
+    def field(self, alias: str | None, name: str, arguments: tuple[ArgumentNode, ...] = (),
+              directives: tuple[DirectiveNode, ...] = (), composite: bool = False) -> FieldItem:
+        item = FieldItem(alias, name, arguments, directives, composite)
+        k = f"{item.key}:{item.name}{item.args_text}{_print_directives(directives)}"
+        existing = self.items.get(k)
+        if isinstance(existing, FieldItem):
+            return existing
+        self.items[k] = item
+        return item
+
+    def typename(self) -> None:
+        self.field(None, "__typename")
+
+    def fragment(self, type_condition: str | None, directives: tuple[DirectiveNode, ...] = ()) -> FragItem:
+        k = f"...{type_condition or ''}{_print_directives(directives)}"
+        existing = self.items.get(k)
+        if isinstance(existing, FragItem):
+            return existing
+        item = FragItem(type_condition, directives)
+        self.items[k] = item
+        return item
+
+    def add_ast(self, selection_set: SelectionSetNode) -> None:
+        """Add a field set (a key or a @requires) given as AST."""
+        for sel in selection_set.selections:
+            if isinstance(sel, FieldNode):
+                item = self.field(sel.alias.value if sel.alias else None, sel.name.value,
+                                  tuple(sel.arguments or ()), (), sel.selection_set is not None)
+                if sel.selection_set is not None and item.sub is not None:
+                    item.sub.add_ast(sel.selection_set)
+            elif isinstance(sel, InlineFragmentNode):
+                cond = sel.type_condition.name.value if sel.type_condition else None
+                self.fragment(cond).sub.add_ast(sel.selection_set)
+
+    def is_empty(self) -> bool:
+        return not self.items
+
+    def merge(self, other: SelSet) -> None:
+        for k, item in other.items.items():
+            mine = self.items.get(k)
+            if mine is None:
+                self.items[k] = item
+            elif mine.sub is not None and item.sub is not None:
+                mine.sub.merge(item.sub)
+
+    def variables(self) -> Iterator[str]:
+        for item in self.items.values():
+            nodes: list[Node] = list(item.directives)
+            if isinstance(item, FieldItem):
+                nodes.extend(a.value for a in item.arguments)
+            for node in nodes:
+                yield from _variables_in(node)
+            if item.sub is not None:
+                yield from item.sub.variables()
+
+    def print(self, indent: int = 0) -> str:
+        """Multi-line text, as subgraph operations and plan printouts show it."""
+        pad = "  " * indent
+        lines = ["{"]
+        for item in self.items.values():
+            if isinstance(item, FieldItem):
+                head = f"{item.alias}: {item.name}" if item.alias else item.name
+                head += item.args_text + _print_directives(item.directives)
+            else:
+                head = "..." + (f" on {item.type_condition}" if item.type_condition else "")
+                head += _print_directives(item.directives)
+            if item.sub is not None:
+                lines.append(f"{pad}  {head} {item.sub.print(indent + 1)}")
+            else:
+                lines.append(f"{pad}  {head}")
+        lines.append(pad + "}")
+        return "\n".join(lines)
+
+    def compact(self) -> str:
+        """One-line text: what is sent to subgraphs (smaller, same meaning)."""
+        parts = []
+        for item in self.items.values():
+            if isinstance(item, FieldItem):
+                head = f"{item.alias}:{item.name}" if item.alias else item.name
+                head += item.args_text + _print_directives(item.directives)
+            else:
+                head = "..." + (f" on {item.type_condition}" if item.type_condition else "")
+                head += _print_directives(item.directives)
+            if item.sub is not None:
+                head += item.sub.compact()
+            parts.append(head)
+        return "{" + " ".join(parts) + "}"
+
+
+def _variables_in(node: Node) -> Iterator[str]:
+    if isinstance(node, VariableNode):
+        yield node.name.value
+        return
+    for key in node.keys:
+        value = getattr(node, key, None)
+        if isinstance(value, Node):
+            yield from _variables_in(value)
+        elif isinstance(value, tuple | list):
+            for v in value:
+                if isinstance(v, Node):
+                    yield from _variables_in(v)

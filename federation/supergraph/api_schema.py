@@ -1,0 +1,110 @@
+"""The client-facing API schema: the supergraph without its join/link machinery and @inaccessible parts.
+
+Descriptions, deprecations and custom (composed) directives stay, so introspection shows clients what
+the subgraph teams wrote.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    DirectiveDefinitionNode,
+    DocumentNode,
+    GraphQLSchema,
+    Node,
+    SchemaDefinitionNode,
+    SchemaExtensionNode,
+    TypeDefinitionNode,
+    TypeExtensionNode,
+    build_ast_schema,
+)
+from graphql.language import NamedTypeNode
+
+from federation.errors import SupergraphError
+from federation.supergraph.links import Links
+
+
+def _feature_prefixes(links: Links) -> tuple[set[str], set[str]]:
+    """Names of linked-feature directives and types that must not reach clients."""
+    prefixes = {link.prefix + "__" for link in links.by_name.values()}
+    bare = {link.prefix for link in links.by_name.values()}
+    for link in links.by_name.values():
+        for original, local in link.imports.items():
+            bare.add(local.lstrip("@"))
+            if not original.startswith("@"):
+                bare.add(local)
+    return prefixes, bare
+
+
+def _strip(node: Any, drop_directive: Any, inaccessible: str | None) -> Any:
+    """Copy a definition node without feature directives and without @inaccessible children."""
+    def accessible(n: Any) -> bool:
+        return not any(d.name.value == inaccessible for d in (getattr(n, "directives", None) or ()))
+
+    changes: dict[str, Any] = {}
+    if getattr(node, "directives", None) is not None:
+        changes["directives"] = tuple(d for d in node.directives if not drop_directive(d.name.value))
+    for attr in ("fields", "values", "arguments"):
+        children = getattr(node, attr, None)
+        if children is not None:
+            changes[attr] = tuple(_strip(c, drop_directive, inaccessible) for c in children if accessible(c))
+    if isinstance(getattr(node, "types", None), tuple):
+        changes["types"] = node.types
+    copy = node.__class__(**{k: getattr(node, k) for k in node.keys})
+    for k, v in changes.items():
+        setattr(copy, k, v)
+    return copy
+
+
+def build_api_schema(document: DocumentNode, links: Links) -> GraphQLSchema:
+    prefixes, bare = _feature_prefixes(links)
+    inaccessible_link = links.get("inaccessible")
+    inaccessible = inaccessible_link.directive("inaccessible") if inaccessible_link else None
+
+    def feature_name(name: str) -> bool:
+        return name in bare or any(name.startswith(p) for p in prefixes)
+
+    def drop_directive(name: str) -> bool:
+        return feature_name(name) or name in ("link", "core")
+
+    hidden_types: set[str] = set()
+    for d in document.definitions:
+        if isinstance(d, TypeDefinitionNode | TypeExtensionNode) and inaccessible and any(
+            x.name.value == inaccessible for x in d.directives or ()
+        ):
+            hidden_types.add(d.name.value)
+
+    kept: list[Node] = []
+    for d in document.definitions:
+        if isinstance(d, DirectiveDefinitionNode):
+            if not drop_directive(d.name.value):
+                kept.append(d)
+            continue
+        if isinstance(d, SchemaDefinitionNode | SchemaExtensionNode):
+            kept.append(_strip(d, drop_directive, inaccessible))
+            continue
+        if isinstance(d, TypeDefinitionNode | TypeExtensionNode):
+            name = d.name.value
+            if feature_name(name) or name in hidden_types:
+                continue
+            stripped = _strip(d, drop_directive, inaccessible)
+            if getattr(stripped, "types", None):
+                stripped.types = tuple(t for t in stripped.types if t.name.value not in hidden_types)
+            if getattr(stripped, "interfaces", None):
+                stripped.interfaces = tuple(i for i in stripped.interfaces if i.name.value not in hidden_types)
+            if getattr(stripped, "fields", None) is not None:
+                stripped.fields = tuple(f for f in stripped.fields if _named(f.type) not in hidden_types)
+            kept.append(stripped)
+            continue
+        kept.append(d)
+    try:
+        return build_ast_schema(DocumentNode(definitions=tuple(kept)), assume_valid_sdl=True)
+    except Exception as exc:
+        raise SupergraphError(f"cannot build the API schema from the supergraph: {exc}") from exc
+
+
+def _named(t: Any) -> str:
+    while not isinstance(t, NamedTypeNode):
+        t = t.type
+    return str(t.name.value)
