@@ -1,0 +1,149 @@
+"""``@link`` on a subgraph's schema: which federation version, and the local name of each directive.
+
+Federation 2 subgraphs link ``https://specs.apollo.dev/federation/vX.Y``; imported directives keep
+their name (or the ``as:`` rename), the others are reachable as ``federation__name`` (or the link's
+``as:`` prefix). A subgraph without that link is a Federation 1 subgraph with bare names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from graphql import DirectiveNode, DocumentNode, ListValueNode, ObjectValueNode, StringValueNode
+from graphql.language import SchemaDefinitionNode, SchemaExtensionNode
+
+from federation.errors import (
+    INVALID_LINK_DIRECTIVE_USAGE,
+    INVALID_LINK_IDENTIFIER,
+    UNKNOWN_FEDERATION_LINK_VERSION,
+)
+
+from .result import CompositionFailed, CompositionIssue
+
+FEDERATION_URL = re.compile(r"^https://specs\.apollo\.dev/federation/v(\d+)\.(\d+)/?$")
+# Each federation directive and the minor version of federation 2 that introduced it.
+DIRECTIVES: dict[str, int] = {
+    "key": 0,
+    "requires": 0,
+    "provides": 0,
+    "external": 0,
+    "tag": 0,
+    "extends": 0,
+    "shareable": 0,
+    "inaccessible": 0,
+    "override": 0,
+    "composeDirective": 1,
+    "interfaceObject": 3,
+    "authenticated": 5,
+    "requiresScopes": 5,
+    "policy": 6,
+    "context": 8,
+    "fromContext": 8,
+    "cost": 9,
+    "listSize": 9,
+}
+FED1_DIRECTIVES = ("key", "requires", "provides", "external", "extends", "tag", "inaccessible", "override")
+SUPPORTED_MINOR = 11
+# Federation's own scalars and types: never part of a supergraph.
+BUILTIN_TYPES = {"_Any", "_Entity", "_Service", "_FieldSet", "FieldSet", "link__Import", "link__Purpose"}
+LINK_URL = re.compile(r"^https://specs\.apollo\.dev/link/v1\.0/?$")
+
+
+@dataclass(frozen=True)
+class Links:
+    """Resolved names for one subgraph."""
+
+    version: tuple[int, int] | None  # None: Federation 1
+    local_to_fed: dict[str, str]  # local directive name -> federation directive name
+    fed_prefix: str  # types named "<prefix>__X" belong to the federation spec
+    link_name: str  # local name of @link itself
+    other_prefixes: frozenset[str]  # prefixes of other linked specs
+
+    @property
+    def is_fed1(self) -> bool:
+        return self.version is None
+
+    def is_builtin_type(self, name: str) -> bool:
+        if name in BUILTIN_TYPES or name.startswith(f"{self.fed_prefix}__"):
+            return True
+        return any(name.startswith(f"{p}__") for p in self.other_prefixes) or name.startswith("link__")
+
+
+def _schema_directives(doc: DocumentNode) -> list[DirectiveNode]:
+    out: list[DirectiveNode] = []
+    for d in doc.definitions:
+        if isinstance(d, SchemaDefinitionNode | SchemaExtensionNode):
+            out.extend(d.directives or ())
+    return out
+
+
+def _arg(d: DirectiveNode, name: str) -> object:
+    for a in d.arguments or ():
+        if a.name.value == name:
+            return a.value
+    return None
+
+
+def _fail(subgraph: str, code: str, message: str) -> CompositionFailed:
+    return CompositionFailed([CompositionIssue(code, f'[{subgraph}] {message}', (subgraph,))])
+
+
+def resolve_links(doc: DocumentNode, subgraph: str) -> Links:
+    links = [d for d in _schema_directives(doc) if d.name.value == "link" or d.name.value.endswith("__link")]
+    fed_link: DirectiveNode | None = None
+    version: tuple[int, int] | None = None
+    prefixes: set[str] = set()
+    link_name = "link"
+    for d in links:
+        url = _arg(d, "url")
+        if not isinstance(url, StringValueNode):
+            raise _fail(subgraph, INVALID_LINK_DIRECTIVE_USAGE, '@link must have a string "url" argument')
+        as_ = _arg(d, "as")
+        m = FEDERATION_URL.match(url.value)
+        if m:
+            major, minor = int(m.group(1)), int(m.group(2))
+            if major != 2 or minor > SUPPORTED_MINOR:
+                raise _fail(
+                    subgraph,
+                    UNKNOWN_FEDERATION_LINK_VERSION,
+                    f'Invalid version v{major}.{minor} for the federation feature in @link "{url.value}"',
+                )
+            fed_link, version = d, (major, minor)
+        elif LINK_URL.match(url.value):
+            if isinstance(as_, StringValueNode):
+                link_name = as_.value
+        else:
+            tail = url.value.rstrip("/").split("/")
+            spec = tail[-2] if len(tail) >= 2 and tail[-1].startswith("v") else tail[-1]
+            prefixes.add(as_.value if isinstance(as_, StringValueNode) else spec)
+    if fed_link is None or version is None:
+        return Links(None, {n: n for n in FED1_DIRECTIVES}, "federation", link_name, frozenset(prefixes))
+    as_ = _arg(fed_link, "as")
+    prefix = as_.value if isinstance(as_, StringValueNode) else "federation"
+    mapping: dict[str, str] = {f"{prefix}__{n}": n for n in DIRECTIVES if DIRECTIVES[n] <= version[1]}
+    imports = _arg(fed_link, "import")
+    items = imports.values if isinstance(imports, ListValueNode) else ()
+    for item in items:
+        if isinstance(item, StringValueNode):
+            name, alias = item.value, item.value
+        elif isinstance(item, ObjectValueNode):
+            fields = {f.name.value: f.value for f in item.fields}
+            n, a = fields.get("name"), fields.get("as")
+            if not isinstance(n, StringValueNode):
+                raise _fail(subgraph, INVALID_LINK_DIRECTIVE_USAGE, "an @link import needs a string name")
+            name = n.value
+            alias = a.value if isinstance(a, StringValueNode) else name
+        else:
+            raise _fail(subgraph, INVALID_LINK_DIRECTIVE_USAGE, "@link imports must be strings or objects")
+        if not name.startswith("@"):
+            continue  # an imported type such as FieldSet: nothing to rename in our model
+        bare = name[1:]
+        if bare not in DIRECTIVES or DIRECTIVES[bare] > version[1]:
+            raise _fail(
+                subgraph,
+                INVALID_LINK_IDENTIFIER,
+                f'Cannot import unknown element "{name}" from federation v{version[0]}.{version[1]}',
+            )
+        mapping[alias.lstrip("@")] = bare
+    return Links(version, mapping, prefix, link_name, frozenset(prefixes))

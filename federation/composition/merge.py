@@ -1,0 +1,95 @@
+"""The merge pass: every type of every subgraph into one ``Supergraph`` model."""
+
+from __future__ import annotations
+
+from federation import errors as E
+
+from .context import Ctx
+from .merge_composite import merge_composite
+from .merge_leaf import merge_enum, merge_input_object, merge_scalar, merge_union
+from .supergraph import JoinField, MArg, MField, MType, Supergraph
+from .typeref import named
+
+ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
+
+
+def _enum_usage(ctx: Ctx) -> tuple[set[str], set[str]]:
+    as_input: set[str] = set()
+    as_output: set[str] = set()
+    for sg in ctx.subgraphs:
+        for t in sg.types.values():
+            for f in t.fields.values():
+                (as_input if t.kind == "input" else as_output).add(named(f.type))
+                for a in f.args.values():
+                    as_input.add(named(a.type))
+    return as_input, as_output
+
+
+def merge(ctx: Ctx) -> Supergraph:
+    sup = Supergraph(ctx.graphs)
+    order: list[str] = []
+    for sg in ctx.subgraphs:
+        order += [n for n in sg.types if n not in order]
+    as_input, as_output = _enum_usage(ctx)
+    root_names = set(ROOTS.values())
+    for name in order:
+        defs = ctx.defs(name)
+        kinds = {("interface" if t.interface_object else t.kind) for _, t in defs}
+        if len(kinds) > 1:
+            ctx.error(
+                E.TYPE_KIND_MISMATCH,
+                name,
+                f'Type "{name}" has mismatched kinds: it is defined as '
+                + ", ".join(f'{t.kind} in "{ctx.subgraphs[i].name}"' for i, t in defs)
+                + ". A type must have the same kind in every subgraph.",
+                [i for i, _ in defs],
+            )
+            continue
+        kind = kinds.pop()
+        if kind in ("object", "interface"):
+            sup.types[name] = merge_composite(ctx, name, defs, name in root_names)
+        elif kind == "union":
+            sup.types[name] = merge_union(ctx, name, defs)
+        elif kind == "enum":
+            sup.types[name] = merge_enum(ctx, name, defs, name in as_input, name in as_output)
+        elif kind == "input":
+            sup.types[name] = merge_input_object(ctx, name, defs)
+        else:
+            sup.types[name] = merge_scalar(ctx, name, defs)
+    for op, name in ROOTS.items():
+        if name in sup.types:
+            sup.roots[op] = name
+    for sg in ctx.subgraphs:
+        for dname, sdl in sg.composed.items():
+            sup.directive_defs.setdefault(dname, sdl)
+    _spread_interface_objects(sup)
+    if "Query" not in sup.types:
+        ctx.error(E.NO_QUERIES, "Query", "No queries found in any subgraph: a supergraph must have a query root type.")
+    return sup
+
+
+def _spread_interface_objects(sup: Supergraph) -> None:
+    """Fields an @interfaceObject adds to an interface also belong to each implementation."""
+    for iface in sup.types.values():
+        if iface.kind != "interface" or not any(j.interface_object for j in iface.join_types):
+            continue
+        for t in sup.types.values():
+            if t.kind != "object" or iface.name not in t.interfaces:
+                continue
+            for f in iface.fields.values():
+                if f.name in t.fields:
+                    continue
+                t.fields[f.name] = MField(
+                    f.name,
+                    f.type,
+                    {a.name: MArg(a.name, a.type, a.default, a.description, list(a.applied)) for a in f.args.values()},
+                    f.description,
+                    list(f.applied),
+                    join=[JoinField(None)],
+                )
+
+
+def referenced_types(t: MType) -> set[str]:
+    out = {named(f.type) for f in t.fields.values()}
+    out |= {named(a.type) for f in t.fields.values() for a in f.args.values()}
+    return out | set(t.interfaces) | set(t.members)

@@ -1,0 +1,256 @@
+"""Merging object and interface types: fields by union, join metadata per subgraph.
+
+A field gets ``@join__field`` applications when subgraphs differ about it: it is missing from some
+subgraph that has the type, or it is external, requires, provides, overrides, or typed differently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from federation import errors as E
+
+from .context import Ctx, pick_description, union_applied
+from .model import Field, TypeDef
+from .supergraph import JoinField, JoinType, MArg, MField, MType
+from .typeref import is_non_null, merge_input, merge_output
+
+
+@dataclass
+class _Source:
+    index: int
+    field: Field
+    parent: TypeDef
+    used_overridden: bool = False
+    override_label: str | None = None
+
+
+def merge_composite(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]], is_root: bool) -> MType:
+    kind = "interface" if any(t.kind == "interface" for _, t in defs) else "object"
+    mt = MType(kind, name)
+    mt.description = pick_description(ctx, name, [(i, t.description) for i, t in defs])
+    mt.applied = union_applied(t.applied for _, t in defs)
+    for i, t in defs:
+        fed1 = ctx.subgraphs[i].is_fed1
+        if t.keys and not is_root:
+            for k in t.keys:
+                mt.join_types.append(
+                    JoinType(ctx.gid(i), k.fields, t.is_extension(fed1), k.resolvable, t.interface_object)
+                )
+        else:
+            mt.join_types.append(JoinType(ctx.gid(i), interface_object=t.interface_object))
+        for iface in t.interfaces:
+            mt.implements.append((ctx.gid(i), iface))
+            if iface not in mt.interfaces:
+                mt.interfaces.append(iface)
+    if is_root and name == "Query":
+        # Every subgraph answers queries (``_entities`` at least), so each one is a Query source.
+        seen = {j.graph for j in mt.join_types}
+        mt.join_types += [JoinType(g.enum) for g in ctx.graphs if g.enum not in seen]
+    graphs_with_type = {i for i, _ in defs} if not (is_root and name == "Query") else set(range(len(ctx.graphs)))
+    order: list[str] = []
+    for _, t in defs:
+        order += [f for f in t.fields if f not in order]
+    for fname in order:
+        sources = [_Source(i, t.fields[fname], t) for i, t in defs if fname in t.fields]
+        mf = _merge_field(ctx, name, fname, sources, graphs_with_type)
+        if mf is not None:
+            mt.fields[fname] = mf
+    return mt
+
+
+def _apply_overrides(ctx: Ctx, coord: str, sources: list[_Source]) -> list[_Source]:
+    by_index = {s.index: s for s in sources}
+    dropped: set[int] = set()
+    for s in sources:
+        target = s.field.override
+        if target is None:
+            continue
+        k = ctx.index_of(target)
+        if k is None:
+            ctx.hint(
+                E.HINT_FROM_SUBGRAPH_DOES_NOT_EXIST,
+                coord,
+                f'Source subgraph "{target}" for field "{coord}" on subgraph "{ctx.subgraphs[s.index].name}" '
+                "does not exist. Did you mean another subgraph name?",
+                [s.index],
+            )
+            continue
+        src = by_index.get(k)
+        if src is None:
+            continue
+        if src.field.override is not None:
+            ctx.error(
+                E.OVERRIDE_SOURCE_HAS_OVERRIDE,
+                coord,
+                f'Field "{coord}" on subgraph "{ctx.subgraphs[s.index].name}" is overridden from subgraph '
+                f'"{target}", which itself overrides it (from "{src.field.override}"). Only one subgraph may '
+                "use @override on a field.",
+                [s.index, k],
+            )
+            continue
+        if s.field.override_label is not None:
+            src.override_label = s.field.override_label  # progressive override: both keep serving it
+            continue
+        parent = coord.split(".")[0]
+        if ctx.usages[k].uses((parent, src.field.name)):
+            src.used_overridden = True
+        else:
+            dropped.add(k)
+            ctx.hint(
+                E.HINT_OVERRIDDEN_FIELD_CAN_BE_REMOVED,
+                coord,
+                f'Field "{coord}" on subgraph "{target}" is overridden and no longer used; it can be removed.',
+                [k],
+            )
+    return [s for s in sources if s.index not in dropped]
+
+
+def _merge_field(
+    ctx: Ctx, parent: str, fname: str, all_sources: list[_Source], graphs_with_type: set[int]
+) -> MField | None:
+    coord = f"{parent}.{fname}"
+    sources = _apply_overrides(ctx, coord, all_sources)
+    if not sources:
+        return None
+    merged_type: str | None = sources[0].field.type
+    for s in sources[1:]:
+        assert merged_type is not None
+        nxt = merge_output(merged_type, s.field.type, ctx.is_subtype)
+        if nxt is None:
+            ctx.error(
+                E.FIELD_TYPE_MISMATCH,
+                coord,
+                f'Type of field "{coord}" is incompatible across subgraphs: '
+                + ", ".join(f'"{x.field.type}" in "{ctx.subgraphs[x.index].name}"' for x in sources)
+                + ". Make the types the same (nullability may differ).",
+                [x.index for x in sources],
+            )
+            return None
+        merged_type = nxt
+    assert merged_type is not None
+    mf = MField(fname, merged_type)
+    mf.description = pick_description(ctx, coord, [(s.index, s.field.description) for s in sources])
+    mf.applied = union_applied(s.field.applied for s in sources)
+    resolving = [s for s in sources if not s.field.external] or sources
+    mf.args = _merge_args(ctx, coord, resolving)
+    _check_sharing(ctx, coord, parent, sources)
+    differs = any(
+        s.field.external
+        or s.field.requires
+        or s.field.provides
+        or s.field.override
+        or s.override_label
+        or s.used_overridden
+        or s.field.from_context
+        or s.field.type != merged_type
+        for s in sources
+    )
+    if differs or {s.index for s in all_sources} != graphs_with_type:
+        mf.join = [
+            JoinField(
+                ctx.gid(s.index),
+                type=s.field.type if any(x.field.type != merged_type for x in sources) else None,
+                external=s.field.external,
+                requires=s.field.requires,
+                provides=s.field.provides,
+                override=s.field.override,
+                override_label=s.field.override_label or s.override_label,
+                used_overridden=s.used_overridden,
+            )
+            for s in sources
+        ]
+    return mf
+
+
+def _check_sharing(ctx: Ctx, coord: str, parent: str, sources: list[_Source]) -> None:
+    resolving = [
+        s
+        for s in sources
+        if not s.field.external and not s.used_overridden and s.override_label is None and s.parent.kind == "object"
+    ]
+    if len(resolving) < 2:
+        return
+    shared = [
+        s.field.shareable or (parent, s.field.name) in ctx.usages[s.index].in_keys or s.field.override is not None
+        for s in resolving
+    ]
+    if all(shared):
+        return
+    not_shared = [s.index for s, ok in zip(resolving, shared, strict=True) if not ok]
+    ctx.error(
+        E.INVALID_FIELD_SHARING,
+        coord,
+        f'Non-shareable field "{coord}" is resolved from multiple subgraphs: it is resolved from subgraphs '
+        f"{ctx.names(s.index for s in resolving)} and defined as non-shareable in "
+        f"{'subgraph' if len(not_shared) == 1 else 'subgraphs'} {ctx.names(not_shared)}. "
+        "Mark it @shareable in every subgraph that resolves it, or resolve it in one subgraph only.",
+        [s.index for s in resolving],
+    )
+
+
+def _merge_args(ctx: Ctx, coord: str, sources: list[_Source]) -> dict[str, MArg]:
+    order: list[str] = []
+    for s in sources:
+        order += [a for a in s.field.args if a not in order and s.field.args[a].name not in s.field.from_context]
+    out: dict[str, MArg] = {}
+    for aname in order:
+        acoord = f"{coord}({aname}:)"
+        having = [s for s in sources if aname in s.field.args]
+        if len(having) < len(sources):
+            required = [s.index for s in having if is_non_null(s.field.args[aname].type)
+                        and s.field.args[aname].default is None]
+            missing = [s.index for s in sources if aname not in s.field.args]
+            if required:
+                ctx.error(
+                    E.REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH,
+                    acoord,
+                    f'Argument "{acoord}" is required in subgraph(s) {ctx.names(required)} but missing in '
+                    f"subgraph(s) {ctx.names(missing)}. Add it everywhere, or make it optional.",
+                    required + missing,
+                )
+            else:
+                ctx.hint(
+                    E.HINT_INCONSISTENT_ARGUMENT_PRESENCE,
+                    acoord,
+                    f'Optional argument "{acoord}" is missing in subgraph(s) {ctx.names(missing)}; '
+                    "it is removed from the supergraph.",
+                    missing,
+                )
+            continue
+        args = [s.field.args[aname] for s in having]
+        t: str | None = args[0].type
+        for a in args[1:]:
+            t = merge_input(t, a.type) if t is not None else None
+        if t is None:
+            ctx.error(
+                E.FIELD_ARGUMENT_TYPE_MISMATCH,
+                acoord,
+                f'Type of argument "{acoord}" is incompatible across subgraphs: '
+                + ", ".join(f'"{s.field.args[aname].type}" in "{ctx.subgraphs[s.index].name}"' for s in having)
+                + ".",
+                [s.index for s in having],
+            )
+            continue
+        defaults = {a.default for a in args if a.default is not None}
+        if len(defaults) > 1:
+            ctx.error(
+                E.FIELD_ARGUMENT_DEFAULT_MISMATCH,
+                acoord,
+                f'Argument "{acoord}" has incompatible default values across subgraphs: '
+                + ", ".join(
+                    f'{s.field.args[aname].default} in "{ctx.subgraphs[s.index].name}"'
+                    for s in having
+                    if s.field.args[aname].default is not None
+                )
+                + ".",
+                [s.index for s in having],
+            )
+        out[aname] = MArg(
+            aname,
+            t,
+            next(iter(defaults)) if len(defaults) == 1 else None,
+            pick_description(ctx, acoord, [(s.index, s.field.args[aname].description) for s in having]),
+            union_applied(a.applied for a in args),
+        )
+    return out

@@ -1,0 +1,236 @@
+"""Checks on one subgraph, and the Federation 1 upgrade, run before merging.
+
+Also records which fields each subgraph's field sets use (``Usage``): merging needs it to tell an
+overridden field that is still used (``usedOverridden``) from one that is gone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from federation import errors as E
+
+from .fieldset import FieldSetError, FieldUse, walk
+from .model import Subgraph, TypeDef
+from .result import CompositionIssue
+from .typeref import named
+
+Coord = tuple[str, str]
+
+
+@dataclass
+class Usage:
+    in_keys: set[Coord] = field(default_factory=set)
+    in_requires: set[Coord] = field(default_factory=set)
+    in_provides: set[Coord] = field(default_factory=set)
+
+    def uses(self, c: Coord) -> bool:
+        return c in self.in_keys or c in self.in_requires or c in self.in_provides
+
+
+class _Checker:
+    def __init__(self, sg: Subgraph) -> None:
+        self.sg = sg
+        self.usage = Usage()
+        self.issues: list[CompositionIssue] = []
+
+    def err(self, code: str, coord: str, message: str) -> None:
+        self.issues.append(CompositionIssue(code, f'[{self.sg.name}] {message}', (self.sg.name,), coord))
+
+    def fieldset(self, code: str, parent: str, text: str, where: str, what: str) -> list[FieldUse] | None:
+        try:
+            uses = walk(self.sg, parent, text)
+        except FieldSetError as e:
+            self.err(code, where, f'On {where}, the {what} "{text}" is invalid: {e}.')
+            return None
+        for u in uses:
+            if u.field is None:
+                self.err(
+                    code,
+                    where,
+                    f'On {where}, the {what} "{text}" is invalid: '
+                    f'cannot query field "{u.name}" on type "{u.parent}" (the field is not defined there).',
+                )
+                return None
+        return uses
+
+    def run(self) -> None:
+        for t in self.sg.types.values():
+            if t.kind in ("object", "interface"):
+                self.keys(t)
+        for t in self.sg.types.values():
+            if t.kind in ("object", "interface"):
+                for f in list(t.fields.values()):
+                    self.field_sets(t, f.name)
+        for t in self.sg.types.values():
+            if t.kind in ("object", "interface"):
+                self.externals(t)
+                self.overrides(t)
+
+    def keys(self, t: TypeDef) -> None:
+        if t.kind == "interface" and t.keys and (self.sg.version is None or self.sg.version < (2, 3)):
+            self.err(
+                E.KEY_UNSUPPORTED_ON_INTERFACE,
+                t.name,
+                f'Cannot use @key on interface "{t.name}": @key on interfaces needs federation v2.3 or later.',
+            )
+        if t.interface_object and not t.keys:
+            self.err(
+                E.INTERFACE_OBJECT_USAGE_ERROR,
+                t.name,
+                f'The @interfaceObject type "{t.name}" must have a @key (it stands for an entity interface).',
+            )
+        for k in t.keys:
+            uses = self.fieldset(E.KEY_INVALID_FIELDS, t.name, k.fields, f'type "{t.name}"', "@key fields")
+            for u in uses or ():
+                self.usage.in_keys.add((u.parent, u.name))
+                assert u.field is not None
+                if u.has_args or u.field.args:
+                    self.err(
+                        E.KEY_FIELDS_HAS_ARGS,
+                        f"{u.parent}.{u.name}",
+                        f'On type "{t.name}", the @key "{k.fields}" selects field "{u.parent}.{u.name}" '
+                        "which has arguments; key fields cannot take arguments.",
+                    )
+                target = self.sg.types.get(named(u.field.type))
+                if target is not None and target.kind in ("interface", "union"):
+                    self.err(
+                        E.KEY_FIELDS_SELECT_INVALID_TYPE,
+                        f"{u.parent}.{u.name}",
+                        f'On type "{t.name}", the @key "{k.fields}" selects field "{u.parent}.{u.name}" of '
+                        f'{target.kind} type "{target.name}"; key fields cannot be interfaces or unions.',
+                    )
+            # @external on the key fields of an extension only says "defined elsewhere": not external.
+            if uses and (t.extends_directive or (t.has_extension and not t.has_definition)):
+                for u in uses:
+                    if u.parent == t.name and u.field is not None:
+                        u.field.external = False
+
+    def field_sets(self, t: TypeDef, name: str) -> None:
+        f = t.fields[name]
+        coord = f"{t.name}.{name}"
+        if f.requires is not None:
+            uses = self.fieldset(E.REQUIRES_INVALID_FIELDS, t.name, f.requires, f'field "{coord}"', "@requires")
+            for u in self._top_external_check(uses, t.name, E.REQUIRES_FIELDS_MISSING_EXTERNAL, coord, "@requires"):
+                self.usage.in_requires.add((u.parent, u.name))
+        if f.provides is not None:
+            target = self.sg.types.get(named(f.type))
+            if target is None or target.kind not in ("object", "interface", "union"):
+                self.err(
+                    E.PROVIDES_ON_NON_OBJECT_FIELD,
+                    coord,
+                    f'Invalid @provides on field "{coord}": its type "{f.type}" is not an object, '
+                    "interface or union type.",
+                )
+                return
+            uses = self.fieldset(E.PROVIDES_INVALID_FIELDS, target.name, f.provides, f'field "{coord}"', "@provides")
+            for u in uses or ():
+                if u.has_args:
+                    self.err(
+                        E.PROVIDES_FIELDS_HAS_ARGS,
+                        coord,
+                        f'On field "{coord}", @provides selects "{u.parent}.{u.name}" with arguments.',
+                    )
+            for u in self._top_external_check(uses, target.name, E.PROVIDES_FIELDS_MISSING_EXTERNAL, coord, "@provides"):
+                self.usage.in_provides.add((u.parent, u.name))
+
+    def _top_external_check(
+        self, uses: list[FieldUse] | None, root: str, code: str, coord: str, what: str
+    ) -> list[FieldUse]:
+        """Fields a field set selects directly must be @external (nested ones are carried by them)."""
+        if not uses:
+            return []
+        root_type = self.sg.types.get(root)
+        roots = {root} | {m for m in (root_type.members if root_type else [])}
+        roots |= {n for n, tt in self.sg.types.items() if root in tt.interfaces}
+        for u in uses:
+            if u.parent not in roots or u.field is None or u.field.external:
+                continue
+            if self.sg.is_fed1:
+                continue  # Federation 1 allowed it; the upgrade keeps such sets as they are
+            self.err(
+                code,
+                coord,
+                f'On field "{coord}", {what} selects "{u.parent}.{u.name}", which is not marked @external '
+                f'in subgraph "{self.sg.name}". Add @external to "{u.parent}.{u.name}" (or drop it from {what}).',
+            )
+        return uses
+
+    def externals(self, t: TypeDef) -> None:
+        parents = {
+            n for i in t.interfaces if (it := self.sg.types.get(i)) is not None for n in it.fields
+        }
+        for f in list(t.fields.values()):
+            if not f.external:
+                continue
+            coord = f"{t.name}.{f.name}"
+            if t.kind == "interface":
+                if self.sg.is_fed1:
+                    f.external = False
+                    continue
+                self.err(E.EXTERNAL_ON_INTERFACE, coord, f'Interface field "{coord}" cannot be @external.')
+                continue
+            if self.usage.uses((t.name, f.name)) or self._used_nested(t.name, f.name):
+                continue
+            if self.sg.is_fed1:
+                del t.fields[f.name]  # Federation 1 tolerated unused @external fields; the upgrade drops them
+                continue
+            if f.name in parents:
+                continue
+            self.err(
+                E.EXTERNAL_UNUSED,
+                coord,
+                f'Field "{coord}" is marked @external but is not used by any @key, @requires or @provides '
+                f'in subgraph "{self.sg.name}". Remove it, or use it in a field set.',
+            )
+
+    def _used_nested(self, parent: str, name: str) -> bool:
+        # Externals reached through a selection on another type (e.g. provided via an interface) count too.
+        return any(
+            c[1] == name and (t := self.sg.types.get(c[0])) is not None and parent in t.interfaces + [t.name]
+            for c in self.usage.in_provides | self.usage.in_requires
+        )
+
+    def overrides(self, t: TypeDef) -> None:
+        for f in t.fields.values():
+            if f.override is None:
+                continue
+            coord = f"{t.name}.{f.name}"
+            if t.kind == "interface":
+                self.err(E.OVERRIDE_ON_INTERFACE, coord, f'@override cannot be used on interface field "{coord}".')
+            elif f.override == self.sg.name:
+                self.err(
+                    E.OVERRIDE_FROM_SELF_ERROR,
+                    coord,
+                    f'Source and destination subgraphs "{self.sg.name}" are the same for overridden field "{coord}".',
+                )
+            elif f.external:
+                self.err(
+                    E.OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE,
+                    coord,
+                    f'@override cannot be used on field "{coord}" together with @external.',
+                )
+            if f.override_label is not None and not _valid_label(f.override_label):
+                self.err(
+                    E.OVERRIDE_LABEL_INVALID,
+                    coord,
+                    f'Invalid @override label "{f.override_label}" on "{coord}": use "percent(N)" or a name '
+                    "starting with a letter (letters, digits, _ - . : /).",
+                )
+
+
+def _valid_label(label: str) -> bool:
+    import re
+
+    return bool(re.fullmatch(r"percent\((\d{1,2}(\.\d{1,8})?|100)\)|[A-Za-z][A-Za-z0-9_\-:./]*", label))
+
+
+def check_and_upgrade(sg: Subgraph) -> tuple[Usage, list[CompositionIssue]]:
+    if sg.is_fed1:
+        for t in sg.types.values():
+            if t.kind == "object":
+                for f in t.fields.values():
+                    f.shareable = True  # Federation 1 let any subgraph resolve any field
+    c = _Checker(sg)
+    c.run()
+    return c.usage, c.issues
