@@ -20,6 +20,7 @@ class FieldUse:
     field: Field | None
     has_selection: bool
     has_args: bool
+    under_external: bool  # an ancestor in the set is @external: the field comes with it
 
 
 class FieldSetError(Exception):
@@ -39,18 +40,18 @@ def parse_fieldset(text: str) -> SelectionSetNode:
 def walk(sg: Subgraph, parent: str, text: str) -> list[FieldUse]:
     """Every field the set selects, depth first; raises FieldSetError on bad syntax or fragments."""
     out: list[FieldUse] = []
-    _walk(sg, parent, parse_fieldset(text), out)
+    _walk(sg, parent, parse_fieldset(text), out, False)
     return out
 
 
-def _walk(sg: Subgraph, parent: str, sel: SelectionSetNode, out: list[FieldUse]) -> None:
+def _walk(sg: Subgraph, parent: str, sel: SelectionSetNode, out: list[FieldUse], under: bool) -> None:
     t = sg.types.get(parent)
     for s in sel.selections:
         if isinstance(s, InlineFragmentNode):
             cond = s.type_condition.name.value if s.type_condition else parent
             if cond not in sg.types:
                 raise FieldSetError(f'unknown type "{cond}" in a type condition')
-            _walk(sg, cond, s.selection_set, out)
+            _walk(sg, cond, s.selection_set, out, under)
             continue
         if not isinstance(s, FieldNode):
             raise FieldSetError("named fragments are not allowed in field sets")
@@ -58,9 +59,9 @@ def _walk(sg: Subgraph, parent: str, sel: SelectionSetNode, out: list[FieldUse])
         if name == "__typename":
             continue
         f = t.fields.get(name) if t is not None else None
-        out.append(FieldUse(parent, name, f, s.selection_set is not None, bool(s.arguments)))
+        out.append(FieldUse(parent, name, f, s.selection_set is not None, bool(s.arguments), under))
         if f is not None and s.selection_set is not None:
-            _walk(sg, named(f.type), s.selection_set, out)
+            _walk(sg, named(f.type), s.selection_set, out, under or f.external)
 
 
 def top_level_fields(text: str) -> list[str]:

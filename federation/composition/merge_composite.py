@@ -68,6 +68,7 @@ def _apply_overrides(ctx: Ctx, coord: str, sources: list[_Source]) -> list[_Sour
             continue
         k = ctx.index_of(target)
         if k is None:
+            s.field.override = None  # nothing to take over from: the field is simply this subgraph's
             ctx.hint(
                 E.HINT_FROM_SUBGRAPH_DOES_NOT_EXIST,
                 coord,
@@ -93,7 +94,9 @@ def _apply_overrides(ctx: Ctx, coord: str, sources: list[_Source]) -> list[_Sour
             src.override_label = s.field.override_label  # progressive override: both keep serving it
             continue
         parent = coord.split(".")[0]
-        if ctx.usages[k].uses((parent, src.field.name)):
+        if src.field.external:
+            continue  # an external copy keeps its own join__field, nothing more
+        if ctx.usages[k].keeps_overridden((parent, src.field.name)):
             src.used_overridden = True
         else:
             dropped.add(k)

@@ -41,7 +41,8 @@ def merge_enum(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]], as_input: b
     everywhere = [v for v in order if len(having[v]) == len(defs)]
     if as_input and as_output and len(everywhere) != len(order):
         for v in order:
-            if len(having[v]) != len(defs):
+            hidden = all(any(n == "inaccessible" for n, _ in t.values[v].applied) for t in (t for _, t in defs) if v in t.values)
+            if len(having[v]) != len(defs) and not hidden:
                 missing = [i for i, t in defs if v not in t.values]
                 ctx.error(
                     E.ENUM_VALUE_MISMATCH,
@@ -51,7 +52,6 @@ def merge_enum(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]], as_input: b
                     "Such enums must have the same values everywhere.",
                     missing,
                 )
-        return mt
     keep = everywhere if as_input and not as_output else order
     if as_input and not as_output:
         for v in order:

@@ -23,9 +23,14 @@ class Usage:
     in_keys: set[Coord] = field(default_factory=set)
     in_requires: set[Coord] = field(default_factory=set)
     in_provides: set[Coord] = field(default_factory=set)
+    in_interfaces: set[Coord] = field(default_factory=set)  # object fields an implemented interface declares
 
     def uses(self, c: Coord) -> bool:
         return c in self.in_keys or c in self.in_requires or c in self.in_provides
+
+    def keeps_overridden(self, c: Coord) -> bool:
+        """The subgraph still needs its copy of a field another subgraph took over."""
+        return c in self.in_keys or c in self.in_requires or c in self.in_interfaces
 
 
 class _Checker:
@@ -55,6 +60,10 @@ class _Checker:
         return uses
 
     def run(self) -> None:
+        for t in self.sg.types.values():
+            for i in t.interfaces:
+                it = self.sg.types.get(i)
+                self.usage.in_interfaces |= {(t.name, f) for f in (it.fields if it else ()) if f in t.fields}
         for t in self.sg.types.values():
             if t.kind in ("object", "interface"):
                 self.keys(t)
@@ -137,22 +146,23 @@ class _Checker:
     def _top_external_check(
         self, uses: list[FieldUse] | None, root: str, code: str, coord: str, what: str
     ) -> list[FieldUse]:
-        """Fields a field set selects directly must be @external (nested ones are carried by them)."""
+        """Each leaf a field set selects must be @external, or sit under an @external field."""
         if not uses:
             return []
-        root_type = self.sg.types.get(root)
-        roots = {root} | {m for m in (root_type.members if root_type else [])}
-        roots |= {n for n, tt in self.sg.types.items() if root in tt.interfaces}
         for u in uses:
-            if u.parent not in roots or u.field is None or u.field.external:
+            if u.has_selection or u.under_external or u.field is None or u.field.external:
                 continue
+            parent = self.sg.types.get(u.parent)
+            if parent is not None and parent.kind == "interface":
+                continue  # interface fields are never external; their implementations' fields are
             if self.sg.is_fed1:
                 continue  # Federation 1 allowed it; the upgrade keeps such sets as they are
             self.err(
                 code,
                 coord,
                 f'On field "{coord}", {what} selects "{u.parent}.{u.name}", which is not marked @external '
-                f'in subgraph "{self.sg.name}". Add @external to "{u.parent}.{u.name}" (or drop it from {what}).',
+                f'in subgraph "{self.sg.name}". Add @external to "{u.parent}.{u.name}" (or drop it from '
+                f"{what}).",
             )
         return uses
 
@@ -186,8 +196,10 @@ class _Checker:
 
     def _used_nested(self, parent: str, name: str) -> bool:
         # Externals reached through a selection on another type (e.g. provided via an interface) count too.
+        t = self.sg.types[parent]
         return any(
-            c[1] == name and (t := self.sg.types.get(c[0])) is not None and parent in t.interfaces + [t.name]
+            c[1] == name
+            and (c[0] in t.interfaces or ((u := self.sg.types.get(c[0])) is not None and parent in u.members))
             for c in self.usage.in_provides | self.usage.in_requires
         )
 
