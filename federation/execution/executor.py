@@ -90,6 +90,8 @@ class Execution:
         self.data: dict[str, Any] = {}
         self.errors: list[dict[str, Any]] = []
         self.fetches = 0
+        self._loaders: dict[tuple[str, str], DataLoader] = {}
+        self._reps: dict[bytes, dict[str, Any]] = {}
 
     async def run(self, node: PlanNode | None) -> None:
         if node is not None:
@@ -132,73 +134,77 @@ class Execution:
         for err in payload.get("errors") or ():
             self.errors.append(_downstream(err, node.service, err.get("path") if isinstance(err, dict) else None))
 
+    def _loader(self, node: FetchNode) -> DataLoader:
+        """One loader per (subgraph, document) per request: Flatten nodes of one plan step that send the
+        same entity query share a single ``_entities`` call, deduplicated across their paths."""
+        key = (node.graph, node.operation)
+        loader = self._loaders.get(key)
+        if loader is None:
+            async def batch(batch_keys: list[bytes]) -> list[Any]:
+                return await self._entities_call(node, batch_keys)
+
+            loader = self._loaders[key] = DataLoader(batch, max_batch_size=None, cache=True)
+        return loader
+
+    async def _entities_call(self, node: FetchNode, keys: list[bytes]) -> list[Any]:
+        variables = self._vars(node)
+        variables["representations"] = [self._reps[k] for k in keys]
+        payload = await self._send(node, variables)
+        if payload is None:
+            return [(None, ())] * len(keys)
+        data = payload.get("data") or {}
+        entities = data.get("_entities") if isinstance(data, dict) else None
+        errors = payload.get("errors") or []
+        if not isinstance(entities, list) or len(entities) != len(keys):
+            if entities is not None or not errors:
+                self.errors.append(graphql_error(
+                    f"subgraph '{node.service}' answered _entities with "
+                    f"{'a wrong number of' if isinstance(entities, list) else 'no'} entities",
+                    SUBREQUEST_MALFORMED_RESPONSE, extensions={"service": node.service}))
+            entities = [None] * len(keys)
+        per_index: dict[int, list[dict[str, Any]]] = {}
+        for err in errors:
+            path = err.get("path") if isinstance(err, dict) else None
+            if (isinstance(path, list) and len(path) >= 2 and path[0] == "_entities"
+                    and isinstance(path[1], int) and 0 <= path[1] < len(keys)):
+                per_index.setdefault(path[1], []).append(err)
+            else:
+                self.errors.append(_downstream(err, node.service, None))
+        return [(entity, per_index.get(i, ())) for i, entity in enumerate(entities)]
+
     async def _entity_fetch(self, flatten: FlattenNode) -> None:
         node = flatten.node
         assert node.requires is not None
         objects = collect(self.data, flatten.path)
         if node.accept:
             objects = [o for o in objects if o.get("__typename", node.entity) in node.accept]
-        reps: dict[bytes, dict[str, Any]] = {}
         owners: dict[bytes, list[dict[str, Any]]] = {}
         for obj in objects:
             rep = representation(obj, node.requires, node.typename_rewrite, self.possible)
             if rep is None:
                 continue
             k = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
-            if k not in reps:
-                reps[k] = rep
+            if k not in owners:
+                self._reps[k] = rep
                 owners[k] = [obj]
             else:
                 owners[k].append(obj)
-        if not reps:
+        if not owners:
             return
-        keys = list(reps)
-        results: dict[bytes, Any] = {}
-
-        async def batch(batch_keys: list[bytes]) -> list[Any]:
-            variables = self._vars(node)
-            variables["representations"] = [reps[k] for k in batch_keys]
-            payload = await self._send(node, variables)
-            if payload is None:
-                return [None] * len(batch_keys)
-            data = payload.get("data") or {}
-            entities = data.get("_entities") if isinstance(data, dict) else None
-            errors = payload.get("errors") or []
-            if not isinstance(entities, list) or len(entities) != len(batch_keys):
-                if entities is not None or not errors:
-                    self.errors.append(graphql_error(
-                        f"subgraph '{node.service}' answered _entities with "
-                        f"{'a wrong number of' if isinstance(entities, list) else 'no'} entities",
-                        SUBREQUEST_MALFORMED_RESPONSE, extensions={"service": node.service}))
-                entities = [None] * len(batch_keys)
-            if errors:
-                self._entity_errors(errors, flatten, batch_keys, owners)
-            return list(entities)
-
-        loader: DataLoader = DataLoader(batch, max_batch_size=None, cache=True)
-        values = await loader.load_many(keys)
-        for k, value in zip(keys, values, strict=True):
-            results[k] = value
-        for k, entity in results.items():
+        keys = list(owners)
+        results = await self._loader(node).load_many(keys)
+        paths: dict[int, list[str | int]] | None = None
+        for k, (entity, errors) in zip(keys, results, strict=True):
             if isinstance(entity, dict):
                 for obj in owners[k]:
                     merge(obj, entity)
-
-    def _entity_errors(self, errors: list[Any], flatten: FlattenNode, keys: list[bytes],
-                       owners: dict[bytes, list[dict[str, Any]]]) -> None:
-        paths: dict[int, list[str | int]] | None = None
-        for err in errors:
-            path = err.get("path") if isinstance(err, dict) else None
-            if (isinstance(path, list) and len(path) >= 2 and path[0] == "_entities"
-                    and isinstance(path[1], int) and 0 <= path[1] < len(keys)):
+            for err in errors:
                 if paths is None:
                     paths = collect_paths(self.data, flatten.path)
-                for obj in owners[keys[path[1]]]:
+                for obj in owners[k]:
                     base = paths.get(id(obj))
-                    self.errors.append(_downstream(err, flatten.node.service,
-                                                   [*base, *path[2:]] if base is not None else None))
-            else:
-                self.errors.append(_downstream(err, flatten.node.service, None))
+                    self.errors.append(_downstream(err, node.service,
+                                                   [*base, *err["path"][2:]] if base is not None else None))
 
 
 def _downstream(err: Any, service: str, path: Any) -> dict[str, Any]:

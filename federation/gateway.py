@@ -1,0 +1,239 @@
+"""The gateway core: one supergraph, served. Each request walks the road in order:
+
+document (cached parse + validation against the API schema) -> normalised operation -> query plan
+(cached per document and operation name) -> execution (batched subgraph fetches) -> shaped response.
+
+A reload builds a complete new ``_State`` first and swaps one reference, so in-flight requests finish
+on the state they started with and no request ever sees half a schema.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    execute,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+from graphql.language import OperationTypeDefinitionNode  # noqa: F401  (re-exported for typing users)
+
+from federation.config import GatewayConfig
+from federation.errors import (
+    BAD_REQUEST,
+    BAD_USER_INPUT,
+    GRAPHQL_PARSE_FAILED,
+    GRAPHQL_VALIDATION_FAILED,
+    INTROSPECTION_DISABLED,
+    METHOD_NOT_ALLOWED,
+    QUERY_PLANNING_FAILED,
+    GatewayError,
+    RequestError,
+    graphql_error,
+)
+from federation.execution.executor import Execution
+from federation.execution.fetcher import SubgraphClient, SubgraphEndpoint
+from federation.execution.shape import ShapeSet, Shaper, compile_shape
+from federation.operation.normalize import NormalizedOperation, normalize
+from federation.planner import QueryPlan, build_plan
+from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
+from federation.supergraph.api_schema import build_api_schema
+from federation.supergraph.model import Supergraph, load_supergraph
+
+_PLAN_CACHE_SIZE = 2048
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything about one (document, operation name) that does not depend on variables."""
+
+    document: DocumentNode
+    operation: NormalizedOperation
+    plan: QueryPlan
+    shape: ShapeSet
+    introspection: DocumentNode | None  # the operation's __schema/__type part, run by graphql-core
+
+
+def _gql_errors(errors: list[GraphQLError], code: str) -> list[dict[str, Any]]:
+    out = []
+    for e in errors:
+        formatted = e.formatted
+        entry: dict[str, Any] = {"message": formatted["message"]}
+        if formatted.get("locations"):
+            entry["locations"] = formatted["locations"]
+        entry["extensions"] = {"code": code}
+        out.append(entry)
+    return out
+
+
+def _introspection_part(op: NormalizedOperation) -> DocumentNode | None:
+    fields: list[FieldNode] = []
+
+    def walk(selection_set: SelectionSetNode) -> None:
+        for sel in selection_set.selections:
+            if isinstance(sel, FieldNode) and sel.name.value in ("__schema", "__type"):
+                fields.append(sel)
+            elif isinstance(sel, InlineFragmentNode):
+                walk(sel.selection_set)
+
+    walk(op.selection_set)
+    if not fields:
+        return None
+    definition = OperationDefinitionNode(operation=OperationType.QUERY,
+                                         variable_definitions=op.variable_definitions,
+                                         selection_set=SelectionSetNode(selections=tuple(fields)))
+    return DocumentNode(definitions=(definition,))
+
+
+class _State:
+    def __init__(self, supergraph: Supergraph, config: GatewayConfig) -> None:
+        self.supergraph = supergraph
+        self.config = config
+        self.api_schema: GraphQLSchema = build_api_schema(supergraph.document, supergraph.links)
+        self.possible = {k: frozenset(v) for k, v in supergraph.possible.items()}
+        endpoints = {}
+        for graph, sub in supergraph.subgraphs.items():
+            conf = config.subgraph(sub.name)
+            urls = conf.url or (sub.url,)
+            endpoints[graph] = SubgraphEndpoint(sub.name, tuple(urls), conf.timeout or 30.0, dict(conf.headers))
+        self.propagate = {g: config.subgraph(s.name).propagate_headers for g, s in supergraph.subgraphs.items()}
+        self.client = SubgraphClient(endpoints)
+        self._cache: OrderedDict[tuple[str, str | None], Prepared | RequestError] = OrderedDict()
+
+    def prepare(self, query: str, operation_name: str | None) -> Prepared:
+        key = (query, operation_name)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._prepare(query, operation_name)
+            self._cache[key] = hit
+            if len(self._cache) > _PLAN_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        if isinstance(hit, RequestError):
+            raise hit
+        return hit
+
+    def _prepare(self, query: str, operation_name: str | None) -> Prepared | RequestError:
+        try:
+            document = parse(query)
+        except GraphQLError as exc:
+            return RequestError(exc.message, GRAPHQL_PARSE_FAILED, errors=_gql_errors([exc], GRAPHQL_PARSE_FAILED))
+        errors = validate(self.api_schema, document)
+        if errors:
+            return RequestError("validation failed", GRAPHQL_VALIDATION_FAILED,
+                                errors=_gql_errors(errors, GRAPHQL_VALIDATION_FAILED))
+        try:
+            op = normalize(document, operation_name)
+        except RequestError as exc:
+            return exc
+        introspection = _introspection_part(op)
+        if introspection is not None and not self.config.http.introspection:
+            return RequestError("Introspection is disabled.", INTROSPECTION_DISABLED)
+        try:
+            plan = build_plan(self.supergraph, op)
+        except GatewayError as exc:
+            return RequestError(f"query planning failed: {exc.message}", QUERY_PLANNING_FAILED)
+        root = self.supergraph.root_types.get(op.operation, "Query")
+        api_root = {"query": self.api_schema.query_type, "mutation": self.api_schema.mutation_type,
+                    "subscription": self.api_schema.subscription_type}[op.operation]
+        shape = compile_shape(self.api_schema, api_root.name if api_root else root, op.selection_set.selections)
+        return Prepared(document, op, plan, shape, introspection)
+
+
+class Gateway:
+    def __init__(self, supergraph: Supergraph, config: GatewayConfig | None = None) -> None:
+        self.config = config or GatewayConfig()
+        self._state = _State(supergraph, self.config)
+        self._retired: list[_State] = []
+
+    @classmethod
+    def from_sdl(cls, supergraph_sdl: str, config: GatewayConfig | None = None) -> Gateway:
+        return cls(load_supergraph(supergraph_sdl), config)
+
+    @property
+    def api_schema(self) -> GraphQLSchema:
+        return self._state.api_schema
+
+    @property
+    def supergraph(self) -> Supergraph:
+        return self._state.supergraph
+
+    def reload(self, supergraph_sdl: str) -> None:
+        """Swap in a new supergraph; raises (keeping the old one) if it cannot be served."""
+        new = _State(load_supergraph(supergraph_sdl), self.config)
+        old, self._state = self._state, new
+        self._retired.append(old)
+
+    async def aclose(self) -> None:
+        for state in [*self._retired, self._state]:
+            await state.client.aclose()
+        self._retired.clear()
+
+    def plan(self, query: str, operation_name: str | None = None) -> QueryPlan:
+        return self._state.prepare(query, operation_name).plan
+
+    def plan_text(self, query: str, operation_name: str | None = None) -> str:
+        return self.plan(query, operation_name).to_text()
+
+    def plan_json(self, query: str, operation_name: str | None = None) -> dict[str, Any]:
+        return self.plan(query, operation_name).to_json()
+
+    async def execute(self, request: GraphQLRequest, context: RequestContext | None = None) -> GraphQLResponse:
+        state = self._state
+        try:
+            return await self._execute(state, request, context or RequestContext())
+        except RequestError as exc:
+            return GraphQLResponse({"errors": exc.graphql_errors()}, status=exc.status)
+
+    async def _execute(self, state: _State, request: GraphQLRequest, context: RequestContext) -> GraphQLResponse:
+        if not request.query:
+            raise RequestError("Must provide query string.", BAD_REQUEST)
+        prepared = state.prepare(request.query, request.operation_name)
+        op = prepared.operation
+        if op.operation != "query" and request.http_method == "GET":
+            raise RequestError(f"Can only perform a {op.operation} operation from a POST request.",
+                               METHOD_NOT_ALLOWED)
+        if op.operation == "subscription":
+            raise RequestError("Subscriptions are not supported over this transport.", BAD_REQUEST)
+        raw = request.variables or {}
+        coerced = get_variable_values(state.api_schema, op.variable_definitions, raw)
+        if isinstance(coerced, list):
+            raise RequestError("invalid variables", BAD_USER_INPUT, errors=_gql_errors(coerced, BAD_USER_INPUT))
+        # Subgraphs get the client's own values (defaults filled in), not Python-coerced ones.
+        sent = {k: (raw[k] if k in raw else v) for k, v in coerced.items()}
+        headers = self._forward_headers(state, context.headers)
+        execution = Execution(state.client, sent, state.possible, headers)
+        await execution.run(prepared.plan.node)
+        if prepared.introspection is not None:
+            result = execute(state.api_schema, prepared.introspection, variable_values=raw)
+            if result.data:
+                execution.data.update(result.data)
+        errors = execution.errors
+        if self.config.http.mask_subgraph_errors:
+            errors = [graphql_error("Subgraph errors redacted", e.get("extensions", {}).get("code", ""),
+                                    path=e.get("path")) for e in errors]
+        data = Shaper(coerced, errors).shape_root(execution.data, prepared.shape)
+        body: dict[str, Any] = {"data": data}
+        if errors:
+            body["errors"] = errors
+        return GraphQLResponse(body)
+
+    def _forward_headers(self, state: _State, headers: Mapping[str, str]) -> dict[str, str] | None:
+        # Per-subgraph propagation lists are merged: the fetcher adds fixed headers per subgraph.
+        names = {n for names in state.propagate.values() for n in names}
+        if not names:
+            return None
+        return {n: headers[n] for n in names if n in headers}
