@@ -42,9 +42,9 @@ from federation.errors import (
 )
 from federation.policies.config import LimitsConfig
 
-# graphql-core's parser recurses a few frames per nesting level; past this it would hit Python's
-# recursion limit, so the guard applies even when no max_recursion is configured.
-HARD_MAX_RECURSION = 120
+# graphql-core's parser recurses a few frames per nesting level and stops itself at 200 levels;
+# the same bound applies here even when no max_recursion is configured.
+HARD_MAX_RECURSION = 200
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,8 @@ def parse_document(query: str, limits: LimitsConfig | None = None) -> DocumentNo
     try:
         return parse(query, no_location=False, max_tokens=max_tokens)
     except GraphQLSyntaxError as exc:
+        if "nested too deeply" in exc.message:
+            raise RequestError("Document nests too deep to parse.", MAX_RECURSION_LIMIT) from exc
         if "tokens" in exc.message and "Parsing aborted" in exc.message:
             raise RequestError(
                 f"Document has more than {max_tokens} tokens.",
