@@ -30,7 +30,11 @@ def test_anonymous_loses_authenticated_field_with_error_and_path() -> None:
     result = run("{ me { id } ping }")
     assert printed(result) == "{ ping }"
     assert result.errors == [
-        {"message": "Unauthorized field or type", "path": ["me"], "extensions": {"code": UNAUTHORIZED_FIELD_OR_TYPE}}
+        {
+            "message": "Unauthorized field or type",
+            "path": ["me"],
+            "extensions": {"code": UNAUTHORIZED_FIELD_OR_TYPE},
+        }
     ]
     assert result.key == (("me",),)
 
@@ -91,7 +95,9 @@ def test_policies_decide_by_their_results() -> None:
 def test_policies_needed_only_lists_touched_ones() -> None:
     authorizer = Authorizer(SCHEMA, METADATA)
     assert authorizer.policies_needed(parse("{ ping }"), None) == set()
-    assert authorizer.policies_needed(parse("{ user(id: 1) { ...F } } fragment F on User { ssn }"), None) == {"hr"}
+    assert authorizer.policies_needed(parse("{ user(id: 1) { ...F } } fragment F on User { ssn }"), None) == {
+        "hr"
+    }
 
 
 def test_type_level_requirement_applies_to_fields_returning_it() -> None:
@@ -112,7 +118,11 @@ def test_fragment_on_unauthorized_type_is_removed_without_nulling_its_parent() -
     assert printed(result) == '{ search(text: "x") { ... on Product { title } } }'
     [error] = result.errors
     assert "path" not in error
-    assert error["extensions"] == {"code": UNAUTHORIZED_FIELD_OR_TYPE, "type": "Secret", "parentPath": ["search"]}
+    assert error["extensions"] == {
+        "code": UNAUTHORIZED_FIELD_OR_TYPE,
+        "type": "Secret",
+        "parentPath": ["search"],
+    }
 
 
 def test_named_fragments_are_filtered_once_and_errors_reported_per_use() -> None:

@@ -42,9 +42,10 @@ def test_fragments_are_expanded() -> None:
 
 
 def test_fragment_bomb_is_measured_quickly() -> None:
-    fragments = "".join(
-        f"fragment F{i} on T {{ ...F{i + 1} ...F{i + 1} a{i}: x }}" for i in range(40)
-    ) + "fragment F40 on T { x }"
+    fragments = (
+        "".join(f"fragment F{i} on T {{ ...F{i + 1} ...F{i + 1} a{i}: x }}" for i in range(40))
+        + "fragment F40 on T { x }"
+    )
     m = measure("{ t { ...F0 } } " + fragments)
     assert m.depth == 2
 
