@@ -1,5 +1,5 @@
+# ruff: noqa: E501
 """A small schema with every policy directive, shared by the policy tests."""
-# ruff: noqa: E501  (SDL lines read best unbroken)
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
+# ruff: noqa: E501
 """Reading the policy directives from a supergraph, under their @link names."""
-# ruff: noqa: E501  (SDL lines read best unbroken)
 
 from __future__ import annotations
 
