@@ -12,6 +12,7 @@ from .merge import merge
 from .merged_rules import check_merged
 from .model import Subgraph
 from .printer import print_supergraph
+from .satisfiability import check_satisfiability
 from .result import CompositionFailed, CompositionIssue, CompositionResult, SubgraphSource
 from .subgraph_rules import Usage, check_and_upgrade
 
@@ -51,6 +52,8 @@ def compose(sources: Sequence[SubgraphSource]) -> CompositionResult:
     sup = merge(ctx)
     if not ctx.errors:
         check_merged(ctx, sup)
+    if not ctx.errors:
+        check_satisfiability(ctx, sup)
     if ctx.errors:
         return CompositionResult(None, tuple(ctx.errors), tuple(ctx.hints))
     return CompositionResult(print_supergraph(sup), (), tuple(ctx.hints))
