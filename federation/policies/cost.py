@@ -13,7 +13,8 @@ argument weights`` where
 - ``@requires`` selections (read from ``@join__field(requires:)``) are fetched for every instance, so
   they are costed like the client's own selections.
 
-Fragments are added up (an upper bound for abstract types, as Apollo does), fields that
+Fragments are added up (an upper bound for abstract types, as Apollo does; the same named
+fragment spread twice in one selection set counts once, as its fields merge), fields that
 ``@skip``/``@include`` leave out cost nothing. A slicing argument missing where
 ``requireOneSlicingArgument`` asks for one falls back to ``assumedSize``/default rather than
 failing the request. Entity fetches the plan adds on top are priced by :func:`plan_extra_cost`.
@@ -173,6 +174,7 @@ class _Run:
             return 0.0
         self.active.add(key)
         total = 0.0
+        spread: set[str] = set()
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 total += self.field(selection, parent, sized, root_level)
@@ -185,8 +187,13 @@ class _Run:
                 total += self.selection_set(selection.selection_set, condition, sized, root_level)
             elif isinstance(selection, FragmentSpreadNode):
                 fragment = self.fragments.get(selection.name.value)
-                if fragment is None or not is_included(selection, self.variables):
+                if (
+                    fragment is None
+                    or fragment.name.value in spread
+                    or not is_included(selection, self.variables)
+                ):
                     continue
+                spread.add(fragment.name.value)  # a second spread merges into the same fields
                 condition = self.e.schema.get_type(fragment.type_condition.name.value) or parent
                 total += self.selection_set(fragment.selection_set, condition, sized, root_level)
         self.active.discard(key)
