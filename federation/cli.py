@@ -1,0 +1,140 @@
+"""The ``federation`` command (also ``python -m federation``).
+
+    federation serve --supergraph FILE [--host H] [--port P] [--config gateway.yaml]
+    federation plan --supergraph FILE QUERY_FILE [--operation-name N] [--json]
+    federation compose ...      (from federation.composition.cli, when present)
+    federation token ...        (from federation.policies.cli, when present)
+
+Configuration precedence, lowest first: defaults, the config file (``--config``, else the
+``FEDERATION_CONFIG`` variable), ``FEDERATION_*`` variables, command-line flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from federation import __version__
+from federation.config import ConfigError, GatewayConfig
+from federation.config_loader import load_config
+from federation.errors import GatewayError
+
+# Subcommands other packages own; each module exposes ``register(subparsers)``.
+_PLUGGED_COMMANDS = ("federation.composition.cli", "federation.policies.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="federation", description="A GraphQL federation gateway.")
+    parser.add_argument("--version", action="version", version=f"federation {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve a supergraph over HTTP")
+    serve.add_argument(
+        "--supergraph", metavar="FILE", help="composed supergraph SDL (hot-reloaded on change)"
+    )
+    serve.add_argument("--config", metavar="FILE", help="gateway.yaml (default: $FEDERATION_CONFIG)")
+    serve.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 4000)")
+    serve.add_argument("--workers", type=int, help="worker processes (default 1)")
+    serve.add_argument("--poll-interval", type=float, help="seconds between supergraph checks; 0: off")
+    serve.add_argument("--json-logs", action="store_true", default=None, help="log JSON lines")
+    serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="default info")
+    serve.set_defaults(func=_serve)
+
+    plan = commands.add_parser("plan", help="print the query plan of an operation")
+    plan.add_argument("--supergraph", metavar="FILE", required=True, help="composed supergraph SDL")
+    plan.add_argument("query_file", metavar="QUERY_FILE", help="the operation ('-' reads standard input)")
+    plan.add_argument("--operation-name", metavar="NAME", help="which operation of the document")
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    plan.set_defaults(func=_plan)
+
+    for module_name in _PLUGGED_COMMANDS:
+        module = _optional_module(module_name)
+        if module is not None:
+            module.register(commands)
+    return parser
+
+
+def _optional_module(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and name.startswith(exc.name):
+            return None  # not written yet, or not installed: the command is simply absent
+        raise
+
+
+def serve_config(args: argparse.Namespace, environ: dict[str, str] | None = None) -> GatewayConfig:
+    """The configuration ``serve`` runs with: file and environment, then the flags on top."""
+    env = dict(os.environ if environ is None else environ)
+    config = load_config(args.config or env.get("FEDERATION_CONFIG") or None, env)
+    server = {
+        k: v
+        for k, v in {
+            "host": args.host,
+            "port": args.port,
+            "workers": args.workers,
+            "json_logs": args.json_logs,
+            "log_level": args.log_level,
+        }.items()
+        if v is not None
+    }
+    supergraph = config.supergraph
+    if args.supergraph:
+        supergraph = dataclasses.replace(supergraph, path=args.supergraph, config=None)
+    if args.poll_interval is not None:
+        supergraph = dataclasses.replace(supergraph, poll_interval=args.poll_interval)
+    if not (supergraph.path or supergraph.config):
+        raise ConfigError("no supergraph: give --supergraph FILE, or supergraph.path in the config file")
+    return dataclasses.replace(
+        config, server=dataclasses.replace(config.server, **server), supergraph=supergraph
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from federation.server import run  # uvicorn and the core load only for this command
+
+    return run(serve_config(args))
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from federation.server import new_gateway
+
+    try:
+        sdl = Path(args.supergraph).read_text(encoding="utf-8")
+        query = (
+            sys.stdin.read() if args.query_file == "-" else Path(args.query_file).read_text(encoding="utf-8")
+        )
+    except OSError as exc:
+        raise ConfigError(f"cannot read {exc.filename}: {exc.strerror}") from exc
+    gateway: Any = new_gateway(sdl)
+    if args.json:
+        plan = gateway.plan_json(query, args.operation_name)
+        text = plan if isinstance(plan, str) else orjson.dumps(plan, option=orjson.OPT_INDENT_2).decode()
+    else:
+        text = gateway.plan_text(query, args.operation_name)
+    print(text.rstrip("\n"))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(func(args) or 0)
+    except (ConfigError, GatewayError) as exc:
+        print(f"federation: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
