@@ -47,7 +47,7 @@ def merge_enum(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]], as_input: b
                 ctx.error(
                     E.ENUM_VALUE_MISMATCH,
                     f"{name}.{v}",
-                    f'Enum type "{name}" is used as both input and output type, but value "{v}" is not '
+                    f'Enum type "{name}" is used as both input and output type, but value "{name}.{v}" is not '
                     f"defined in all the subgraphs defining \"{name}\": it is missing in {ctx.names(missing)}. "
                     "Such enums must have the same values everywhere.",
                     missing,

@@ -6,11 +6,76 @@ from federation import errors as E
 
 from .context import Ctx
 from .supergraph import Supergraph
+from .typeref import named
 
 
 def check_merged(ctx: Ctx, sup: Supergraph) -> None:
     _external_missing_on_base(ctx, sup)
     _interface_fields(ctx, sup)
+    _inaccessible(ctx, sup)
+    _interface_keys(ctx)
+
+
+def _hidden(applied: list[tuple[str, str]]) -> bool:
+    return any(n == "inaccessible" for n, _ in applied)
+
+
+def _inaccessible(ctx: Ctx, sup: Supergraph) -> None:
+    query = sup.types.get("Query")
+    if query is not None and _hidden(query.applied):
+        ctx.error(E.QUERY_ROOT_TYPE_INACCESSIBLE, "Query", 'The query root type "Query" cannot be @inaccessible.')
+    hidden_types = {t.name for t in sup.types.values() if _hidden(t.applied)}
+    for t in sup.types.values():
+        if t.name in hidden_types:
+            continue
+        for f in t.fields.values():
+            if _hidden(f.applied):
+                continue
+            coord = f"{t.name}.{f.name}"
+            refs = [(coord, f.type)] + [(f"{coord}({a.name}:)", a.type) for a in f.args.values() if not _hidden(a.applied)]
+            for where, ref in refs:
+                if named(ref) in hidden_types:
+                    ctx.error(
+                        E.REFERENCED_INACCESSIBLE,
+                        where,
+                        f'Type "{named(ref)}" is @inaccessible but is referenced by "{where}", which is in the API '
+                        f'schema. Make "{where}" @inaccessible too, or make "{named(ref)}" accessible.',
+                    )
+        children = [f.applied for f in t.fields.values()] + [v.applied for v in t.values.values()]
+        if t.kind == "union":
+            children = [[("inaccessible", "")] if m in hidden_types else [] for m in t.members]
+        if children and all(_hidden(c) for c in children):
+            ctx.error(
+                E.ONLY_INACCESSIBLE_CHILDREN,
+                t.name,
+                f'Type "{t.name}" is in the API schema but all of its '
+                f'{"members" if t.kind == "union" else "values" if t.kind == "enum" else "fields"} are '
+                f'@inaccessible. Make one of them accessible, or make "{t.name}" @inaccessible.',
+            )
+
+
+def _interface_keys(ctx: Ctx) -> None:
+    for i, sg in enumerate(ctx.subgraphs):
+        for iface in sg.types.values():
+            if iface.kind != "interface" or not iface.keys:
+                continue
+            for t in sg.types.values():
+                if iface.name not in t.interfaces:
+                    continue
+                have = {_canon(k.fields) for k in t.keys}
+                for k in iface.keys:
+                    if _canon(k.fields) not in have:
+                        ctx.error(
+                            E.INTERFACE_KEY_NOT_ON_IMPLEMENTATION,
+                            t.name,
+                            f'[{sg.name}] Key @key(fields: "{k.fields}") on interface type "{iface.name}" is '
+                            f'missing on implementation type "{t.name}". Add it to "{t.name}".',
+                            [i],
+                        )
+
+
+def _canon(fields: str) -> str:
+    return " ".join(fields.replace("{", " { ").replace("}", " } ").split())
 
 
 def _external_missing_on_base(ctx: Ctx, sup: Supergraph) -> None:
