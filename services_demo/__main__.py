@@ -123,8 +123,12 @@ async def run(args: argparse.Namespace) -> int:
         print("Ctrl-C to stop.", flush=True)
         while not stop.is_set():
             if gateway is not None and gateway.poll() is not None:
-                print(f"the gateway exited (code {gateway.returncode})", file=sys.stderr)
-                status = 1
+                # A terminal's Ctrl-C reaches the gateway too; that is a stop, not a failure.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 0.5)
+                if not stop.is_set():
+                    print(f"the gateway exited (code {gateway.returncode})", file=sys.stderr)
+                    status = 1
                 break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.5)
