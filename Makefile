@@ -1,0 +1,52 @@
+# Everything runs from the project's own virtualenv in .venv (created on first use).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Rebuilt when the dependencies change; makes a repeated `make install` a no-op.
+STAMP := $(VENV)/.installed
+ASSETS := federation/http/static/manifest.json
+
+.PHONY: install test lint typecheck demo bench audit clean
+
+install: $(STAMP) assets
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# GraphiQL's browser files (npm pack at install time; GraphiQL says how to get them if this fails).
+.PHONY: assets
+assets: $(STAMP)
+	@test -f $(ASSETS) && $(PY) -c "import sys; from federation.http.graphiql_assets import installed, static_dir; sys.exit(not installed(static_dir()))" \
+		|| $(PY) -m federation.http.graphiql_assets \
+		|| echo "warning: GraphiQL assets not installed; the gateway serves instructions instead"
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest -q
+
+demo: install
+	$(PY) -m services_demo
+
+bench: install
+	$(PYTHON) benchmarks/run.py
+
+audit: install
+	@if [ -d ../shared/conformance ]; then \
+		$(PYTHON) ../shared/conformance/driver.py \
+			--start-cmd "$(VENV)/bin/federation serve --supergraph {supergraph} --port 4000"; \
+	else \
+		echo "audit: ../shared/conformance not found; nothing to run"; \
+	fi
+
+clean:
+	rm -rf $(VENV) federation/http/static .pytest_cache .mypy_cache .ruff_cache
