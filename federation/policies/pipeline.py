@@ -16,9 +16,11 @@ Per request (every step raises ``federation.errors.RequestError``; answer with `
     # ... the core validates ``document`` against the API schema here ...
     auth = await pipeline.authorize(document, request.operation_name, request.variables, context)
     # plan ``auth.document`` (it holds only the chosen operation); cache plans by
-    # (query, operation_name, auth.key). Merge ``auth.errors`` into the response errors and set each
-    # error's ``path`` to null (expanding lists, with null propagation); errors without a path are
-    # only added.
+    # (query, operation_name, auth.key) -- or plan the text ``pipeline.authorized_query(query,
+    # request.operation_name, auth)``, which is ``query`` itself when nothing was removed, so a
+    # text-keyed plan cache stays correct. Merge ``auth.errors`` into the response errors and set
+    # each error's ``path`` to null (expanding lists, with null propagation); errors without a
+    # ``path`` (removed fragments) are only added.
     pipeline.check_cost(auth.document, request.operation_name, request.variables, context,
                         entity_fetches=<number of _entities fetch nodes in the plan>)
     # ... execute ...
@@ -37,10 +39,11 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from graphql import DocumentNode, GraphQLSchema
+from graphql import DocumentNode, GraphQLSchema, print_ast
 
 from federation.errors import MAX_DEPTH_LIMIT, RequestError
 from federation.policies.actual_cost import actual_cost
@@ -57,6 +60,7 @@ log = logging.getLogger("federation.policies")
 
 PolicyFunction = Callable[[Mapping[str, Any] | None, RequestContext], Any]
 COST_ATTRIBUTE = "cost.estimated"
+_PRINTED_CACHE_SIZE = 1024
 
 
 def load_policy(reference: str) -> PolicyFunction:
@@ -92,6 +96,7 @@ class PolicyPipeline:
             policies = {name: load_policy(ref) for name, ref in config.authorization.policies}
         self.policies = dict(policies)
         self.authorizer = Authorizer(api_schema, metadata)
+        self._printed: OrderedDict[tuple[str, str | None, tuple[tuple[str, ...], ...]], str] = OrderedDict()
         demand = config.demand_control
         self.estimator = CostEstimator(api_schema, metadata, demand.default_list_size)
         self.cost_active = bool(
@@ -201,6 +206,21 @@ class PolicyPipeline:
             )
         except RecursionError as exc:  # fragments nested thousands deep: refuse rather than guess
             raise RequestError("The operation nests too deep to authorize.", MAX_DEPTH_LIMIT) from exc
+
+    def authorized_query(self, query: str, operation_name: str | None, auth: AuthorizationResult) -> str:
+        """The text of ``auth.document``: ``query`` when nothing was removed, else printed (and cached)."""
+        if not auth.key:
+            return query
+        cache_key = (query, operation_name, auth.key)
+        text = self._printed.get(cache_key)
+        if text is None:
+            text = print_ast(auth.document)
+            self._printed[cache_key] = text
+            if len(self._printed) > _PRINTED_CACHE_SIZE:
+                self._printed.popitem(last=False)
+        else:
+            self._printed.move_to_end(cache_key)
+        return text
 
     def check_cost(
         self,
