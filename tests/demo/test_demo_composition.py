@@ -80,9 +80,5 @@ def test_our_composition_gives_the_same_types_and_directives() -> None:
     assert ours == apollos
 
 
-@pytest.mark.xfail(
-    reason="our composition links cost/v0.1 without importing @listSize, yet uses the unprefixed name",
-    strict=False,
-)
 def test_our_composition_links_the_same_features() -> None:
     assert composed()["schema_definition schema"] == committed()["schema_definition schema"]
