@@ -50,3 +50,8 @@ audit: install
 
 clean:
 	rm -rf $(VENV) federation/http/static .pytest_cache .mypy_cache .ruff_cache
+
+# The demo's supergraph, composed by our own composition from schemas/supergraph.yaml.
+.PHONY: compose-demo
+compose-demo: install
+	$(VENV)/bin/federation compose --config schemas/supergraph.yaml -o schemas/supergraph.graphql

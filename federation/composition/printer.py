@@ -208,7 +208,9 @@ def print_supergraph(sup: Supergraph) -> str:
             continue
         if url not in linked:
             linked.add(url)
-            links.append(f'@link(url: "{url}"' + (f", for: {purpose})" if purpose else ")"))
+            # @listSize is not the cost spec's own name, so it is imported to be used unprefixed.
+            imports = ', import: ["@listSize"]' if name in ("cost", "listSize") and "listSize" in used else ""
+            links.append(f'@link(url: "{url}"{imports}' + (f", for: {purpose})" if purpose else ")"))
         definitions.append(definition)
         if name in SPEC_SCALARS:
             extra_types.append((SPEC_SCALARS[name].split()[-1], SPEC_SCALARS[name]))
