@@ -25,19 +25,25 @@ from federation.planner.plan import (
     PlanNode,
     SequenceNode,
 )
-from federation.planner.selection import FieldItem, SelSet
+from federation.planner.selection import FieldItem, SelSet, restore_keys
 
 _MISSING = object()
 
 
-def representation(obj: dict[str, Any], inputs: SelSet, rewrite: str | None,
+def representation(obj: dict[str, Any], inputs: SelSet, rewrite: str | None, entity: str,
                    possible: Mapping[str, frozenset[str]]) -> dict[str, Any] | None:
-    """Build one representation from an object; None when a key field is missing."""
+    """Build one representation from an object; None when a key field is missing.
+
+    Objects that came from an @interfaceObject subgraph carry no concrete type: they are represented
+    as the interface, which the entity interface's owner resolves.
+    """
     out: dict[str, Any] = {}
     if not _fill(obj, inputs, out, possible):
         return None
     if rewrite is not None:
         out["__typename"] = rewrite
+    elif "__typename" not in out:
+        out["__typename"] = entity
     return out
 
 
@@ -130,6 +136,8 @@ class Execution:
             return
         data = payload.get("data")
         if isinstance(data, dict):
+            if node.renames:
+                restore_keys(data, node.selection, self.possible)
             merge(self.data, data)
         for err in payload.get("errors") or ():
             self.errors.append(_downstream(err, node.service, err.get("path") if isinstance(err, dict) else None))
@@ -180,7 +188,7 @@ class Execution:
             objects = [o for o in objects if o.get("__typename", node.entity) in node.accept]
         owners: dict[bytes, list[dict[str, Any]]] = {}
         for obj in objects:
-            rep = representation(obj, node.requires, node.typename_rewrite, self.possible)
+            rep = representation(obj, node.requires, node.typename_rewrite, node.entity or "", self.possible)
             if rep is None:
                 continue
             k = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
@@ -196,6 +204,8 @@ class Execution:
         paths: dict[int, list[str | int]] | None = None
         for k, (entity, errors) in zip(keys, results, strict=True):
             if isinstance(entity, dict):
+                if node.renames:
+                    restore_keys(entity, node.selection, self.possible)
                 for obj in owners[k]:
                     merge(obj, entity)
             for err in errors:

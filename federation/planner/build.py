@@ -72,6 +72,18 @@ class Pos:
     provided: SelectionSetNode | None = None
     conds: tuple[DirectiveNode, ...] = ()
     chain: frozenset[tuple[str, str]] = frozenset()
+    # The position one level up, its type, and the field that led here: lets a field no subgraph can
+    # reach from here be fetched again from the nearest entity above ("parent entity call").
+    parent: tuple[Pos, str, FieldNode] | None = None
+    # In an entity group: the position, at the same path, in the group it jumped from. Its objects
+    # are the same objects, so key fields can be taken from whichever group up the line has them.
+    origin: Pos | None = None
+
+    def lineage(self) -> Iterator[Pos]:
+        p: Pos | None = self
+        while p is not None:
+            yield p
+            p = p.origin
 
 
 def _args_text(node: FieldNode) -> str:
@@ -214,7 +226,15 @@ class Builder:
         if not self.sg.resolvable(type_name, name, graph):
             return False
         fig = self.sg.field_in_graph(type_name, name, graph)
-        return fig is None or fig.requires is None
+        if fig is not None and fig.requires is not None:
+            return False
+        t = self.sg.types[type_name]
+        if t.kind == INTERFACE and not self.sg.is_interface_object(type_name, graph):
+            # On an interface, only if every implementation here resolves it too (else: ask per type).
+            for obj in self.sg.possible_in_graph(type_name, graph):
+                if name in self.sg.types[obj].fields and not self.local(obj, name, graph, None):
+                    return False
+        return True
 
     def coverage(self, graph: str, type_name: str, selections: Sequence[SelectionNode],
                  provided: SelectionSetNode | None) -> int:
@@ -351,13 +371,16 @@ class Builder:
         child, depth = unwrap(finfo.type)
         item = pos.sel.field(sel.alias.value if sel.alias else None, name, tuple(sel.arguments or ()),
                              tuple(sel.directives or ()), sel.selection_set is not None)
+        graph = pos.group.graph
+        fig = self.sg.field_in_graph(type_name, name, graph)
+        item.type_text = fig.type_text if fig is not None and fig.type_text else None
         if sel.selection_set is None or item.sub is None:
             return
-        graph = pos.group.graph
         if self.sg.is_abstract(child) and not self.sg.is_interface_object(child, graph):
             item.sub.typename()
         inner = Pos(pos.group, item.sub, pos.path + (item.key,) + ("@",) * depth,
-                    self._child_provided(type_name, name, graph, pos.provided), (), pos.chain)
+                    self._child_provided(type_name, name, graph, pos.provided), (), pos.chain,
+                    (pos, type_name, sel))
         self.plan_set(inner, child, sel.selection_set.selections)
 
     # ---- jumps -------------------------------------------------------------------------------
@@ -386,14 +409,21 @@ class Builder:
                     out.append((g, type_name))
         return out
 
-    def _pick_key(self, pos: Pos, type_name: str, target: str, entity: str) -> tuple[Key, bool] | None:
+    def _source(self, pos: Pos, type_name: str, fields: SelectionSetNode) -> Pos | None:
+        """The nearest position up the line whose subgraph resolves ``fields`` itself."""
+        for p in pos.lineage():
+            if self._fieldset_local(p.group.graph, type_name, fields, p.provided):
+                return p
+        return None
+
+    def _pick_key(self, pos: Pos, type_name: str, target: str, entity: str) -> tuple[Key, Pos | None] | None:
         keys = self.sg.keys(entity, target)
-        graph = pos.group.graph
         for key in keys:
-            if self._fieldset_local(graph, type_name, key.selection, pos.provided):
-                return key, True
+            source = self._source(pos, type_name, key.selection)
+            if source is not None:
+                return key, source
         for key in keys:
-            return key, False
+            return key, None
         return None
 
     def _plan_remote(self, pos: Pos, type_name: str, remote: list[SelectionNode],
@@ -405,6 +435,9 @@ class Builder:
             for sel in pending:
                 for cand in options[id(sel)]:
                     tally.setdefault(cand, []).append(sel)
+            if not tally and pos.parent is not None:
+                self._plan_from_parent(pos, pending)
+                return
             if not tally:
                 sel = pending[0]
                 what = sel.name.value if isinstance(sel, FieldNode) else "a type condition"
@@ -414,7 +447,7 @@ class Builder:
 
             def rank(cand: tuple[str, str]) -> tuple[int, bool, bool, int, int]:
                 key = self._pick_key(pos, type_name, cand[0], cand[1])
-                direct = key is not None and key[1]
+                direct = key is not None and key[1] is not None
                 existing = (cand[0], pos.path, cand[1], pos.group.id, None, pos.conds) in self._index
                 cov = sum(self.coverage(cand[0], cand[1], [s], None) for s in tally[cand])
                 return (len(tally[cand]), direct, existing, cov, -self._graph_order[cand[0]])
@@ -423,6 +456,14 @@ class Builder:
             chosen = tally[best]
             pending = [s for s in pending if s not in chosen]
             self._jump(pos, type_name, best[0], best[1], chosen, siblings)
+
+    def _plan_from_parent(self, pos: Pos, pending: list[SelectionNode]) -> None:
+        """Ask for the parent field again, from a subgraph that can jump to the parent entity."""
+        assert pos.parent is not None
+        ppos, ptype, pfield = pos.parent
+        again = FieldNode(alias=pfield.alias, name=pfield.name, arguments=pfield.arguments,
+                          directives=pfield.directives, selection_set=SelectionSetNode(selections=tuple(pending)))
+        self._plan_remote(ppos, ptype, [again], [again])
 
     def _jump(self, pos: Pos, type_name: str, target: str, entity: str, selections: list[SelectionNode],
               siblings: Sequence[SelectionNode]) -> None:
@@ -444,7 +485,7 @@ class Builder:
         if pos.conds:
             sel = sel.fragment(None, pos.conds).sub
         chain = pos.chain | {(entity, group.graph)}
-        inner = Pos(group, sel, pos.path, None, (), chain)
+        inner = Pos(group, sel, pos.path, None, (), chain, pos.parent, pos)
         if direct:  # a @requires field: its group exists for it, its inputs are on the way
             self._touch(group)
             for s in selections:
@@ -464,7 +505,7 @@ class Builder:
         picked = self._pick_key(pos, type_name, target, entity)
         if picked is None:
             raise PlanningError(f"{entity} has no resolvable key in {self.sg.graph_name(target)}")
-        key, _direct = picked
+        key, source = picked
         group = self._new_group(target, "query", pos.path, entity)
         group.inputs = SelSet()
         frag = group.inputs.fragment(entity)
@@ -475,15 +516,17 @@ class Builder:
             group.typename_rewrite = entity
         group.accept = frozenset(self.sg.possible.get(entity, set()) | {entity})
         needed: list[SelectionNode] = list(key_fields.selections)
-        if not self.sg.is_interface_object(type_name, pos.group.graph):
+        src = source or pos
+        if not self.sg.is_interface_object(type_name, src.group.graph):
             needed.append(TYPENAME)
-        base = replace(pos, conds=(), chain=pos.chain | {(entity, target), (type_name, pos.group.graph)})
+        base = replace(src, conds=(), chain=pos.chain | {(entity, target), (type_name, pos.group.graph)})
         with self._record() as touched:
             self.plan_set(base, type_name, needed)
             if requires is not None:
                 req = prealias(requires, siblings)
                 frag.sub.add_ast(req)
-                self.plan_set(replace(pos, conds=()), type_name, req.selections)
+                req_src = self._source(pos, type_name, req) or pos
+                self.plan_set(replace(req_src, conds=()), type_name, req.selections)
         group.deps = touched | {pos.group.id}
         group.deps.discard(group.id)
         self._index[index_key] = group

@@ -16,7 +16,7 @@ from federation.planner.plan import (
     QueryPlan,
     SequenceNode,
 )
-from federation.planner.selection import FieldItem, FragItem, SelSet
+from federation.planner.selection import FieldItem, FragItem, SelSet, field_conflicts
 from federation.supergraph.model import Supergraph
 
 
@@ -57,10 +57,15 @@ class _Emitter:
     def __init__(self, supergraph: Supergraph, op: NormalizedOperation) -> None:
         self.sg = supergraph
         self.op = op
-        self.var_types = {v.variable.name.value: print_ast(v.type) for v in op.variable_definitions}
+        # Defaults travel with the type: `$x: Boolean = true` may feed a `Boolean!` argument.
+        self.var_types = {
+            v.variable.name.value: print_ast(v.type) + (f"={print_ast(v.default_value)}" if v.default_value else "")
+            for v in op.variable_definitions
+        }
 
     def fetch(self, group: Group) -> PlanNode:
         conditions = _condition(group)
+        renames = field_conflicts(group.selection)
         service = self.sg.graph_name(group.graph)
         usages = tuple(dict.fromkeys(group.selection.variables()))
         var_defs = [f"${v}:{self.var_types[v]}" for v in usages if v in self.var_types]
@@ -77,7 +82,7 @@ class _Emitter:
             id=group.id, service=service, graph=group.graph, operation_kind=group.kind,
             selection=group.selection, operation=document, operation_name=name, variable_usages=usages,
             requires=group.inputs, entity=group.entity, typename_rewrite=group.typename_rewrite,
-            accept=group.accept,
+            accept=group.accept, renames=renames,
         )
         out: PlanNode = node if group.entity is None else FlattenNode(group.path, node)
         return _wrap(out, conditions)

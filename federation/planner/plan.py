@@ -26,6 +26,8 @@ class FetchNode:
     typename_rewrite: str | None = None
     # Typenames of objects at the path that this fetch takes (empty: any).
     accept: frozenset[str] = field(default_factory=frozenset)
+    # Some fields were sent under conflict aliases; execution moves them back.
+    renames: bool = False
 
 
 @dataclass(frozen=True)

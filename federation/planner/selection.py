@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Mapping
 
 from graphql import ArgumentNode, DirectiveNode, SelectionSetNode, VariableNode, print_ast
 from graphql.language import FieldNode, InlineFragmentNode, Node
@@ -19,7 +20,7 @@ def _print_directives(directives: tuple[DirectiveNode, ...]) -> str:
 
 
 class FieldItem:
-    __slots__ = ("alias", "arguments", "args_text", "directives", "key", "name", "sub")
+    __slots__ = ("alias", "arguments", "args_text", "directives", "key", "name", "sent_as", "sub", "type_text")
 
     def __init__(self, alias: str | None, name: str, arguments: tuple[ArgumentNode, ...],
                  directives: tuple[DirectiveNode, ...], composite: bool) -> None:
@@ -30,6 +31,14 @@ class FieldItem:
         self.args_text = _print_args(arguments)
         self.directives = directives
         self.sub: SelSet | None = SelSet() if composite else None
+        # The field's type in the subgraph it is sent to (types may differ in nullability).
+        self.type_text: str | None = None
+        # Set when two fragments ask one response key with different types: the alias sent instead.
+        self.sent_as: str | None = None
+
+    def head(self) -> str:
+        alias = self.sent_as or self.alias
+        return f"{alias}:{self.name}" if alias else self.name
 
 
 class FragItem:
@@ -113,8 +122,7 @@ class SelSet:
         lines = ["{"]
         for item in self.items.values():
             if isinstance(item, FieldItem):
-                head = f"{item.alias}: {item.name}" if item.alias else item.name
-                head += item.args_text + _print_directives(item.directives)
+                head = item.head().replace(":", ": ", 1) + item.args_text + _print_directives(item.directives)
             else:
                 head = "..." + (f" on {item.type_condition}" if item.type_condition else "")
                 head += _print_directives(item.directives)
@@ -130,8 +138,7 @@ class SelSet:
         parts = []
         for item in self.items.values():
             if isinstance(item, FieldItem):
-                head = f"{item.alias}:{item.name}" if item.alias else item.name
-                head += item.args_text + _print_directives(item.directives)
+                head = item.head() + item.args_text + _print_directives(item.directives)
             else:
                 head = "..." + (f" on {item.type_condition}" if item.type_condition else "")
                 head += _print_directives(item.directives)
@@ -153,3 +160,55 @@ def _variables_in(node: Node) -> Iterator[str]:
             for v in value:
                 if isinstance(v, Node):
                     yield from _variables_in(v)
+
+
+def field_conflicts(selection: SelSet) -> bool:
+    """Alias fields that share a response key across fragments but differ in type or arguments.
+
+    GraphQL validation (FieldsInSetCanMerge) rejects such a selection, e.g. ``... on A { id }`` and
+    ``... on B { id }`` where one ``id`` is ``ID!`` and the other ``ID``. Returns whether any was renamed,
+    so execution knows to put the data back under the client's key.
+    """
+    renamed = False
+    seen: dict[str, tuple[str, str | None]] = {}
+
+    def level(sel: SelSet) -> None:
+        nonlocal renamed
+        for item in sel.items.values():
+            if isinstance(item, FieldItem):
+                sig = (item.name + item.args_text, item.type_text)
+                first = seen.setdefault(item.key, sig)
+                if first != sig:
+                    item.sent_as = f"{item.key}__{zlib.crc32(repr(sig).encode()):08x}"
+                    renamed = True
+                if item.sub is not None and field_conflicts(item.sub):
+                    renamed = True
+            else:
+                level(item.sub)
+
+    level(selection)
+    return renamed
+
+
+def restore_keys(obj: dict[str, object], selection: SelSet, possible: Mapping[str, frozenset[str]]) -> None:
+    """Move data that arrived under a conflict alias back to the client's response key."""
+    typename = obj.get("__typename")
+    for item in selection.items.values():
+        if isinstance(item, FieldItem):
+            if item.sent_as is not None and item.sent_as in obj:
+                obj[item.key] = obj.pop(item.sent_as)
+            value = obj.get(item.key)
+            if item.sub is not None and value is not None:
+                _restore_value(value, item.sub, possible)
+        else:
+            cond = item.type_condition
+            if cond is None or typename is None or cond == typename or typename in possible.get(cond, ()):
+                restore_keys(obj, item.sub, possible)
+
+
+def _restore_value(value: object, selection: SelSet, possible: Mapping[str, frozenset[str]]) -> None:
+    if isinstance(value, dict):
+        restore_keys(value, selection, possible)
+    elif isinstance(value, list):
+        for v in value:
+            _restore_value(v, selection, possible)
