@@ -140,6 +140,7 @@ class Builder:
         self._index: dict[tuple[object, ...], Group] = {}
         self._recording: list[set[int]] = []
         self._graph_order = {g: i for i, g in enumerate(supergraph.subgraphs)}
+        self._roots: dict[str, Group] = {}
 
     # ---- groups ------------------------------------------------------------------------------
     def _new_group(self, graph: str, kind: str, path: tuple[str, ...], entity: str | None = None) -> Group:
@@ -164,7 +165,7 @@ class Builder:
     def build(self) -> list[Group]:
         root_type = self.sg.root_types[self.op.operation]
         selections = self.op.selection_set.selections
-        root_groups: dict[str, Group] = {}
+        root_groups = self._roots
         previous: Group | None = None
         for sel in self._root_fields(selections):
             if isinstance(sel, FieldNode) and sel.name.value.startswith("__"):
@@ -390,6 +391,11 @@ class Builder:
         sg = self.sg
         out: list[tuple[str, str]] = []
         t = sg.types[type_name]
+        if self._at_query_root(pos, type_name):
+            # The query root is everyone's: "jumping" there is one more root fetch, no key needed.
+            if isinstance(sel, FieldNode):
+                out = [(g, type_name) for g in sg.field_graphs(type_name, sel.name.value) if g != graph]
+            return out
         if isinstance(sel, FieldNode) and sel.name.value != "__typename":
             name = sel.name.value
             for g in sg.field_graphs(type_name, name):
@@ -457,6 +463,10 @@ class Builder:
             pending = [s for s in pending if s not in chosen]
             self._jump(pos, type_name, best[0], best[1], chosen, siblings)
 
+    def _at_query_root(self, pos: Pos, type_name: str) -> bool:
+        return (not pos.path and self.op.operation == "query" and pos.group.entity is None
+                and type_name == self.sg.root_types["query"])
+
     def _plan_from_parent(self, pos: Pos, pending: list[SelectionNode]) -> None:
         """Ask for the parent field again, from a subgraph that can jump to the parent entity."""
         assert pos.parent is not None
@@ -467,6 +477,11 @@ class Builder:
 
     def _jump(self, pos: Pos, type_name: str, target: str, entity: str, selections: list[SelectionNode],
               siblings: Sequence[SelectionNode]) -> None:
+        if self._at_query_root(pos, type_name):
+            group = self._roots.get(target) or self._new_group(target, "query", ())
+            self._roots[target] = group
+            self.plan_set(Pos(group, group.selection, ()), type_name, selections)
+            return
         plain: list[SelectionNode] = []
         for sel in selections:
             fig = self.sg.field_in_graph(entity, sel.name.value, target) if isinstance(sel, FieldNode) else None
@@ -486,6 +501,8 @@ class Builder:
             sel = sel.fragment(None, pos.conds).sub
         chain = pos.chain | {(entity, group.graph)}
         inner = Pos(group, sel, pos.path, None, (), chain, pos.parent, pos)
+        if self.sg.is_abstract(entity) and not self.sg.is_interface_object(entity, group.graph):
+            sel.typename()  # the concrete type, which the client's type conditions need
         if direct:  # a @requires field: its group exists for it, its inputs are on the way
             self._touch(group)
             for s in selections:
