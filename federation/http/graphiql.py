@@ -38,6 +38,7 @@ _PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>GraphiQL</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{static}/graphiql.min.css">
 <style>html, body, #graphiql {{ height: 100%; margin: 0; }}</style>
 </head>
@@ -52,7 +53,7 @@ _PAGE = """<!doctype html>
 """
 _MISSING = """<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>GraphiQL is not installed</title>
+<head><meta charset="utf-8"><title>GraphiQL is not installed</title><link rel="icon" href="data:,">
 <style>body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 40em; margin: 3em auto; }}</style>
 </head>
 <body>
