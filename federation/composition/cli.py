@@ -1,7 +1,7 @@
 """``federation compose``: subgraph schemas in, supergraph SDL out (or errors, and exit status 1).
 
-    federation compose --config supergraph.yaml [-o FILE] [--check FILE]
-    federation compose a.graphql b.graphql --name a --url http://... --name b --url http://...
+federation compose --config supergraph.yaml [-o FILE] [--check FILE]
+federation compose a.graphql b.graphql --name a --url http://... --name b --url http://...
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def _sources(args: argparse.Namespace) -> tuple[list[SubgraphSource], dict[str, 
     names = args.name or [Path(f).stem for f in args.files]
     if len(names) != len(args.files) or len(args.url) != len(args.files):
         raise ConfigError(
-            "COMPOSITION_CONFIG_INVALID", "give one --url (and, if any, one --name) per subgraph file, in order"
+            "COMPOSITION_CONFIG_INVALID",
+            "give one --url (and, if any, one --name) per subgraph file, in order",
         )
     sources, files = [], {}
     for name, url, f in zip(names, args.url, args.files, strict=True):

@@ -99,8 +99,11 @@ def split(sdl: str) -> tuple[list[str], dict[str, list[str]]]:
         head = f"{type(d).__name__.replace('TypeDefinitionNode', '')} {_desc(d)}{name} {_public(d)}".rstrip()
         interfaces = sorted(i.name.value for i in getattr(d, "interfaces", None) or ())
         members = sorted(m.name.value for m in getattr(d, "types", None) or ())
-        api.append(head + (" implements " + " & ".join(interfaces) if interfaces else "")
-                   + (" = " + " | ".join(members) if members else ""))
+        api.append(
+            head
+            + (" implements " + " & ".join(interfaces) if interfaces else "")
+            + (" = " + " | ".join(members) if members else "")
+        )
         for f in getattr(d, "fields", None) or ():
             coord = f"{name}.{f.name.value}"
             add_join(coord, f)

@@ -12,8 +12,8 @@ from .merge import merge
 from .merged_rules import check_merged
 from .model import Subgraph
 from .printer import print_supergraph
-from .satisfiability import check_satisfiability
 from .result import CompositionFailed, CompositionIssue, CompositionResult, SubgraphSource
+from .satisfiability import check_satisfiability
 from .subgraph_rules import Usage, check_and_upgrade
 
 
@@ -22,7 +22,9 @@ def _check_names(sources: Sequence[SubgraphSource]) -> list[CompositionIssue]:
     seen: set[str] = set()
     for s in sources:
         if not s.name or s.name == "_" or s.name.startswith("__"):
-            issues.append(CompositionIssue(INVALID_SUBGRAPH_NAME, f'Invalid subgraph name "{s.name}".', (s.name,)))
+            issues.append(
+                CompositionIssue(INVALID_SUBGRAPH_NAME, f'Invalid subgraph name "{s.name}".', (s.name,))
+            )
         elif s.name in seen:
             issues.append(
                 CompositionIssue(INVALID_SUBGRAPH_NAME, f'Subgraph name "{s.name}" is used twice.', (s.name,))

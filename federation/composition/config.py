@@ -1,12 +1,12 @@
 """Rover's ``supergraph.yaml``: which subgraphs to compose, and where each one's schema comes from.
 
-    subgraphs:
-      accounts:
-        routing_url: http://127.0.0.1:4001/graphql
-        schema:
-          file: ./accounts.graphql        # relative to the config file
-          # or subgraph_url: http://127.0.0.1:4001/graphql   (asks the service for `_service { sdl }`)
-          # or sdl: "type Query { ... }"
+subgraphs:
+  accounts:
+    routing_url: http://127.0.0.1:4001/graphql
+    schema:
+      file: ./accounts.graphql        # relative to the config file
+      # or subgraph_url: http://127.0.0.1:4001/graphql   (asks the service for `_service { sdl }`)
+      # or sdl: "type Query { ... }"
 """
 
 from __future__ import annotations
@@ -61,15 +61,17 @@ def _subgraph(path: Path, name: str, entry: Any) -> SubgraphConfig:
     url = entry.get("routing_url") or schema.get("subgraph_url")
     if not isinstance(url, str):
         raise ConfigError(COMPOSITION_CONFIG_INVALID, f"{where} needs a 'routing_url'")
-    headers = schema.get("introspection_headers") or {}
-    common = {"name": name, "routing_url": url, "headers": tuple((str(k), str(v)) for k, v in headers.items())}
+    raw_headers = schema.get("introspection_headers") or {}
+    headers = tuple((str(k), str(v)) for k, v in raw_headers.items())
     if isinstance(schema.get("file"), str):
-        return SubgraphConfig(file=(path.parent / schema["file"]).resolve(), **common)
+        return SubgraphConfig(name, url, file=(path.parent / schema["file"]).resolve(), headers=headers)
     if isinstance(schema.get("subgraph_url"), str):
-        return SubgraphConfig(subgraph_url=schema["subgraph_url"], **common)
+        return SubgraphConfig(name, url, subgraph_url=schema["subgraph_url"], headers=headers)
     if isinstance(schema.get("sdl"), str):
-        return SubgraphConfig(sdl=schema["sdl"], **common)
-    raise ConfigError(COMPOSITION_CONFIG_INVALID, f"{where}: schema needs one of 'file', 'subgraph_url', 'sdl'")
+        return SubgraphConfig(name, url, sdl=schema["sdl"], headers=headers)
+    raise ConfigError(
+        COMPOSITION_CONFIG_INVALID, f"{where}: schema needs one of 'file', 'subgraph_url', 'sdl'"
+    )
 
 
 def fetch_sdl(url: str, headers: tuple[tuple[str, str], ...] = (), timeout: float = FETCH_TIMEOUT_S) -> str:

@@ -86,7 +86,7 @@ def _arg(d: DirectiveNode, name: str) -> object:
 
 
 def _fail(subgraph: str, code: str, message: str) -> CompositionFailed:
-    return CompositionFailed([CompositionIssue(code, f'[{subgraph}] {message}', (subgraph,))])
+    return CompositionFailed([CompositionIssue(code, f"[{subgraph}] {message}", (subgraph,))])
 
 
 def resolve_links(doc: DocumentNode, subgraph: str) -> Links:

@@ -78,7 +78,9 @@ class _Loader:
             CompositionIssue(INVALID_GRAPHQL, f"[{self.src.name}] {message}", (self.src.name,), coordinate)
         )
 
-    def directives(self, nodes: Sequence[DirectiveNode] | None, where: str) -> list[tuple[str, DirectiveNode]]:
+    def directives(
+        self, nodes: Sequence[DirectiveNode] | None, where: str
+    ) -> list[tuple[str, DirectiveNode]]:
         """(canonical name, node) for each directive we understand; unknown ones are reported."""
         out: list[tuple[str, DirectiveNode]] = []
         for d in nodes or ():
@@ -258,7 +260,11 @@ def load_subgraph(source: SubgraphSource) -> Subgraph:
         doc = parse(source.sdl)
     except GraphQLSyntaxError as e:
         raise CompositionFailed(
-            [CompositionIssue(INVALID_GRAPHQL, f"[{source.name}] {e.message} at {e.locations}", (source.name,))]
+            [
+                CompositionIssue(
+                    INVALID_GRAPHQL, f"[{source.name}] {e.message} at {e.locations}", (source.name,)
+                )
+            ]
         ) from None
     links = resolve_links(doc, source.name)
     return _Loader(source, doc, links).load()

@@ -64,7 +64,11 @@ def merge(ctx: Ctx) -> Supergraph:
             sup.directive_defs.setdefault(dname, sdl)
     _spread_interface_objects(sup)
     if "Query" not in sup.types:
-        ctx.error(E.NO_QUERIES, "Query", "No queries found in any subgraph: a supergraph must have a query root type.")
+        ctx.error(
+            E.NO_QUERIES,
+            "Query",
+            "No queries found in any subgraph: a supergraph must have a query root type.",
+        )
     return sup
 
 
@@ -82,7 +86,10 @@ def _spread_interface_objects(sup: Supergraph) -> None:
                 t.fields[f.name] = MField(
                     f.name,
                     f.type,
-                    {a.name: MArg(a.name, a.type, a.default, a.description, list(a.applied)) for a in f.args.values()},
+                    {
+                        a.name: MArg(a.name, a.type, a.default, a.description, list(a.applied))
+                        for a in f.args.values()
+                    },
                     f.description,
                     list(f.applied),
                     join=[JoinField(None)],

@@ -32,7 +32,9 @@ def merge_union(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]]) -> MType:
     return mt
 
 
-def merge_enum(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]], as_input: bool, as_output: bool) -> MType:
+def merge_enum(
+    ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]], as_input: bool, as_output: bool
+) -> MType:
     mt = _base(ctx, "enum", name, defs)
     order: list[str] = []
     for _, t in defs:
@@ -41,14 +43,19 @@ def merge_enum(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]], as_input: b
     everywhere = [v for v in order if len(having[v]) == len(defs)]
     if as_input and as_output and len(everywhere) != len(order):
         for v in order:
-            hidden = all(any(n == "inaccessible" for n, _ in t.values[v].applied) for t in (t for _, t in defs) if v in t.values)
+            hidden = all(
+                any(n == "inaccessible" for n, _ in t.values[v].applied)
+                for t in (t for _, t in defs)
+                if v in t.values
+            )
             if len(having[v]) != len(defs) and not hidden:
                 missing = [i for i, t in defs if v not in t.values]
                 ctx.error(
                     E.ENUM_VALUE_MISMATCH,
                     f"{name}.{v}",
-                    f'Enum type "{name}" is used as both input and output type, but value "{name}.{v}" is not '
-                    f"defined in all the subgraphs defining \"{name}\": it is missing in {ctx.names(missing)}. "
+                    f'Enum type "{name}" is used as both input and output type, but value "{name}.{v}" '
+                    f'is not defined in all the subgraphs defining "{name}": it is missing in '
+                    f"{ctx.names(missing)}. "
                     "Such enums must have the same values everywhere.",
                     missing,
                 )
@@ -109,10 +116,10 @@ def merge_input_object(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]]) -> 
                     missing,
                 )
             continue
-        t: str | None = srcs[0][1].type
+        ftype: str | None = srcs[0][1].type
         for _, f in srcs[1:]:
-            t = merge_input(t, f.type) if t is not None else None
-        if t is None:
+            ftype = merge_input(ftype, f.type) if ftype is not None else None
+        if ftype is None:
             ctx.error(
                 E.FIELD_TYPE_MISMATCH,
                 coord,
@@ -128,15 +135,17 @@ def merge_input_object(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]]) -> 
                 E.INPUT_FIELD_DEFAULT_MISMATCH,
                 coord,
                 f'Input field "{coord}" has incompatible default values across subgraphs: '
-                + ", ".join(f'{f.default} in "{ctx.subgraphs[i].name}"' for i, f in srcs if f.default is not None)
+                + ", ".join(
+                    f'{f.default} in "{ctx.subgraphs[i].name}"' for i, f in srcs if f.default is not None
+                )
                 + ".",
                 [i for i, _ in srcs],
             )
-        mf = MField(fname, t)
+        mf = MField(fname, ftype)
         mf.default = next(iter(defaults)) if len(defaults) == 1 else None
         mf.description = pick_description(ctx, coord, [(i, f.description) for i, f in srcs])
         mf.applied = union_applied(f.applied for _, f in srcs)
-        if any(f.type != t for _, f in srcs):
+        if any(f.type != ftype for _, f in srcs):
             mf.join = [JoinField(ctx.gid(i), type=f.type) for i, f in srcs]
         mt.fields[fname] = mf
     if not mt.fields:

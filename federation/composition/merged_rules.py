@@ -23,7 +23,9 @@ def _hidden(applied: list[tuple[str, str]]) -> bool:
 def _inaccessible(ctx: Ctx, sup: Supergraph) -> None:
     query = sup.types.get("Query")
     if query is not None and _hidden(query.applied):
-        ctx.error(E.QUERY_ROOT_TYPE_INACCESSIBLE, "Query", 'The query root type "Query" cannot be @inaccessible.')
+        ctx.error(
+            E.QUERY_ROOT_TYPE_INACCESSIBLE, "Query", 'The query root type "Query" cannot be @inaccessible.'
+        )
     hidden_types = {t.name for t in sup.types.values() if _hidden(t.applied)}
     for t in sup.types.values():
         if t.name in hidden_types:
@@ -32,14 +34,17 @@ def _inaccessible(ctx: Ctx, sup: Supergraph) -> None:
             if _hidden(f.applied):
                 continue
             coord = f"{t.name}.{f.name}"
-            refs = [(coord, f.type)] + [(f"{coord}({a.name}:)", a.type) for a in f.args.values() if not _hidden(a.applied)]
+            refs = [(coord, f.type)] + [
+                (f"{coord}({a.name}:)", a.type) for a in f.args.values() if not _hidden(a.applied)
+            ]
             for where, ref in refs:
                 if named(ref) in hidden_types:
                     ctx.error(
                         E.REFERENCED_INACCESSIBLE,
                         where,
-                        f'Type "{named(ref)}" is @inaccessible but is referenced by "{where}", which is in the API '
-                        f'schema. Make "{where}" @inaccessible too, or make "{named(ref)}" accessible.',
+                        f'Type "{named(ref)}" is @inaccessible but is referenced by "{where}", which is in '
+                        f'the API schema. Make "{where}" @inaccessible too, or make "{named(ref)}" '
+                        "accessible.",
                     )
         children = [f.applied for f in t.fields.values()] + [v.applied for v in t.values.values()]
         if t.kind == "union":
@@ -49,7 +54,7 @@ def _inaccessible(ctx: Ctx, sup: Supergraph) -> None:
                 E.ONLY_INACCESSIBLE_CHILDREN,
                 t.name,
                 f'Type "{t.name}" is in the API schema but all of its '
-                f'{"members" if t.kind == "union" else "values" if t.kind == "enum" else "fields"} are '
+                f"{'members' if t.kind == 'union' else 'values' if t.kind == 'enum' else 'fields'} are "
                 f'@inaccessible. Make one of them accessible, or make "{t.name}" @inaccessible.',
             )
 

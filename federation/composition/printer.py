@@ -8,21 +8,39 @@ from graphql.language.print_string import print_string
 from .model import Applied
 from .supergraph import JoinField, JoinType, MArg, MField, MType, Supergraph
 
-JOIN_DEFINITIONS = '''directive @join__directive(graphs: [join__Graph!], name: String!, args: join__DirectiveArguments) repeatable on SCHEMA | OBJECT | INTERFACE | FIELD_DEFINITION
-
-directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
-
-directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: Boolean, overrideLabel: String, contextArguments: [join__ContextArgument!]) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
-
-directive @join__graph(name: String!, url: String!) on ENUM_VALUE
-
-directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE
-
-directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
-
-directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION
-
-directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA'''
+JOIN_DEFINITIONS = "\n\n".join(
+    [
+        (
+            "directive @join__directive(graphs: [join__Graph!], name: String!, "
+            "args: join__DirectiveArguments) repeatable on SCHEMA | OBJECT | INTERFACE"
+            " | FIELD_DEFINITION"
+        ),
+        ("directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE"),
+        (
+            "directive @join__field(graph: join__Graph, requires: join__FieldSet, "
+            "provides: join__FieldSet, type: String, external: Boolean, override: String, "
+            "usedOverridden: Boolean, overrideLabel: String, "
+            "contextArguments: [join__ContextArgument!]) repeatable on FIELD_DEFINITION"
+            " | INPUT_FIELD_DEFINITION"
+        ),
+        ("directive @join__graph(name: String!, url: String!) on ENUM_VALUE"),
+        (
+            "directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT"
+            " | INTERFACE"
+        ),
+        (
+            "directive @join__type(graph: join__Graph!, key: join__FieldSet, "
+            "extension: Boolean! = false, resolvable: Boolean! = true, "
+            "isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM"
+            " | INPUT_OBJECT | SCALAR"
+        ),
+        ("directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION"),
+        (
+            "directive @link(url: String, as: String, for: link__Purpose, "
+            "import: [link__Import]) repeatable on SCHEMA"
+        ),
+    ]
+)
 
 # Specs the supergraph links when a subgraph used them: (directive, url, purpose, definition).
 SPECS: list[tuple[str, str, str | None, str]] = [
@@ -36,15 +54,15 @@ SPECS: list[tuple[str, str, str | None, str]] = [
         "cost",
         "https://specs.apollo.dev/cost/v0.1",
         None,
-        "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION"
-        " | OBJECT | SCALAR",
+        "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION"
+        " | INPUT_FIELD_DEFINITION | OBJECT | SCALAR",
     ),
     (
         "inaccessible",
         "https://specs.apollo.dev/inaccessible/v0.2",
         "SECURITY",
-        "directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR"
-        " | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION",
+        "directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION"
+        " | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION",
     ),
     (
         "listSize",
@@ -57,21 +75,23 @@ SPECS: list[tuple[str, str, str | None, str]] = [
         "policy",
         "https://specs.apollo.dev/policy/v0.1",
         "SECURITY",
-        "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM",
+        "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE"
+        " | SCALAR | ENUM",
     ),
     (
         "requiresScopes",
         "https://specs.apollo.dev/requiresScopes/v0.1",
         "SECURITY",
-        "directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE"
-        " | SCALAR | ENUM",
+        "directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on FIELD_DEFINITION | OBJECT"
+        " | INTERFACE | SCALAR | ENUM",
     ),
     (
         "tag",
         "https://specs.apollo.dev/tag/v0.3",
         None,
         "directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION"
-        " | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA",
+        " | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION"
+        " | SCHEMA",
     ),
 ]
 SPEC_SCALARS = {"policy": "scalar policy__Policy", "requiresScopes": "scalar requiresScopes__Scope"}
@@ -161,14 +181,17 @@ def _args(args: dict[str, MArg]) -> str:
         return "(" + ", ".join(s for _, s in items) + ")"
     lines = ["("]
     for a, s in items:
-        lines += _desc(a.description, "    ") + ["    " + s]
+        lines += [*_desc(a.description, "    "), "    " + s]
     return "\n".join(lines) + "\n  )"
 
 
 def _field(f: MField, is_input: bool) -> list[str]:
     default = f" = {f.default}" if is_input and f.default is not None else ""
     joins = "".join(" " + _join_field(j) for j in f.join or ())
-    return [*_desc(f.description, "  "), f"  {f.name}{_args(f.args)}: {f.type}{default}{_applied(f.applied)}{joins}"]
+    return [
+        *_desc(f.description, "  "),
+        f"  {f.name}{_args(f.args)}: {f.type}{default}{_applied(f.applied)}{joins}",
+    ]
 
 
 def _type(t: MType) -> str:
@@ -199,7 +222,10 @@ def _type(t: MType) -> str:
 
 def print_supergraph(sup: Supergraph) -> str:
     used = _used_directives(sup)
-    links = ['@link(url: "https://specs.apollo.dev/link/v1.0")', '@link(url: "https://specs.apollo.dev/join/v0.5", for: EXECUTION)']
+    links = [
+        '@link(url: "https://specs.apollo.dev/link/v1.0")',
+        '@link(url: "https://specs.apollo.dev/join/v0.5", for: EXECUTION)',
+    ]
     definitions = [JOIN_DEFINITIONS]
     extra_types: list[tuple[str, str]] = []
     linked: set[str] = set()
@@ -220,11 +246,15 @@ def print_supergraph(sup: Supergraph) -> str:
     schema = "schema\n" + "\n".join("  " + link for link in links) + "\n{\n"
     schema += "".join(f"  {op}: {name}\n" for op, name in sup.roots.items()) + "}"
     graphs = "\n".join(
-        f"  {g.enum} @join__graph(name: {print_string(g.name)}, url: {print_string(g.url)})" for g in sup.graphs
+        f"  {g.enum} @join__graph(name: {print_string(g.name)}, url: {print_string(g.url)})"
+        for g in sup.graphs
     )
     builtin = [
-        ("join__ContextArgument", "input join__ContextArgument {\n  name: String!\n  type: String!\n"
-         "  context: String!\n  selection: join__FieldValue!\n}"),
+        (
+            "join__ContextArgument",
+            "input join__ContextArgument {\n  name: String!\n  type: String!\n"
+            "  context: String!\n  selection: join__FieldValue!\n}",
+        ),
         ("join__DirectiveArguments", "scalar join__DirectiveArguments"),
         ("join__FieldSet", "scalar join__FieldSet"),
         ("join__FieldValue", "scalar join__FieldValue"),

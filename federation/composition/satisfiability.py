@@ -115,10 +115,10 @@ def _report(ctx: Ctx, tname: str, fname: str, path: list[str], here: set[int], o
         f"{tname}.{fname}",
         "The following supergraph API query:\n  "
         + _example(path, fname)
-        + f"\ncannot be satisfied by the subgraphs: the path up to \"{tname}\" is resolved by subgraph(s) "
-        f"{ctx.names(sorted(here))}, but field \"{tname}.{fname}\" is only in subgraph(s) "
-        f"{ctx.names(sorted(owners))}, and no resolvable @key of \"{tname}\" there can be fed from the "
-        f"former. Add a resolvable @key to \"{tname}\" in {ctx.names(sorted(owners))} whose fields "
-        f"{ctx.names(sorted(here))} can provide, or resolve \"{fname}\" there too.",
+        + f'\ncannot be satisfied by the subgraphs: the path up to "{tname}" is resolved by subgraph(s) '
+        f'{ctx.names(sorted(here))}, but field "{tname}.{fname}" is only in subgraph(s) '
+        f'{ctx.names(sorted(owners))}, and no resolvable @key of "{tname}" there can be fed from the '
+        f'former. Add a resolvable @key to "{tname}" in {ctx.names(sorted(owners))} whose fields '
+        f'{ctx.names(sorted(here))} can provide, or resolve "{fname}" there too.',
         sorted(here | owners),
     )

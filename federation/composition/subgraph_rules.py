@@ -40,7 +40,7 @@ class _Checker:
         self.issues: list[CompositionIssue] = []
 
     def err(self, code: str, coord: str, message: str) -> None:
-        self.issues.append(CompositionIssue(code, f'[{self.sg.name}] {message}', (self.sg.name,), coord))
+        self.issues.append(CompositionIssue(code, f"[{self.sg.name}] {message}", (self.sg.name,), coord))
 
     def fieldset(self, code: str, parent: str, text: str, where: str, what: str) -> list[FieldUse] | None:
         try:
@@ -81,7 +81,8 @@ class _Checker:
             self.err(
                 E.KEY_UNSUPPORTED_ON_INTERFACE,
                 t.name,
-                f'Cannot use @key on interface "{t.name}": @key on interfaces needs federation v2.3 or later.',
+                f'Cannot use @key on interface "{t.name}": @key on interfaces needs federation v2.3 '
+                "or later.",
             )
         if t.interface_object and not t.keys:
             self.err(
@@ -119,8 +120,12 @@ class _Checker:
         f = t.fields[name]
         coord = f"{t.name}.{name}"
         if f.requires is not None:
-            uses = self.fieldset(E.REQUIRES_INVALID_FIELDS, t.name, f.requires, f'field "{coord}"', "@requires")
-            for u in self._top_external_check(uses, t.name, E.REQUIRES_FIELDS_MISSING_EXTERNAL, coord, "@requires"):
+            uses = self.fieldset(
+                E.REQUIRES_INVALID_FIELDS, t.name, f.requires, f'field "{coord}"', "@requires"
+            )
+            for u in self._top_external_check(
+                uses, t.name, E.REQUIRES_FIELDS_MISSING_EXTERNAL, coord, "@requires"
+            ):
                 self.usage.in_requires.add((u.parent, u.name))
         if f.provides is not None:
             target = self.sg.types.get(named(f.type))
@@ -132,7 +137,9 @@ class _Checker:
                     "interface or union type.",
                 )
                 return
-            uses = self.fieldset(E.PROVIDES_INVALID_FIELDS, target.name, f.provides, f'field "{coord}"', "@provides")
+            uses = self.fieldset(
+                E.PROVIDES_INVALID_FIELDS, target.name, f.provides, f'field "{coord}"', "@provides"
+            )
             for u in uses or ():
                 if u.has_args:
                     self.err(
@@ -140,7 +147,9 @@ class _Checker:
                         coord,
                         f'On field "{coord}", @provides selects "{u.parent}.{u.name}" with arguments.',
                     )
-            for u in self._top_external_check(uses, target.name, E.PROVIDES_FIELDS_MISSING_EXTERNAL, coord, "@provides"):
+            for u in self._top_external_check(
+                uses, target.name, E.PROVIDES_FIELDS_MISSING_EXTERNAL, coord, "@provides"
+            ):
                 self.usage.in_provides.add((u.parent, u.name))
 
     def _top_external_check(
@@ -167,9 +176,7 @@ class _Checker:
         return uses
 
     def externals(self, t: TypeDef) -> None:
-        parents = {
-            n for i in t.interfaces if (it := self.sg.types.get(i)) is not None for n in it.fields
-        }
+        parents = {n for i in t.interfaces if (it := self.sg.types.get(i)) is not None for n in it.fields}
         for f in list(t.fields.values()):
             if not f.external:
                 continue
@@ -209,12 +216,15 @@ class _Checker:
                 continue
             coord = f"{t.name}.{f.name}"
             if t.kind == "interface":
-                self.err(E.OVERRIDE_ON_INTERFACE, coord, f'@override cannot be used on interface field "{coord}".')
+                self.err(
+                    E.OVERRIDE_ON_INTERFACE, coord, f'@override cannot be used on interface field "{coord}".'
+                )
             elif f.override == self.sg.name:
                 self.err(
                     E.OVERRIDE_FROM_SELF_ERROR,
                     coord,
-                    f'Source and destination subgraphs "{self.sg.name}" are the same for overridden field "{coord}".',
+                    f'Source and destination subgraphs "{self.sg.name}" are the same for overridden '
+                    f'field "{coord}".',
                 )
             elif f.external:
                 self.err(

@@ -21,8 +21,15 @@ def test_compose_files_to_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[s
     (tmp_path / "users.graphql").write_text(USERS)
     (tmp_path / "reviews.graphql").write_text(REVIEWS)
     code = main(
-        ["compose", str(tmp_path / "users.graphql"), str(tmp_path / "reviews.graphql"),
-         "--url", "http://127.0.0.1:1/u", "--url", "http://127.0.0.1:1/r"]
+        [
+            "compose",
+            str(tmp_path / "users.graphql"),
+            str(tmp_path / "reviews.graphql"),
+            "--url",
+            "http://127.0.0.1:1/u",
+            "--url",
+            "http://127.0.0.1:1/r",
+        ]
     )
     out = capsys.readouterr().out
     assert code == 0
@@ -46,11 +53,22 @@ def test_compose_config_with_file_and_inline_sdl(tmp_path: Path) -> None:
     assert main(["compose", "--config", str(tmp_path / "supergraph.yaml"), "--check", str(out)]) == 1
 
 
-def test_errors_are_printed_readably_and_exit_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_errors_are_printed_readably_and_exit_non_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "a.graphql").write_text(LINK + "type Query { me: Int }")
     (tmp_path / "b.graphql").write_text(LINK + "type Query { me: Int }")
-    code = main(["compose", str(tmp_path / "a.graphql"), str(tmp_path / "b.graphql"),
-                 "--url", "http://127.0.0.1:1/a", "--url", "http://127.0.0.1:1/b"])
+    code = main(
+        [
+            "compose",
+            str(tmp_path / "a.graphql"),
+            str(tmp_path / "b.graphql"),
+            "--url",
+            "http://127.0.0.1:1/a",
+            "--url",
+            "http://127.0.0.1:1/b",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert "error[INVALID_FIELD_SHARING] at Query.me (subgraphs: a, b)" in err

@@ -8,11 +8,15 @@ import pytest
 
 from federation.composition import SubgraphSource, compose
 
-IMPORTS = '["@key", "@shareable", "@external", "@requires", "@provides", "@override", "@inaccessible", "@interfaceObject", "@tag"]'
+IMPORTS = (
+    '["@key", "@shareable", "@external", "@requires", "@provides", "@override", "@inaccessible", '
+    '"@interfaceObject", "@tag"]'
+)
+FED = "https://specs.apollo.dev/federation"
 
 
 def fed2(body: str, version: str = "2.3", imports: str = IMPORTS) -> str:
-    return f'extend schema @link(url: "https://specs.apollo.dev/federation/v{version}", import: {imports})\n{body}'
+    return f'extend schema @link(url: "{FED}/v{version}", import: {imports})\n{body}'
 
 
 @dataclass(frozen=True)
@@ -32,76 +36,126 @@ CASES = [
         "INVALID_GRAPHQL",
         ("@shareable", "Query.me", "@link imports"),
     ),
-    Case("unknown-federation-version", {"a": fed2(Q, version="2.99")}, "UNKNOWN_FEDERATION_LINK_VERSION", ("v2.99",)),
+    Case(
+        "unknown-federation-version",
+        {"a": fed2(Q, version="2.99")},
+        "UNKNOWN_FEDERATION_LINK_VERSION",
+        ("v2.99",),
+    ),
     Case("unknown-import", {"a": fed2(Q, imports='["@nope"]')}, "INVALID_LINK_IDENTIFIER", ("@nope",)),
-    Case("import-too-new", {"a": fed2(Q, version="2.0", imports='["@interfaceObject"]')}, "INVALID_LINK_IDENTIFIER"),
-    Case("link-without-url", {"a": "extend schema @link(as: \"x\")\n" + Q}, "INVALID_LINK_DIRECTIVE_USAGE"),
+    Case(
+        "import-too-new",
+        {"a": fed2(Q, version="2.0", imports='["@interfaceObject"]')},
+        "INVALID_LINK_IDENTIFIER",
+    ),
+    Case("link-without-url", {"a": 'extend schema @link(as: "x")\n' + Q}, "INVALID_LINK_DIRECTIVE_USAGE"),
     Case(
         "type-kind-mismatch",
         {"a": fed2("type Query { a: T } type T { id: ID }"), "b": fed2("interface T { id: ID }")},
         "TYPE_KIND_MISMATCH",
         ('"T"', '"a"', '"b"'),
     ),
-    Case("key-unknown-field", {"a": fed2("type Query { u: U } type U @key(fields: \"uid\") { id: ID }")},
-         "KEY_INVALID_FIELDS", ("uid", "U")),
-    Case("key-syntax", {"a": fed2("type Query { u: U } type U @key(fields: \"id {\") { id: ID }")},
-         "KEY_INVALID_FIELDS", ("U",)),
-    Case("key-field-with-args", {"a": fed2("type Query { u: U } type U @key(fields: \"id\") { id(x: Int): ID }")},
-         "KEY_FIELDS_HAS_ARGS", ("U.id",)),
+    Case(
+        "key-unknown-field",
+        {"a": fed2('type Query { u: U } type U @key(fields: "uid") { id: ID }')},
+        "KEY_INVALID_FIELDS",
+        ("uid", "U"),
+    ),
+    Case(
+        "key-syntax",
+        {"a": fed2('type Query { u: U } type U @key(fields: "id {") { id: ID }')},
+        "KEY_INVALID_FIELDS",
+        ("U",),
+    ),
+    Case(
+        "key-field-with-args",
+        {"a": fed2('type Query { u: U } type U @key(fields: "id") { id(x: Int): ID }')},
+        "KEY_FIELDS_HAS_ARGS",
+        ("U.id",),
+    ),
     Case(
         "key-selects-union",
-        {"a": fed2("type Query { u: U } union N = U type U @key(fields: \"n { __typename }\") { n: N id: ID }")},
+        {
+            "a": fed2(
+                'type Query { u: U } union N = U type U @key(fields: "n { __typename }") { n: N id: ID }'
+            )
+        },
         "KEY_FIELDS_SELECT_INVALID_TYPE",
         ("U.n",),
     ),
     Case(
         "key-on-interface-too-old",
-        {"a": fed2("type Query { n: N } interface N @key(fields: \"id\") { id: ID }", version="2.2",
-                   imports='["@key"]')},
+        {
+            "a": fed2(
+                'type Query { n: N } interface N @key(fields: "id") { id: ID }',
+                version="2.2",
+                imports='["@key"]',
+            )
+        },
         "KEY_UNSUPPORTED_ON_INTERFACE",
         ('"N"', "v2.3"),
     ),
     Case(
         "provides-unknown-field",
-        {"a": fed2("type Query { u: U @provides(fields: \"nope\") } type U @key(fields: \"id\") { id: ID }")},
+        {"a": fed2('type Query { u: U @provides(fields: "nope") } type U @key(fields: "id") { id: ID }')},
         "PROVIDES_INVALID_FIELDS",
         ("Query.u", "nope"),
     ),
     Case(
         "provides-not-external",
-        {"a": fed2("type Query { u: U @provides(fields: \"name\") } type U @key(fields: \"id\") { id: ID name: String }")},
+        {
+            "a": fed2(
+                'type Query { u: U @provides(fields: "name") } '
+                'type U @key(fields: "id") { id: ID name: String }'
+            )
+        },
         "PROVIDES_FIELDS_MISSING_EXTERNAL",
         ("Query.u", "U.name", "@external"),
     ),
     Case(
         "provides-on-scalar",
-        {"a": fed2("type Query { n: Int @provides(fields: \"x\") }")},
+        {"a": fed2('type Query { n: Int @provides(fields: "x") }')},
         "PROVIDES_ON_NON_OBJECT_FIELD",
         ("Query.n",),
     ),
     Case(
         "provides-with-args",
-        {"a": fed2("type Query { u: U @provides(fields: \"name(x: 1)\") }"
-                   " type U @key(fields: \"id\") { id: ID name(x: Int): String @external }")},
+        {
+            "a": fed2(
+                'type Query { u: U @provides(fields: "name(x: 1)") }'
+                ' type U @key(fields: "id") { id: ID name(x: Int): String @external }'
+            )
+        },
         "PROVIDES_FIELDS_HAS_ARGS",
         ("Query.u",),
     ),
     Case(
         "requires-unknown-field",
-        {"a": fed2("type Query { u: U } type U @key(fields: \"id\") { id: ID x: Int @requires(fields: \"nope\") }")},
+        {
+            "a": fed2(
+                'type Query { u: U } type U @key(fields: "id") { id: ID x: Int @requires(fields: "nope") }'
+            )
+        },
         "REQUIRES_INVALID_FIELDS",
         ("U.x", "nope"),
     ),
     Case(
         "requires-not-external",
-        {"a": fed2("type Query { u: U } type U @key(fields: \"id\") { id: ID w: Int x: Int @requires(fields: \"w\") }")},
+        {
+            "a": fed2(
+                "type Query { u: U } "
+                'type U @key(fields: "id") { id: ID w: Int x: Int @requires(fields: "w") }'
+            )
+        },
         "REQUIRES_FIELDS_MISSING_EXTERNAL",
         ("U.x", "U.w"),
     ),
     Case(
         "external-unused",
-        {"a": fed2("type Query { u: U } type U @key(fields: \"id\") { id: ID name: String @external }"),
-         "b": fed2("type U @key(fields: \"id\") { id: ID name: String }")},
+        {
+            "a": fed2('type Query { u: U } type U @key(fields: "id") { id: ID name: String @external }'),
+            "b": fed2('type U @key(fields: "id") { id: ID name: String }'),
+        },
         "EXTERNAL_UNUSED",
         ("U.name", '"a"'),
     ),
@@ -113,21 +167,30 @@ CASES = [
     ),
     Case(
         "external-missing-on-base",
-        {"a": fed2("type Query { u: U } type U @key(fields: \"id\") { id: ID w: Int @external "
-                   "x: Int @requires(fields: \"w\") }")},
+        {
+            "a": fed2(
+                'type Query { u: U } type U @key(fields: "id") { id: ID w: Int @external '
+                'x: Int @requires(fields: "w") }'
+            )
+        },
         "EXTERNAL_MISSING_ON_BASE",
         ("U.w",),
     ),
     Case(
         "sharing-entity-field",
-        {"a": fed2("type Query { u: U } type U @key(fields: \"id\") { id: ID name: String }"),
-         "b": fed2("type U @key(fields: \"id\") { id: ID name: String }")},
+        {
+            "a": fed2('type Query { u: U } type U @key(fields: "id") { id: ID name: String }'),
+            "b": fed2('type U @key(fields: "id") { id: ID name: String }'),
+        },
         "INVALID_FIELD_SHARING",
         ("U.name", '"a"', '"b"', "@shareable"),
     ),
     Case(
         "sharing-value-type",
-        {"a": fed2("type Query { p: P } type P { x: Int }"), "b": fed2("type Query { q: P @shareable } type P { x: Int }")},
+        {
+            "a": fed2("type Query { p: P } type P { x: Int }"),
+            "b": fed2("type Query { q: P @shareable } type P { x: Int }"),
+        },
         "INVALID_FIELD_SHARING",
         ("P.x",),
     ),
@@ -157,96 +220,133 @@ CASES = [
     ),
     Case(
         "argument-type-mismatch",
-        {"a": fed2("type Query { me(x: Int): Int @shareable }"), "b": fed2("type Query { me(x: String): Int @shareable }")},
+        {
+            "a": fed2("type Query { me(x: Int): Int @shareable }"),
+            "b": fed2("type Query { me(x: String): Int @shareable }"),
+        },
         "FIELD_ARGUMENT_TYPE_MISMATCH",
         ("Query.me(x:)",),
     ),
     Case(
         "argument-default-mismatch",
-        {"a": fed2("type Query { me(x: Int = 1): Int @shareable }"),
-         "b": fed2("type Query { me(x: Int = 2): Int @shareable }")},
+        {
+            "a": fed2("type Query { me(x: Int = 1): Int @shareable }"),
+            "b": fed2("type Query { me(x: Int = 2): Int @shareable }"),
+        },
         "FIELD_ARGUMENT_DEFAULT_MISMATCH",
         ("Query.me(x:)",),
     ),
     Case(
         "required-argument-missing",
-        {"a": fed2("type Query { me(x: Int!): Int @shareable }"), "b": fed2("type Query { me: Int @shareable }")},
+        {
+            "a": fed2("type Query { me(x: Int!): Int @shareable }"),
+            "b": fed2("type Query { me: Int @shareable }"),
+        },
         "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
         ("Query.me(x:)", '"a"', '"b"'),
     ),
     Case(
         "required-input-field-missing",
-        {"a": fed2("type Query { a(i: I): Int } input I { x: Int! y: Int }"),
-         "b": fed2("type Query { b(i: I): Int } input I { y: Int }")},
+        {
+            "a": fed2("type Query { a(i: I): Int } input I { x: Int! y: Int }"),
+            "b": fed2("type Query { b(i: I): Int } input I { y: Int }"),
+        },
         "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
         ("I.x",),
     ),
     Case(
         "empty-merged-input",
-        {"a": fed2("type Query { a(i: I): Int } input I { x: Int }"),
-         "b": fed2("type Query { b(i: I): Int } input I { y: Int }")},
+        {
+            "a": fed2("type Query { a(i: I): Int } input I { x: Int }"),
+            "b": fed2("type Query { b(i: I): Int } input I { y: Int }"),
+        },
         "EMPTY_MERGED_INPUT_TYPE",
         ('"I"',),
     ),
     Case(
         "input-default-mismatch",
-        {"a": fed2("type Query { a(i: I): Int } input I { x: Int = 1 }"),
-         "b": fed2("type Query { b(i: I): Int } input I { x: Int = 2 }")},
+        {
+            "a": fed2("type Query { a(i: I): Int } input I { x: Int = 1 }"),
+            "b": fed2("type Query { b(i: I): Int } input I { x: Int = 2 }"),
+        },
         "INPUT_FIELD_DEFAULT_MISMATCH",
         ("I.x",),
     ),
     Case(
         "empty-merged-enum",
-        {"a": fed2("type Query { a(e: E): Int } enum E { A }"), "b": fed2("type Query { b(e: E): Int } enum E { B }")},
+        {
+            "a": fed2("type Query { a(e: E): Int } enum E { A }"),
+            "b": fed2("type Query { b(e: E): Int } enum E { B }"),
+        },
         "EMPTY_MERGED_ENUM_TYPE",
         ('"E"',),
     ),
     Case(
         "enum-value-mismatch",
-        {"a": fed2("type Query { a(e: E): E } enum E { A B }"), "b": fed2("type Query { b(e: E): E } enum E { A }")},
+        {
+            "a": fed2("type Query { a(e: E): E } enum E { A B }"),
+            "b": fed2("type Query { b(e: E): E } enum E { A }"),
+        },
         "ENUM_VALUE_MISMATCH",
         ("E.B", '"b"'),
     ),
     Case(
         "override-source-has-override",
-        {"a": fed2("type Query { u: U } type U @key(fields: \"id\") { id: ID n: Int @override(from: \"b\") }"),
-         "b": fed2("type U @key(fields: \"id\") { id: ID n: Int @override(from: \"a\") }")},
+        {
+            "a": fed2('type Query { u: U } type U @key(fields: "id") { id: ID n: Int @override(from: "b") }'),
+            "b": fed2('type U @key(fields: "id") { id: ID n: Int @override(from: "a") }'),
+        },
         "OVERRIDE_SOURCE_HAS_OVERRIDE",
         ("U.n",),
     ),
     Case(
         "override-from-self",
-        {"a": fed2("type Query { u: U } type U @key(fields: \"id\") { id: ID n: Int @override(from: \"a\") }")},
+        {"a": fed2('type Query { u: U } type U @key(fields: "id") { id: ID n: Int @override(from: "a") }')},
         "OVERRIDE_FROM_SELF_ERROR",
         ("U.n", '"a"'),
     ),
     Case(
         "override-with-external",
-        {"a": fed2("type Query { u: U } type U @key(fields: \"id\") { id: ID n: Int @external @override(from: \"b\") "
-                   "m: Int @requires(fields: \"n\") }"),
-         "b": fed2("type U @key(fields: \"id\") { id: ID n: Int }")},
+        {
+            "a": fed2(
+                "type Query { u: U } "
+                'type U @key(fields: "id") { id: ID n: Int @external @override(from: "b") '
+                'm: Int @requires(fields: "n") }'
+            ),
+            "b": fed2('type U @key(fields: "id") { id: ID n: Int }'),
+        },
         "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
         ("U.n",),
     ),
     Case(
         "override-on-interface",
-        {"a": fed2("type Query { n: N } interface N { id: ID @override(from: \"b\") }")},
+        {"a": fed2('type Query { n: N } interface N { id: ID @override(from: "b") }')},
         "OVERRIDE_ON_INTERFACE",
         ("N.id",),
     ),
     Case(
         "override-label-invalid",
-        {"a": fed2("type Query { u: U } type U @key(fields: \"id\") { id: ID n: Int @override(from: \"b\", "
-                   "label: \"percent(500)\") }", version="2.7"),
-         "b": fed2("type U @key(fields: \"id\") { id: ID n: Int }", version="2.7")},
+        {
+            "a": fed2(
+                'type Query { u: U } type U @key(fields: "id") { id: ID n: Int @override(from: "b", '
+                'label: "percent(500)") }',
+                version="2.7",
+            ),
+            "b": fed2('type U @key(fields: "id") { id: ID n: Int }', version="2.7"),
+        },
         "OVERRIDE_LABEL_INVALID",
         ("percent(500)",),
     ),
     Case(
         "interface-field-not-implemented",
-        {"a": fed2("type Query { n: N } interface N { id: ID }"),
-         "b": fed2("interface N { id: ID name: String } type T implements N @key(fields: \"id\") { id: ID name: String }"),
-         "c": fed2("interface N { id: ID } type V implements N { id: ID }")},
+        {
+            "a": fed2("type Query { n: N } interface N { id: ID }"),
+            "b": fed2(
+                "interface N { id: ID name: String } "
+                'type T implements N @key(fields: "id") { id: ID name: String }'
+            ),
+            "c": fed2("interface N { id: ID } type V implements N { id: ID }"),
+        },
         "INTERFACE_FIELD_NO_IMPLEM",
         ("N.name", '"V"'),
     ),
@@ -258,11 +358,15 @@ CASES = [
     ),
     Case(
         "interface-key-not-on-implementation",
-        {"a": fed2("type Query { n: N } interface N @key(fields: \"id\") { id: ID } type T implements N { id: ID }")},
+        {
+            "a": fed2(
+                'type Query { n: N } interface N @key(fields: "id") { id: ID } type T implements N { id: ID }'
+            )
+        },
         "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
         ('"N"', '"T"'),
     ),
-    Case("no-queries", {"a": fed2("type U @key(fields: \"id\") { id: ID }")}, "NO_QUERIES"),
+    Case("no-queries", {"a": fed2('type U @key(fields: "id") { id: ID }')}, "NO_QUERIES"),
     Case(
         "query-root-inaccessible",
         {"a": fed2("type Query @inaccessible { a: Int }")},
@@ -282,15 +386,19 @@ CASES = [
     ),
     Case(
         "satisfiability-value-type-extended",
-        {"a": fed2("type Query { me: U } type U @key(fields: \"id\") { id: ID }"),
-         "b": fed2("type U @key(fields: \"id\", resolvable: false) { id: ID age: Int }")},
+        {
+            "a": fed2('type Query { me: U } type U @key(fields: "id") { id: ID }'),
+            "b": fed2('type U @key(fields: "id", resolvable: false) { id: ID age: Int }'),
+        },
         "SATISFIABILITY_ERROR",
         ("query { me { age } }", "U.age", '"b"'),
     ),
     Case(
         "satisfiability-key-not-providable",
-        {"a": fed2("type Query { me: U } type U @key(fields: \"id\") { id: ID }"),
-         "b": fed2("type U @key(fields: \"sku\") { sku: ID age: Int }")},
+        {
+            "a": fed2('type Query { me: U } type U @key(fields: "id") { id: ID }'),
+            "b": fed2('type U @key(fields: "sku") { sku: ID age: Int }'),
+        },
         "SATISFIABILITY_ERROR",
         ("U.age",),
     ),
@@ -300,7 +408,10 @@ CASES = [
 
 def _compose(case: Case) -> list[str]:
     # "a " (with a space) stands for a second subgraph of the same name
-    sources = [SubgraphSource(name.strip(), f"http://127.0.0.1/{name.strip()}", sdl) for name, sdl in case.subgraphs.items()]
+    sources = [
+        SubgraphSource(name.strip(), f"http://127.0.0.1/{name.strip()}", sdl)
+        for name, sdl in case.subgraphs.items()
+    ]
     result = compose(sources)
     assert not result.ok and result.supergraph_sdl is None
     return [f"{e.code}: {e.message}" for e in result.errors]
