@@ -277,7 +277,10 @@ class _Walker:
         key = node.alias.value if node.alias else name
         field_path = (*path, key)
         if not is_included(node, self.variables):
-            if not self.check(self.authorizer.field_requirement(parent, name)):
+            # Not executed, but still sent on in the plan: drop it if anything in it is denied.
+            if not self.check(self.authorizer.field_requirement(parent, name)) or self._denies_inside(
+                node, parent, field_path
+            ):
                 skipped.append(field_path)
                 return None
             return node
@@ -296,6 +299,15 @@ class _Walker:
         new_node = copy(node)
         new_node.selection_set = new_set
         return new_node
+
+    def _denies_inside(self, node: FieldNode, parent: GraphQLNamedType, path: Path) -> bool:
+        definition = (getattr(parent, "fields", None) or {}).get(node.name.value)
+        if node.selection_set is None or definition is None:
+            return False
+        denied: list[Path] = []
+        skipped: list[Path] = []
+        self.selection_set(node.selection_set, get_named_type(definition.type), path, denied, skipped)
+        return bool(denied or skipped)
 
     def spread(
         self, node: FragmentSpreadNode, path: Path, denied: list[Path], skipped: list[Path]
