@@ -38,7 +38,8 @@ def compose(sources: Sequence[SubgraphSource]) -> CompositionResult:
     errors = _check_names(sources)
     subgraphs: list[Subgraph] = []
     usages: list[Usage] = []
-    for src in sources:
+    # Subgraphs in name order, as Apollo does: the supergraph does not depend on the input order.
+    for src in sorted(sources, key=lambda s: s.name):
         try:
             sg = load_subgraph(src)
         except CompositionFailed as e:
