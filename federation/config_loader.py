@@ -181,9 +181,20 @@ def _check(config: GatewayConfig, where: str) -> None:
     if not http.path.startswith("/") or (http.path.endswith("/") and http.path != "/"):
         raise ConfigError(f"{where}: http.path must start with '/' and not end with one")
     _check_cors(http.cors, where)
+    _check_policies(config, where)
     for name, sub in config.subgraphs.items():
         if sub.timeout is not None and sub.timeout <= 0:
             raise ConfigError(f"{where}: subgraphs.{name}.timeout must be positive")
+
+
+def _check_policies(config: GatewayConfig, where: str) -> None:
+    """The ``policies`` section is validated by its owner, so its errors show at load time too."""
+    from federation.policies.config import PoliciesConfigError, policies_config_from_dict
+
+    try:
+        policies_config_from_dict(dict(config.policies) if config.policies else None)
+    except PoliciesConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
 
 
 def _check_cors(cors: CorsConfig, where: str) -> None:
