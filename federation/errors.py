@@ -101,6 +101,9 @@ DOWNSTREAM_SERVICE_ERROR = _code(
     "DOWNSTREAM_SERVICE_ERROR", 200, "A subgraph reported an error; its message is passed on."
 )
 NON_NULL_VIOLATION = _code("NON_NULL_VIOLATION", 200, "A non-null field resolved to null.")
+INVALID_ABSTRACT_TYPE = _code(
+    "INVALID_ABSTRACT_TYPE", 200, "A subgraph returned an object whose type clients cannot see (e.g. @inaccessible)."
+)
 INVALID_ENUM_VALUE = _code("INVALID_ENUM_VALUE", 200, "A subgraph returned an enum value the API schema lacks.")
 QUERY_PLANNING_FAILED = _code("QUERY_PLANNING_FAILED", 500, "The planner could not plan a valid operation.")
 INTERNAL_SERVER_ERROR = _code("INTERNAL_SERVER_ERROR", 500, "A bug in the gateway; the message says where.")

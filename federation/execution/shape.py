@@ -27,7 +27,7 @@ from graphql import (
     is_leaf_type,
 )
 
-from federation.errors import INVALID_ENUM_VALUE, NON_NULL_VIOLATION, graphql_error
+from federation.errors import INVALID_ABSTRACT_TYPE, INVALID_ENUM_VALUE, NON_NULL_VIOLATION, graphql_error
 
 LEAF, ENUM, OBJECT, TYPENAME, RAW = range(5)
 
@@ -60,6 +60,13 @@ class ShapeSet:
     static_type: str
     selections: list[SelectionNode]
     _by_type: dict[str, list[ShapeField]] = field(default_factory=dict)
+    # For abstract types: the object types clients may see (an @inaccessible one is not among them).
+    valid: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        t = self.schema.get_type(self.static_type)
+        if t is not None and is_abstract_type(t):
+            self.valid = frozenset(o.name for o in self.schema.get_possible_types(t))  # type: ignore[arg-type]
 
     def fields_for(self, runtime_type: str) -> list[ShapeField]:
         fields = self._by_type.get(runtime_type)
@@ -222,8 +229,14 @@ class Shaper:
             return None
         if not isinstance(value, dict):
             return None
-        assert f.child is not None
-        return self._object(value, f.child, [*path, key])
+        child = f.child
+        assert child is not None
+        if child.valid is not None and value.get("__typename") not in child.valid:
+            self.errors.append(graphql_error(
+                f"{f.parent}.{f.name} resolved to type {value.get('__typename')!r}, which is not a possible "
+                f"type of {child.static_type} in the API schema", INVALID_ABSTRACT_TYPE, path=[*path, key]))
+            return None
+        return self._object(value, child, [*path, key])
 
     def _null_error(self, f: ShapeField, path: list[str | int]) -> None:
         if self._had_errors:

@@ -338,15 +338,44 @@ class Builder:
         if iface_obj:
             remote.append(sel)
             return
-        here = sg.possible_in_graph(type_name, graph)
+        here = sg.possible_in_graph(type_name, graph) & self._safe_members(pos, type_name)
         targets = sorted(here & sg.possible.get(cond, {cond}))
         if not targets:
             return  # nothing this subgraph returns here can be of that type
-        if sg.types[cond].kind == OBJECT or (sg.has_type(cond, graph) and not sg.is_interface_object(cond, graph)):
+        # Keep an abstract condition only where this subgraph agrees on all its members; otherwise
+        # (e.g. a type implements the interface in another subgraph only) ask per object type.
+        if sg.types[cond].kind == OBJECT or (sg.has_type(cond, graph) and not sg.is_interface_object(cond, graph)
+                                              and set(targets) <= sg.possible_in_graph(cond, graph)):
             self._plan_narrowed(pos, cond, directives, sel.selection_set.selections, targets)
         else:
             for obj in targets:
                 self._plan_narrowed(pos, obj, directives, sel.selection_set.selections, [obj])
+
+    def _safe_members(self, pos: Pos, type_name: str) -> set[str]:
+        """Union members every subgraph that could resolve this (shareable) path agrees on.
+
+        Below shareable fields the same path may be answered by another subgraph whose union has other
+        members; only the common ones are safe to ask for.
+        """
+        t = self.sg.types[type_name]
+        everything = set(self.sg.possible.get(type_name, ()))
+        if t.kind != "UNION":
+            return everything
+        graphs: set[str] | None = None
+        p = pos
+        while p.parent is not None:
+            ppos, ptype, pfield = p.parent
+            found = set(self.sg.field_graphs(ptype, pfield.name.value))
+            graphs = found if graphs is None else graphs & found
+            if ptype == self.sg.root_types["query"] or any(self.sg.keys(ptype, g) for g in graphs):
+                break
+            p = ppos
+        if not graphs or len(graphs) < 2:
+            return everything
+        common = everything
+        for g in graphs:
+            common = common & self.sg.possible_in_graph(type_name, g)
+        return common
 
     def _plan_narrowed(self, pos: Pos, cond: str, directives: tuple[DirectiveNode, ...],
                        selections: Sequence[SelectionNode], targets: list[str]) -> None:
@@ -360,7 +389,11 @@ class Builder:
     def _explode(self, pos: Pos, type_name: str, sel: FieldNode) -> None:
         """An interface field this subgraph cannot resolve on the interface: ask per implementation."""
         graph = pos.group.graph
-        for obj in sorted(self.sg.possible_in_graph(type_name, graph)):
+        objects = sorted(self.sg.possible_in_graph(type_name, graph))
+        if not objects:
+            raise PlanningError(f"cannot plan {type_name}.{sel.name.value}: {self.sg.graph_name(graph)} has no "
+                                f"implementation of {type_name} and no subgraph can resolve it by key")
+        for obj in objects:
             self._plan_narrowed(pos, obj, (), [sel], [obj])
 
     def _add_local(self, pos: Pos, type_name: str, sel: FieldNode) -> None:

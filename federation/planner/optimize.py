@@ -8,6 +8,7 @@ step at one per subgraph.
 from __future__ import annotations
 
 from federation.planner.build import Group
+from federation.planner.selection import FieldItem, SelSet
 
 
 def _reaches(groups: dict[int, Group], start: int, target: int) -> bool:
@@ -38,6 +39,27 @@ def drop_empty(groups: dict[int, Group]) -> None:
         _replace_dep(groups, gid, removed.deps)
 
 
+def _names(sel: SelSet, out: dict[str, set[str]], prefix: str = "") -> dict[str, set[str]]:
+    for item in sel.items.values():
+        if isinstance(item, FieldItem):
+            out.setdefault(prefix + item.name, set()).add(item.args_text)
+            if item.sub is not None:
+                _names(item.sub, out, prefix + item.name + ".")
+        else:
+            _names(item.sub, out, prefix)
+    return out
+
+
+def _inputs_compatible(a: SelSet | None, b: SelSet | None) -> bool:
+    """A representation holds each field once: two @requires of one field with different arguments
+    cannot share a fetch."""
+    if a is None or b is None:
+        return True
+    names = _names(a, {})
+    _names(b, names)
+    return all(len(args) == 1 for args in names.values())
+
+
 def merge_siblings(groups: dict[int, Group]) -> None:
     changed = True
     while changed:
@@ -50,6 +72,8 @@ def merge_siblings(groups: dict[int, Group]) -> None:
                 if (b.graph, b.path, b.entity, b.typename_rewrite) != (a.graph, a.path, a.entity, a.typename_rewrite):
                     continue
                 if _reaches(groups, a.id, b.id) or _reaches(groups, b.id, a.id):
+                    continue
+                if not _inputs_compatible(a.inputs, b.inputs):
                     continue
                 a.selection.merge(b.selection)
                 if a.inputs is not None and b.inputs is not None:
