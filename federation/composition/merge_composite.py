@@ -47,6 +47,8 @@ def merge_composite(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]], is_roo
         # Every subgraph answers queries (``_entities`` at least), so each one is a Query source.
         seen = {j.graph for j in mt.join_types}
         mt.join_types += [JoinType(g.enum) for g in ctx.graphs if g.enum not in seen]
+        rank = {g.enum: n for n, g in enumerate(ctx.graphs)}
+        mt.join_types.sort(key=lambda j: rank[j.graph])
     graphs_with_type = (
         {i for i, _ in defs} if not (is_root and name == "Query") else set(range(len(ctx.graphs)))
     )

@@ -29,6 +29,8 @@ def merge_union(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]]) -> MType:
             mt.union_members.append((ctx.gid(i), m))
             if m not in mt.members:
                 mt.members.append(m)
+    # Member by member, then graph by graph: the order Apollo prints.
+    mt.union_members.sort(key=lambda gm: mt.members.index(gm[1]))
     return mt
 
 

@@ -128,12 +128,13 @@ def _used_directives(sup: Supergraph) -> set[str]:
 def _desc(text: str | None, indent: str) -> list[str]:
     if not text:
         return []
-    block = print_block_string(text) if "\n" in text or len(text) > 70 else print_string(text)
-    return [indent + line if line else "" for line in block.split("\n")]
+    return [indent + line if line else "" for line in print_block_string(text).split("\n")]
 
 
-def _applied(applied: list[Applied]) -> str:
-    return "".join(f" @{n}{a}" for n, a in applied)
+def _applied(applied: list[Applied], first: bool | None = None) -> str:
+    """Applied directives; Apollo prints @inaccessible before the join metadata, the others after."""
+    chosen = [(n, a) for n, a in applied if first is None or (n == "inaccessible") == first]
+    return "".join(f" @{n}{a}" for n, a in chosen)
 
 
 def _join_type(j: JoinType) -> str:
@@ -190,7 +191,8 @@ def _field(f: MField, is_input: bool) -> list[str]:
     joins = "".join(" " + _join_field(j) for j in f.join or ())
     return [
         *_desc(f.description, "  "),
-        f"  {f.name}{_args(f.args)}: {f.type}{default}{_applied(f.applied)}{joins}",
+        f"  {f.name}{_args(f.args)}: {f.type}{default}{_applied(f.applied, True)}{joins}"
+        f"{_applied(f.applied, False)}",
     ]
 
 
@@ -205,7 +207,8 @@ def _type(t: MType) -> str:
     directives += [f"@{n}{a}" for n, a in t.applied]
     lines = [*_desc(t.description, ""), head, *("  " + d for d in directives)]
     if t.kind == "union":
-        lines[-1] += " = " + " | ".join(t.members) if t.members else ""
+        if t.members:
+            lines.append(" = " + " | ".join(t.members))
         return "\n".join(lines)
     if t.kind == "scalar":
         return "\n".join(lines)
@@ -213,7 +216,10 @@ def _type(t: MType) -> str:
     if t.kind == "enum":
         for v in t.values.values():
             joins = "".join(f" @join__enumValue(graph: {g})" for g in v.graphs)
-            body += [*_desc(v.description, "  "), f"  {v.name}{joins}{_applied(v.applied)}"]
+            body += [
+                *_desc(v.description, "  "),
+                f"  {v.name}{_applied(v.applied, True)}{joins}{_applied(v.applied, False)}",
+            ]
     else:
         for f in t.fields.values():
             body += _field(f, t.kind == "input")
