@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import yaml
 
 from federation import __version__
 from federation.config import ConfigError, GatewayConfig
@@ -74,7 +75,12 @@ def _optional_module(name: str) -> Any:
 def serve_config(args: argparse.Namespace, environ: dict[str, str] | None = None) -> GatewayConfig:
     """The configuration ``serve`` runs with: file and environment, then the flags on top."""
     env = dict(os.environ if environ is None else environ)
-    config = load_config(args.config or env.get("FEDERATION_CONFIG") or None, env)
+    config_file = args.config or env.get("FEDERATION_CONFIG") or None
+    if config_file and _is_rover_config(Path(config_file)):
+        raise ConfigError(
+            f"{config_file} is a Rover supergraph.yaml, not a gateway config: pass it as --supergraph"
+        )
+    config = load_config(config_file, env)
     server = {
         k: v
         for k, v in {
@@ -87,7 +93,9 @@ def serve_config(args: argparse.Namespace, environ: dict[str, str] | None = None
         if v is not None
     }
     supergraph = config.supergraph
-    if args.supergraph:
+    if args.supergraph and Path(args.supergraph).suffix in (".yaml", ".yml"):
+        supergraph = dataclasses.replace(supergraph, path=None, config=args.supergraph)
+    elif args.supergraph:
         supergraph = dataclasses.replace(supergraph, path=args.supergraph, config=None)
     if args.poll_interval is not None:
         supergraph = dataclasses.replace(supergraph, poll_interval=args.poll_interval)
@@ -96,6 +104,21 @@ def serve_config(args: argparse.Namespace, environ: dict[str, str] | None = None
     return dataclasses.replace(
         config, server=dataclasses.replace(config.server, **server), supergraph=supergraph
     )
+
+
+def _is_rover_config(path: Path) -> bool:
+    """Rover's file names ``federation_version`` and gives each subgraph a ``schema``; ours does neither."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False  # load_config reports it properly
+    if not isinstance(raw, dict):
+        return False
+    subgraphs = raw.get("subgraphs")
+    has_schema = isinstance(subgraphs, dict) and any(
+        isinstance(v, dict) and "schema" in v for v in subgraphs.values()
+    )
+    return "federation_version" in raw or has_schema
 
 
 def _serve(args: argparse.Namespace) -> int:

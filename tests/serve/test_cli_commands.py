@@ -86,6 +86,17 @@ def test_serve_flags_override_file_and_environment(tmp_path: Path) -> None:
     assert config.server.port == 4100
 
 
+def test_serve_takes_a_rover_file_as_supergraph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rover = tmp_path / "supergraph.yaml"
+    rover.write_text(
+        "federation_version: =2.9.0\nsubgraphs:\n  a: {routing_url: x, schema: {file: a.graphql}}\n"
+    )
+    config = serve_config(parse_serve("--supergraph", str(rover)), {})
+    assert (config.supergraph.path, config.supergraph.config) == (None, str(rover))
+    assert main(["serve", "--config", str(rover)]) == 1
+    assert "pass it as --supergraph" in capsys.readouterr().err
+
+
 def test_serve_without_a_supergraph_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--port", "0"]) == 1
     assert "no supergraph" in capsys.readouterr().err
