@@ -110,15 +110,16 @@ class PolicyPipeline:
     def from_config(
         cls,
         config: PoliciesConfig | Mapping[str, Any] | None,
-        supergraph_sdl: str,
+        supergraph_sdl: str | DocumentNode,
         api_schema: GraphQLSchema,
         **kwargs: Any,
     ) -> PolicyPipeline:
+        """``config``: ``GatewayConfig.policies`` (raw) or a ``PoliciesConfig``; the SDL may be parsed."""
         if not isinstance(config, PoliciesConfig):
             config = policies_config_from_dict(dict(config) if config is not None else None)
         return cls(config, read_directives(supergraph_sdl), api_schema, **kwargs)
 
-    def for_schema(self, supergraph_sdl: str, api_schema: GraphQLSchema) -> PolicyPipeline:
+    def for_schema(self, supergraph_sdl: str | DocumentNode, api_schema: GraphQLSchema) -> PolicyPipeline:
         """The same pipeline over a reloaded supergraph, sharing keys, APQ store and policies."""
         return PolicyPipeline(
             self.config,
