@@ -27,7 +27,7 @@ from federation.errors import INVALID_GRAPHQL
 from .link import Links, resolve_links
 from .model import Applied, Arg, EnumValue, Field, Key, Subgraph, TypeDef
 from .result import CompositionFailed, CompositionIssue, SubgraphSource
-from .typeref import rename
+from .typeref import named, rename
 
 KINDS: dict[type[Node], str] = {
     gast.ObjectTypeDefinitionNode: "object",
@@ -119,16 +119,28 @@ class _Loader:
         for name in self.composed:
             if name in self.custom:
                 self.sg.composed[name] = print_ast(self.custom[name])
+        spec_scalars = self.spec_argument_types()
         for d in self.doc.definitions:
             kind = KINDS.get(type(d))
             if kind is not None:
                 assert isinstance(d, gast.TypeDefinitionNode | gast.TypeExtensionNode)
-                if not self.links.is_builtin_type(d.name.value):
+                name = d.name.value
+                if not self.links.is_builtin_type(name) and not (kind == "scalar" and name in spec_scalars):
                     self.type_node(kind, d)
         self.normalise_roots()
         if self.errors:
             raise CompositionFailed(self.errors)
         return self.sg
+
+    def spec_argument_types(self) -> set[str]:
+        """Scalars the printed federation/link directive definitions use (``FieldSet``, ``Import``, ...)."""
+        spec = set(self.links.local_to_fed) | {self.links.link_name}
+        return {
+            named(print_ast(a.type))
+            for name, d in self.custom.items()
+            if name in spec
+            for a in d.arguments or ()
+        }
 
     def type_node(self, kind: str, node: Any) -> None:
         name = node.name.value

@@ -231,7 +231,9 @@ class Shaper:
             return None
         child = f.child
         assert child is not None
-        if child.valid is not None and value.get("__typename") not in child.valid:
+        typename = value.get("__typename")
+        # No __typename: the object came from an @interfaceObject subgraph, typed as the interface.
+        if child.valid is not None and typename is not None and typename not in child.valid:
             self.errors.append(graphql_error(
                 f"{f.parent}.{f.name} resolved to type {value.get('__typename')!r}, which is not a possible "
                 f"type of {child.static_type} in the API schema", INVALID_ABSTRACT_TYPE, path=[*path, key]))
