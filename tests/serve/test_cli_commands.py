@@ -170,7 +170,9 @@ def test_serve_process_answers_and_stops_gracefully(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.wait(5)
-    rest = process.stderr.read() if process.stderr else ""
+    assert process.stderr is not None
+    with process.stderr:
+        rest = process.stderr.read()
     log = "".join(lines) + rest
     assert "gateway closed" in log
     records = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
