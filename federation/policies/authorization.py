@@ -194,6 +194,8 @@ class _Walker:
         # fragment name -> (filtered definition, denied paths relative to the spread, skipped ones)
         self.filtered_fragments: dict[str, tuple[FragmentDefinitionNode, list[Path], list[Path]]] = {}
         self._in_progress: set[str] = set()
+        # ids of the __typename fields put into emptied selection sets
+        self._synthetic: set[int] = set()
 
     def check(self, requirement: Requirement) -> bool:
         if not requirement:
@@ -230,7 +232,9 @@ class _Walker:
         if not changed:
             return selection_set
         if not out:
-            out.append(_typename())
+            synthetic = _typename()
+            self._synthetic.add(id(synthetic))
+            out.append(synthetic)
         new_set = copy(selection_set)
         new_set.selections = tuple(out)
         return new_set
@@ -246,21 +250,23 @@ class _Walker:
         if isinstance(selection, FieldNode):
             return self.field(selection, parent, path, denied, skipped)
         if isinstance(selection, InlineFragmentNode):
+            if not is_included(selection, self.variables):
+                skipped.append(path)
+                return None
             condition = parent
             if selection.type_condition is not None:
                 found = self.schema.get_type(selection.type_condition.name.value)
                 if found is None:
                     return selection
                 condition = found
-                if not is_included(selection, self.variables):
-                    skipped.append(path)
-                    return None
                 if not self.check(self.authorizer.type_requirement(condition.name)):
                     denied.append((*path, FRAGMENT_MARK + condition.name))
                     return None
             new_set = self.selection_set(selection.selection_set, condition, path, denied, skipped)
             if new_set is selection.selection_set:
                 return selection
+            if len(new_set.selections) == 1 and id(new_set.selections[0]) in self._synthetic:
+                return None  # everything in it was removed: drop it rather than add a __typename
             new_fragment = copy(selection)
             new_fragment.selection_set = new_set
             return new_fragment

@@ -96,6 +96,7 @@ class PolicyPipeline:
             policies = {name: load_policy(ref) for name, ref in config.authorization.policies}
         self.policies = dict(policies)
         self.authorizer = Authorizer(api_schema, metadata)
+        self._unconfigured: set[str] = set()  # policies warned about once
         self._printed: OrderedDict[tuple[str, str | None, tuple[tuple[str, ...], ...]], str] = OrderedDict()
         demand = config.demand_control
         self.estimator = CostEstimator(api_schema, metadata, demand.default_list_size)
@@ -169,7 +170,9 @@ class PolicyPipeline:
         for name in sorted(self.authorizer.policies_needed(document, operation_name)):
             function = self.policies.get(name)
             if function is None:
-                log.warning("policy %r is used by the schema but not configured: denied", name)
+                if name not in self._unconfigured:
+                    self._unconfigured.add(name)
+                    log.warning("policy %r is used by the schema but not configured: denied", name)
                 results[name] = False
                 continue
             try:

@@ -184,3 +184,17 @@ def test_key_differs_by_what_was_removed() -> None:
     admin = run("{ me { id } audit }", {"scope": "admin"}).key
     assert len({anonymous, user, admin}) == 3
     assert hash(anonymous) is not None
+
+
+def test_an_emptied_inline_fragment_is_dropped_not_given_a_typename() -> None:
+    result = run("{ node(id: 1) { ... on Product { id } ... on User { email } } }", USER)
+    assert printed(result) == "{ node(id: 1) { ... on Product { id } } }"
+    assert paths(result) == [["node", "email"]]
+    # With nothing else left, the parent gets the __typename.
+    assert printed(run("{ node(id: 1) { ... on User { email } } }", USER)) == "{ node(id: 1) { __typename } }"
+
+
+def test_skipped_inline_fragments_without_type_condition_are_dropped() -> None:
+    result = run("{ ping ... @skip(if: true) { me { id } } }")
+    assert printed(result) == "{ ping }"
+    assert result.errors == []
