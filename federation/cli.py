@@ -69,7 +69,12 @@ def _optional_module(name: str) -> Any:
     except ModuleNotFoundError as exc:
         if exc.name is not None and name.startswith(exc.name):
             return None  # not written yet, or not installed: the command is simply absent
-        raise
+        problem: Exception = exc
+    except Exception as exc:
+        problem = exc
+    # A broken optional command must not take `serve` down with it.
+    print(f"federation: {name} is unavailable: {problem}", file=sys.stderr)
+    return None
 
 
 def serve_config(args: argparse.Namespace, environ: dict[str, str] | None = None) -> GatewayConfig:

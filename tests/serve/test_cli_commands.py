@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import re
@@ -65,6 +66,27 @@ def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_plugged_subcommands_are_listed_when_present() -> None:
     commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert {"serve", "plan"} <= set(commands.choices)
+
+
+def test_a_broken_plugged_command_does_not_break_the_others(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import federation.cli as cli
+
+    real_import = importlib.import_module
+
+    def import_module(name: str) -> object:
+        if name == "federation.broken_cli":
+            raise RuntimeError("a bug at import time")
+        return real_import(name)
+
+    monkeypatch.setattr(cli, "_PLUGGED_COMMANDS", ("federation.absent_cli", "federation.broken_cli"))
+    monkeypatch.setattr(cli.importlib, "import_module", import_module)
+    parser = build_parser()
+    err = capsys.readouterr().err
+    assert "federation.broken_cli is unavailable: a bug at import time" in err
+    assert "absent_cli" not in err  # simply not there yet: no noise
+    assert parser.parse_args(["serve", "--port", "1"]).port == 1
 
 
 def parse_serve(*argv: str) -> argparse.Namespace:
