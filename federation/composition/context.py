@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .model import Applied, Subgraph, TypeDef
+from .model import Subgraph, TypeDef
 from .result import CompositionIssue
 from .subgraph_rules import Usage
 from .supergraph import Graph
@@ -95,17 +95,3 @@ def pick_description(ctx: Ctx, coord: str, found: list[tuple[int, str | None]]) 
         )
     best = max(counts.values())
     return next(d for _, d in present if counts[d] == best)
-
-
-def union_applied(lists: Iterable[list[Applied]]) -> list[Applied]:
-    out: list[Applied] = []
-    seen_deprecated = False
-    for lst in lists:
-        for a in lst:
-            if a[0] == "deprecated":
-                if seen_deprecated:
-                    continue
-                seen_deprecated = True
-            if a not in out:
-                out.append(a)
-    return out

@@ -119,6 +119,7 @@ class _Loader:
         for name in self.composed:
             if name in self.custom:
                 self.sg.composed[name] = print_ast(self.custom[name])
+        self.sg.composed_links = self.composed_links()
         spec_scalars = self.spec_argument_types()
         for d in self.doc.definitions:
             kind = KINDS.get(type(d))
@@ -131,6 +132,23 @@ class _Loader:
         if self.errors:
             raise CompositionFailed(self.errors)
         return self.sg
+
+    def composed_links(self) -> dict[str, str]:
+        """For each composed directive, the url of the @link that imports it (kept in the supergraph)."""
+        out: dict[str, str] = {}
+        for d in self.doc.definitions:
+            if not isinstance(d, gast.SchemaDefinitionNode | gast.SchemaExtensionNode):
+                continue
+            for link in d.directives or ():
+                if link.name.value != self.links.link_name:
+                    continue
+                a = _args(link)
+                url, imports = _str(a.get("url")), a.get("import")
+                for item in imports.values if isinstance(imports, gast.ListValueNode) else ():
+                    name = _str(item) or ""
+                    if name.lstrip("@") in self.composed and url is not None:
+                        out[name.lstrip("@")] = url
+        return out
 
     def spec_argument_types(self) -> set[str]:
         """Scalars the printed federation/link directive definitions use (``FieldSet``, ``Import``, ...)."""

@@ -62,6 +62,8 @@ def merge(ctx: Ctx) -> Supergraph:
     for sg in ctx.subgraphs:
         for dname, sdl in sg.composed.items():
             sup.directive_defs.setdefault(dname, sdl)
+        for dname, url in sg.composed_links.items():
+            sup.directive_links.setdefault(dname, url)
     _spread_interface_objects(sup)
     if "Query" not in sup.types:
         ctx.error(

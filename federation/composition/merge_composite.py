@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from federation import errors as E
 
-from .context import Ctx, pick_description, union_applied
+from .applied import merge_applied
+from .context import Ctx, pick_description
 from .model import Field, TypeDef
 from .supergraph import JoinField, JoinType, MArg, MField, MType
 from .typeref import is_non_null, merge_input, merge_output
@@ -29,8 +30,10 @@ def merge_composite(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]], is_roo
     kind = "interface" if any(t.kind == "interface" for _, t in defs) else "object"
     mt = MType(kind, name)
     mt.description = pick_description(ctx, name, [(i, t.description) for i, t in defs])
-    mt.applied = union_applied(t.applied for _, t in defs)
+    mt.applied = merge_applied(t.applied for _, t in defs)
     for i, t in defs:
+        # Context names are per subgraph; the supergraph qualifies them with the subgraph's name.
+        mt.applied += [("context", f'(name: "{ctx.subgraphs[i].name}__{c}")') for c in t.contexts]
         fed1 = ctx.subgraphs[i].is_fed1
         if t.keys and not is_root:
             for k in t.keys:
@@ -139,7 +142,7 @@ def _merge_field(
     assert merged_type is not None
     mf = MField(fname, merged_type)
     mf.description = pick_description(ctx, coord, [(s.index, s.field.description) for s in sources])
-    mf.applied = union_applied(s.field.applied for s in sources)
+    mf.applied = merge_applied(s.field.applied for s in sources)
     resolving = [s for s in sources if not s.field.external] or sources
     mf.args = _merge_args(ctx, coord, resolving)
     _check_sharing(ctx, coord, parent, sources)
@@ -165,10 +168,20 @@ def _merge_field(
                 override=s.field.override,
                 override_label=s.field.override_label or s.override_label,
                 used_overridden=s.used_overridden,
+                context_arguments=_context_arguments(ctx, s),
             )
             for s in sources
         ]
     return mf
+
+
+def _context_arguments(ctx: Ctx, s: _Source) -> list[tuple[str, str, str, str]]:
+    """(argument, type, context, selection) for each argument filled by @fromContext."""
+    out = []
+    for arg, text in s.field.from_context.items():
+        name, _, selection = text.strip().lstrip("$").partition(" ")
+        out.append((arg, s.field.args[arg].type, f"{ctx.subgraphs[s.index].name}__{name}", " " + selection))
+    return out
 
 
 def _check_sharing(ctx: Ctx, coord: str, parent: str, sources: list[_Source]) -> None:
@@ -271,6 +284,6 @@ def _merge_args(ctx: Ctx, coord: str, sources: list[_Source]) -> dict[str, MArg]
             t,
             next(iter(defaults)) if len(defaults) == 1 else None,
             pick_description(ctx, acoord, [(s.index, s.field.args[aname].description) for s in having]),
-            union_applied(a.applied for a in args),
+            merge_applied(a.applied for a in args),
         )
     return out

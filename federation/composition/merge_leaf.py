@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from federation import errors as E
 
-from .context import Ctx, pick_description, union_applied
+from .applied import merge_applied
+from .context import Ctx, pick_description
 from .model import TypeDef
 from .supergraph import JoinField, JoinType, MEnumValue, MField, MType
 from .typeref import is_non_null, merge_input
@@ -13,7 +14,7 @@ from .typeref import is_non_null, merge_input
 def _base(ctx: Ctx, kind: str, name: str, defs: list[tuple[int, TypeDef]]) -> MType:
     mt = MType(kind, name)
     mt.description = pick_description(ctx, name, [(i, t.description) for i, t in defs])
-    mt.applied = union_applied(t.applied for _, t in defs)
+    mt.applied = merge_applied(t.applied for _, t in defs)
     mt.join_types = [JoinType(ctx.gid(i)) for i, _ in defs]
     return mt
 
@@ -84,7 +85,7 @@ def merge_enum(
         mt.values[v] = MEnumValue(
             v,
             pick_description(ctx, f"{name}.{v}", [(i, ev.description) for i, ev in vals]),
-            union_applied(ev.applied for _, ev in vals),
+            merge_applied(ev.applied for _, ev in vals),
             [ctx.gid(i) for i, _ in vals],
         )
     return mt
@@ -146,7 +147,7 @@ def merge_input_object(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]]) -> 
         mf = MField(fname, ftype)
         mf.default = next(iter(defaults)) if len(defaults) == 1 else None
         mf.description = pick_description(ctx, coord, [(i, f.description) for i, f in srcs])
-        mf.applied = union_applied(f.applied for _, f in srcs)
+        mf.applied = merge_applied(f.applied for _, f in srcs)
         if any(f.type != ftype for _, f in srcs):
             mf.join = [JoinField(ctx.gid(i), type=f.type) for i, f in srcs]
         mt.fields[fname] = mf

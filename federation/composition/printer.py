@@ -45,6 +45,12 @@ JOIN_DEFINITIONS = "\n\n".join(
 # Specs the supergraph links when a subgraph used them: (directive, url, purpose, definition).
 SPECS: list[tuple[str, str, str | None, str]] = [
     (
+        "context",
+        "https://specs.apollo.dev/context/v0.1",
+        "SECURITY",
+        "directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION",
+    ),
+    (
         "authenticated",
         "https://specs.apollo.dev/authenticated/v0.1",
         "SECURITY",
@@ -168,6 +174,13 @@ def _join_field(j: JoinField) -> str:
         parts.append("usedOverridden: true")
     if j.override_label is not None:
         parts.append(f"overrideLabel: {print_string(j.override_label)}")
+    if j.context_arguments:
+        items = [
+            f"{{context: {print_string(c)}, name: {print_string(n)}, type: {print_string(t)}, "
+            f"selection: {print_string(sel)}}}"
+            for n, t, c, sel in j.context_arguments
+        ]
+        parts.append(f"contextArguments: [{', '.join(items)}]")
     return f"@join__field({', '.join(parts)})" if parts else "@join__field"
 
 
@@ -249,6 +262,8 @@ def print_supergraph(sup: Supergraph) -> str:
     for dname, sdl in sorted(sup.directive_defs.items()):
         if dname in used:
             definitions.append(sdl)
+            if dname in sup.directive_links:
+                links.append(f'@link(url: {print_string(sup.directive_links[dname])}, import: ["@{dname}"])')
     schema = "schema\n" + "\n".join("  " + link for link in links) + "\n{\n"
     schema += "".join(f"  {op}: {name}\n" for op, name in sup.roots.items()) + "}"
     graphs = "\n".join(

@@ -75,6 +75,7 @@ class _Checker:
             if t.kind in ("object", "interface"):
                 self.externals(t)
                 self.overrides(t)
+                self.from_context(t)
 
     def keys(self, t: TypeDef) -> None:
         if t.kind == "interface" and t.keys and (self.sg.version is None or self.sg.version < (2, 3)):
@@ -209,6 +210,19 @@ class _Checker:
             and (c[0] in t.interfaces or ((u := self.sg.types.get(c[0])) is not None and parent in u.members))
             for c in self.usage.in_provides | self.usage.in_requires
         )
+
+    def from_context(self, t: TypeDef) -> None:
+        known = {c for tt in self.sg.types.values() for c in tt.contexts}
+        for f in t.fields.values():
+            for arg, text in f.from_context.items():
+                name = text.strip().lstrip("$").split(" ")[0].split("{")[0]
+                if name not in known:
+                    self.err(
+                        E.CONTEXT_NOT_SET,
+                        f"{t.name}.{f.name}({arg}:)",
+                        f'Context "{name}" used in @fromContext on "{t.name}.{f.name}({arg}:)" is never set: '
+                        f'add @context(name: "{name}") to the type that provides it.',
+                    )
 
     def overrides(self, t: TypeDef) -> None:
         for f in t.fields.values():

@@ -87,3 +87,4 @@ class Supergraph:
     types: dict[str, MType] = field(default_factory=dict)
     roots: dict[str, str] = field(default_factory=dict)
     directive_defs: dict[str, str] = field(default_factory=dict)  # composed custom directives
+    directive_links: dict[str, str] = field(default_factory=dict)  # composed directive -> its spec url

@@ -402,6 +402,19 @@ CASES = [
         "SATISFIABILITY_ERROR",
         ("U.age",),
     ),
+    Case(
+        "context-not-set",
+        {
+            "a": fed2(
+                'type Query { u: U } type U @key(fields: "id") { id: ID '
+                'g(x: String @fromContext(field: "$nope { id }")): String }',
+                version="2.8",
+                imports='["@key", "@fromContext"]',
+            )
+        },
+        "CONTEXT_NOT_SET",
+        ("nope", "U.g(x:)"),
+    ),
     Case("duplicate-subgraph-name", {"a": fed2(Q), "a ": fed2(Q)}, "INVALID_SUBGRAPH_NAME"),
 ]
 
