@@ -123,6 +123,10 @@ class GatewayApp:
         elif path == "/ready":
             ready = self.holder.current is not None
             await send_json(send, 200 if ready else 503, {"status": "READY" if ready else "NOT_READY"})
+        elif path == "/" and self.graphiql is not None and accepts_html(_header(scope, b"accept")):
+            # Someone typed the bare address into a browser: take them to GraphiQL.
+            location = self.config.path.encode("latin-1")
+            await send_bytes(send, 302, b"", b"text/plain; charset=utf-8", [(b"location", location)])
         else:
             await send_bytes(send, 404, b"Not Found", b"text/plain; charset=utf-8")
 

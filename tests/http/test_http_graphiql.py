@@ -80,3 +80,9 @@ async def test_installed_assets_are_served(client: httpx.AsyncClient, name: str,
     assert r.status_code == 200
     assert r.headers["content-type"] == content_type
     assert len(r.content) > 1000
+
+
+async def test_browser_at_the_root_is_sent_to_graphiql(client: httpx.AsyncClient) -> None:
+    r = await client.get("/", headers={"accept": BROWSER_ACCEPT})
+    assert (r.status_code, r.headers["location"]) == (302, "/graphql")
+    assert (await client.get("/", headers={"accept": "application/json"})).status_code == 404
