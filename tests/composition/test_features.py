@@ -40,7 +40,8 @@ def test_renamed_and_prefixed_federation_directives() -> None:
     sdl = supergraph(
         a='extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", '
         'import: [{name: "@key", as: "@primaryKey"}])\n'
-        'type Query { u: U } type U @primaryKey(fields: "id") { id: ID! name: String @federation__shareable }',
+        'type Query { u: U } type U @primaryKey(fields: "id") '
+        "{ id: ID! name: String @federation__shareable }",
         b=link('["@key", "@shareable"]') + 'type U @key(fields: "id") { id: ID! name: String @shareable }',
     )
     assert '@join__type(graph: A, key: "id")' in sdl
@@ -52,8 +53,8 @@ def test_authorization_requirements_of_all_subgraphs_hold() -> None:
         a=link('["@key", "@shareable", "@requiresScopes", "@authenticated"]')
         + 'type Query { u: U } type U @key(fields: "id") { id: ID! '
         'name: String @shareable @requiresScopes(scopes: [["read:user"]]) @authenticated }',
-        b=link('["@key", "@shareable", "@requiresScopes"]')
-        + 'type U @key(fields: "id") { id: ID! name: String @shareable @requiresScopes(scopes: [["admin"]]) }',
+        b=link('["@key", "@shareable", "@requiresScopes"]') + 'type U @key(fields: "id") '
+        '{ id: ID! name: String @shareable @requiresScopes(scopes: [["admin"]]) }',
     )
     assert '@requiresScopes(scopes: [["admin", "read:user"]])' in sdl
     assert sdl.count("@requiresScopes(") == 2  # the definition and one merged application
@@ -63,7 +64,8 @@ def test_authorization_requirements_of_all_subgraphs_hold() -> None:
 def test_cost_keeps_the_highest_weight_and_list_size_is_kept() -> None:
     sdl = supergraph(
         a=link('["@shareable", "@cost", "@listSize"]')
-        + 'type Query { items(first: Int): [Int] @shareable @cost(weight: 3) @listSize(assumedSize: 10, slicingArguments: ["first"]) }',
+        + "type Query { items(first: Int): [Int] @shareable @cost(weight: 3) "
+        '@listSize(assumedSize: 10, slicingArguments: ["first"]) }',
         b=link('["@shareable", "@cost"]')
         + "type Query { items(first: Int): [Int] @shareable @cost(weight: 7) }",
     )
@@ -74,7 +76,7 @@ def test_cost_keeps_the_highest_weight_and_list_size_is_kept() -> None:
 
 def test_compose_directive_keeps_definition_link_and_applications() -> None:
     sdl = supergraph(
-        a='extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@composeDirective"])\n'
+        a=f'extend schema @link(url: "{FED}/v2.3", import: ["@composeDirective"])\n'
         '  @link(url: "https://example.com/audit/v1.0", import: ["@audited"])\n'
         '  @composeDirective(name: "@audited")\n'
         "directive @audited(level: Int) on FIELD_DEFINITION\n"
@@ -132,12 +134,14 @@ def test_enum_used_only_as_output_is_merged_by_union_with_a_per_graph_list() -> 
 def test_context_and_from_context_become_context_arguments() -> None:
     sdl = supergraph(
         a=link('["@key", "@context", "@fromContext"]', "2.8")
-        + 'type Query { u: U } type U @key(fields: "id") @context(name: "userContext") { id: ID! locale: String '
+        + 'type Query { u: U } type U @key(fields: "id") @context(name: "userContext") '
+        "{ id: ID! locale: String "
         'greeting(locale: String @fromContext(field: "$userContext { locale }"), loud: Boolean): String }'
     )
     assert '@context(name: "a__userContext")' in sdl
     assert '@link(url: "https://specs.apollo.dev/context/v0.1", for: SECURITY)' in sdl
     assert (
-        'greeting(loud: Boolean): String @join__field(graph: A, contextArguments: [{context: "a__userContext", '
+        "greeting(loud: Boolean): String @join__field(graph: A, "
+        'contextArguments: [{context: "a__userContext", '
         'name: "locale", type: "String", selection: " { locale }"}])'
     ) in sdl
