@@ -136,3 +136,16 @@ async def test_lifespan_runs_hooks_in_order() -> None:
     await app({"type": "lifespan"}, receive, send)  # type: ignore[arg-type]
     assert seen == ["start", "stop"]
     assert outbox == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+def test_public_surface() -> None:
+    import federation.http
+
+    assert sorted(federation.http.__all__) == [
+        "ASGIApp",
+        "ExecutesGraphQL",
+        "GatewayApp",
+        "GatewayHolder",
+        "create_app",
+    ]
+    assert all(hasattr(federation.http, name) for name in federation.http.__all__)
