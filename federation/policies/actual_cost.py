@@ -25,9 +25,8 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from federation.policies.authorization import is_included
 from federation.policies.cost import CostEstimator
-from federation.policies.limits import select_operation
+from federation.policies.operation import is_included, select_operation
 
 
 class _Actual:

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
-    BooleanValueNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -39,14 +38,13 @@ from graphql import (
     OperationDefinitionNode,
     SelectionNode,
     SelectionSetNode,
-    VariableNode,
     get_named_type,
 )
 
 from federation.errors import UNAUTHORIZED_FIELD_OR_TYPE, RequestError, graphql_error
 from federation.policies.config import AuthorizationMode
 from federation.policies.directives import DirectivesMetadata, Requirement
-from federation.policies.limits import select_operation
+from federation.policies.operation import is_included, select_operation
 
 log = logging.getLogger("federation.policies.authorization")
 
@@ -148,27 +146,6 @@ class Authorizer:
             return set()
         walker.run(operation)
         return walker.touched_policies
-
-
-def is_included(
-    node: FieldNode | InlineFragmentNode | FragmentSpreadNode, variables: Mapping[str, Any]
-) -> bool:
-    """False only when @skip/@include surely leave the node out; unknown values count as included."""
-    for directive in node.directives or ():
-        name = directive.name.value
-        if name not in ("skip", "include"):
-            continue
-        value: object = None
-        for arg in directive.arguments or ():
-            if arg.name.value != "if":
-                continue
-            if isinstance(arg.value, BooleanValueNode):
-                value = arg.value.value
-            elif isinstance(arg.value, VariableNode):
-                value = variables.get(arg.value.name.value)
-        if isinstance(value, bool) and value == (name == "skip"):
-            return False
-    return True
 
 
 def _typename() -> FieldNode:

@@ -51,9 +51,8 @@ from graphql import (
 from graphql.language import ValueNode
 
 from federation.errors import COST_ESTIMATED_TOO_EXPENSIVE, RequestError, graphql_error
-from federation.policies.authorization import is_included
 from federation.policies.directives import DirectivesMetadata, ListSize
-from federation.policies.limits import select_operation
+from federation.policies.operation import is_included, select_operation
 
 MUTATION_FIELD_WEIGHT = 10.0
 # One entity fetch: the list of representations sent to a subgraph counts as one object.

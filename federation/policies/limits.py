@@ -41,6 +41,7 @@ from federation.errors import (
     graphql_error,
 )
 from federation.policies.config import LimitsConfig
+from federation.policies.operation import select_operation
 
 # graphql-core's parser recurses a few frames per nesting level and stops itself at 200 levels;
 # the same bound applies here even when no max_recursion is configured.
@@ -121,14 +122,6 @@ def _with_locations(exc: GraphQLError, code: str) -> dict[str, object]:
     if exc.locations:
         error["locations"] = [{"line": loc.line, "column": loc.column} for loc in exc.locations]
     return error
-
-
-def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
-    """The operation a request runs, or None when the name matches nothing (validation reports it)."""
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name:
-        return next((o for o in operations if o.name and o.name.value == operation_name), None)
-    return operations[0] if len(operations) == 1 else None
 
 
 @dataclass

@@ -15,7 +15,8 @@ from federation.errors import (
     RequestError,
 )
 from federation.policies.config import LimitsConfig
-from federation.policies.limits import check_limits, measure_operation, parse_document, select_operation
+from federation.policies.limits import check_limits, measure_operation, parse_document
+from federation.policies.operation import select_operation
 
 
 def measure(query: str, name: str | None = None):  # type: ignore[no-untyped-def]
