@@ -5,6 +5,14 @@ checks, Federation 1 upgrade) -> ``merge`` (types by kind) -> ``merged_rules`` -
 """
 
 from .compose import compose
+from .config import ConfigError, compose_config
 from .result import CompositionIssue, CompositionResult, SubgraphSource
 
-__all__ = ["CompositionIssue", "CompositionResult", "SubgraphSource", "compose"]
+__all__ = [
+    "CompositionIssue",
+    "CompositionResult",
+    "ConfigError",
+    "SubgraphSource",
+    "compose",
+    "compose_config",
+]

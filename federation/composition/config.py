@@ -20,7 +20,7 @@ import yaml
 
 from federation.errors import COMPOSITION_CONFIG_INVALID, SUBGRAPH_FETCH_FAILED
 
-from .result import SubgraphSource
+from .result import CompositionResult, SubgraphSource
 
 FETCH_TIMEOUT_S = 10.0
 SERVICE_SDL_QUERY = "query SubgraphIntrospectQuery { _service { sdl } }"
@@ -105,3 +105,15 @@ def load_sources(path: Path) -> tuple[list[SubgraphSource], dict[str, Path]]:
             sdl = sub.sdl
         sources.append(SubgraphSource(sub.name, sub.routing_url, sdl))
     return sources, files
+
+
+def compose_config(path: Path) -> tuple[CompositionResult, list[Path]]:
+    """Compose what a supergraph.yaml names (fetching ``subgraph_url`` sources); also the files read.
+
+    Raises ConfigError when the file is malformed or a subgraph cannot be read or fetched; the
+    files are returned so that a server can watch them and compose again on change.
+    """
+    from .compose import compose
+
+    sources, files = load_sources(path)
+    return compose(sources), [path, *files.values()]

@@ -117,3 +117,17 @@ def test_compose_config_fetches_subgraph_url(tmp_path: Path, sdl_server: str) ->
     out = tmp_path / "supergraph.graphql"
     assert main(["compose", "--config", str(tmp_path / "supergraph.yaml"), "-o", str(out)]) == 0
     assert "reviews: [String] @join__field(graph: REVIEWS)" in out.read_text()
+
+
+def test_compose_config_library_call(tmp_path: Path, sdl_server: str) -> None:
+    from federation.composition import compose_config
+
+    (tmp_path / "users.graphql").write_text(USERS)
+    (tmp_path / "supergraph.yaml").write_text(
+        "subgraphs:\n"
+        "  users:\n    routing_url: http://127.0.0.1:1/u\n    schema:\n      file: ./users.graphql\n"
+        f"  reviews:\n    routing_url: {sdl_server}\n    schema:\n      subgraph_url: {sdl_server}\n"
+    )
+    result, watched = compose_config(tmp_path / "supergraph.yaml")
+    assert result.ok
+    assert [p.name for p in watched] == ["supergraph.yaml", "users.graphql"]
