@@ -157,6 +157,15 @@ def _merge_field(
         or s.field.type != merged_type
         for s in sources
     )
+    if any(s.field.type != merged_type for s in sources if not s.field.external):
+        ctx.hint(
+            E.HINT_INCONSISTENT_TYPE,
+            coord,
+            f'Type of field "{coord}" is inconsistent but compatible across subgraphs: '
+            + ", ".join(f'"{s.field.type}" in "{ctx.subgraphs[s.index].name}"' for s in sources)
+            + f'; the supergraph uses "{merged_type}".',
+            [s.index for s in sources],
+        )
     if differs or {s.index for s in all_sources} != graphs_with_type:
         mf.join = [
             JoinField(

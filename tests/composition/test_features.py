@@ -145,3 +145,25 @@ def test_context_and_from_context_become_context_arguments() -> None:
         'contextArguments: [{context: "a__userContext", '
         'name: "locale", type: "String", selection: " { locale }"}])'
     ) in sdl
+
+
+def test_hints_say_what_was_adjusted() -> None:
+    result = compose(
+        [
+            SubgraphSource(
+                "a",
+                "http://127.0.0.1:1/a",
+                link('["@shareable"]') + '"Me" type Query { me(x: Int): Int! @shareable }',
+            ),
+            SubgraphSource(
+                "b", "http://127.0.0.1:1/b", link('["@shareable"]') + '"I" type Query { me: Int @shareable }'
+            ),
+        ]
+    )
+    assert result.ok
+    codes = {h.code for h in result.hints}
+    assert {
+        "INCONSISTENT_BUT_COMPATIBLE_FIELD_TYPE",
+        "INCONSISTENT_ARGUMENT_PRESENCE",
+        "INCONSISTENT_DESCRIPTION",
+    } <= codes
