@@ -235,6 +235,8 @@ def _type(t: MType) -> str:
             ]
     else:
         for f in t.fields.values():
+            if f.description and body:
+                body.append("")  # a described field stands apart, as graphql-js prints it
             body += _field(f, t.kind == "input")
     return "\n".join([*lines, "{", *body, "}"])
 
@@ -248,7 +250,8 @@ def print_supergraph(sup: Supergraph) -> str:
     definitions = [JOIN_DEFINITIONS]
     extra_types: list[tuple[str, str]] = []
     linked: set[str] = set()
-    for name, url, purpose, definition in SPECS:
+    # Apollo links the specs with a purpose first (alphabetically), then the others.
+    for name, url, purpose, definition in sorted(SPECS, key=lambda spec: (spec[2] is None, spec[0])):
         if name not in used:
             continue
         if url not in linked:
