@@ -145,6 +145,7 @@ def _merge_field(
     mf.applied = merge_applied(s.field.applied for s in sources)
     resolving = [s for s in sources if not s.field.external] or sources
     mf.args = _merge_args(ctx, coord, resolving)
+    _check_externals(ctx, coord, parent, sources, mf)
     _check_sharing(ctx, coord, parent, sources)
     differs = any(
         s.field.external
@@ -191,6 +192,33 @@ def _context_arguments(ctx: Ctx, s: _Source) -> list[tuple[str, str, str, str]]:
         name, _, selection = text.strip().lstrip("$").partition(" ")
         out.append((arg, s.field.args[arg].type, f"{ctx.subgraphs[s.index].name}__{name}", " " + selection))
     return out
+
+
+def _check_externals(ctx: Ctx, coord: str, parent: str, sources: list[_Source], mf: MField) -> None:
+    """An @external copy must match what the resolving subgraphs declare (key fields excepted)."""
+    for s in sources:
+        if not s.field.external or (parent, s.field.name) in ctx.usages[s.index].in_keys:
+            continue
+        name = ctx.subgraphs[s.index].name
+        if s.field.type != mf.type and any(not x.field.external for x in sources):
+            ctx.error(
+                E.EXTERNAL_TYPE_MISMATCH,
+                coord,
+                f'Type of field "{coord}" is incompatible across subgraphs (where marked @external): it has '
+                f'type "{mf.type}" where it is resolved but type "{s.field.type}" in subgraph "{name}". '
+                "Declare the @external field with the same type.",
+                [s.index],
+            )
+        missing = [a for a in mf.args if a not in s.field.args]
+        if missing:
+            ctx.error(
+                E.EXTERNAL_ARGUMENT_MISSING,
+                coord,
+                f'Field "{coord}" is missing argument(s) {", ".join(missing)} in subgraph "{name}", where it '
+                "is marked @external; an @external field must declare the arguments of the field it "
+                "refers to.",
+                [s.index],
+            )
 
 
 def _check_sharing(ctx: Ctx, coord: str, parent: str, sources: list[_Source]) -> None:

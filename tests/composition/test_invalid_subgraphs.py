@@ -415,6 +415,26 @@ CASES = [
         "CONTEXT_NOT_SET",
         ("nope", "U.g(x:)"),
     ),
+    Case(
+        "external-type-mismatch",
+        {
+            "a": fed2('type Query { u: U } type U @key(fields: "id") { id: ID n: Int }'),
+            "b": fed2(
+                'type U @key(fields: "id") { id: ID n: String @external m: Int @requires(fields: "n") }'
+            ),
+        },
+        "EXTERNAL_TYPE_MISMATCH",
+        ("U.n", '"b"'),
+    ),
+    Case(
+        "external-argument-missing",
+        {
+            "a": fed2('type Query { u: U } type U @key(fields: "id") { id: ID n(x: Int): Int }'),
+            "b": fed2('type U @key(fields: "id") { id: ID n: Int @external m: Int @requires(fields: "n") }'),
+        },
+        "EXTERNAL_ARGUMENT_MISSING",
+        ("U.n", "x", '"b"'),
+    ),
     Case("duplicate-subgraph-name", {"a": fed2(Q), "a ": fed2(Q)}, "INVALID_SUBGRAPH_NAME"),
 ]
 
