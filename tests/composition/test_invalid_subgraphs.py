@@ -420,7 +420,7 @@ CASES = [
         {
             "a": fed2('type Query { u: U } type U @key(fields: "id") { id: ID n: Int }'),
             "b": fed2(
-                'type U @key(fields: "id") { id: ID n: String @external m: Int @requires(fields: "n") }'
+                'type U @key(fields: "id") { id: ID n: Int! @external m: Int @requires(fields: "n") }'
             ),
         },
         "EXTERNAL_TYPE_MISMATCH",
