@@ -96,7 +96,7 @@ class Execution:
         self.data: dict[str, Any] = {}
         self.errors: list[dict[str, Any]] = []
         self.fetches = 0
-        self._loaders: dict[tuple[str, str], DataLoader] = {}
+        self._loaders: dict[str, DataLoader] = {}
         self._reps: dict[bytes, dict[str, Any]] = {}
 
     async def run(self, node: PlanNode | None) -> None:
@@ -145,7 +145,7 @@ class Execution:
     def _loader(self, node: FetchNode) -> DataLoader:
         """One loader per (subgraph, document) per request: Flatten nodes of one plan step that send the
         same entity query share a single ``_entities`` call, deduplicated across their paths."""
-        key = (node.graph, node.operation)
+        key = node.batch_key
         loader = self._loaders.get(key)
         if loader is None:
             async def batch(batch_keys: list[bytes]) -> list[Any]:

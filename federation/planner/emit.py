@@ -83,6 +83,7 @@ class _Emitter:
             selection=group.selection, operation=document, operation_name=name, variable_usages=usages,
             requires=group.inputs, entity=group.entity, typename_rewrite=group.typename_rewrite,
             accept=group.accept, renames=renames,
+            batch_key=f"{group.graph}:{group.entity}:{group.selection.compact()}:{','.join(usages)}",
         )
         out: PlanNode = node if group.entity is None else FlattenNode(group.path, node)
         return _wrap(out, conditions)

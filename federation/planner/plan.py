@@ -28,6 +28,8 @@ class FetchNode:
     accept: frozenset[str] = field(default_factory=frozenset)
     # Some fields were sent under conflict aliases; execution moves them back.
     renames: bool = False
+    # Fetches of one plan step with the same batch key share one `_entities` call.
+    batch_key: str = ""
 
 
 @dataclass(frozen=True)
