@@ -32,6 +32,10 @@ from federation.errors import INVALID_ABSTRACT_TYPE, INVALID_ENUM_VALUE, NON_NUL
 LEAF, ENUM, OBJECT, TYPENAME, RAW = range(5)
 
 
+class _NeedsCare(Exception):
+    """The fast walk met something that needs an error with a path: walk again, carefully."""
+
+
 class _Invalid:
     """A null that must propagate to the nearest nullable parent."""
 
@@ -172,8 +176,66 @@ class Shaper:
         self._had_errors = bool(errors)
 
     def shape_root(self, data: dict[str, Any] | None, shape: ShapeSet) -> dict[str, Any] | None:
+        # Most responses need no null propagation: shape them without tracking paths, and only walk
+        # again, carefully, when something needs an error with a path.
+        try:
+            return self._fast_object(data or {}, shape)
+        except _NeedsCare:
+            pass
         result = self._object(data or {}, shape, [])
         return None if result is INVALID else result  # type: ignore[return-value]
+
+    def _fast_object(self, obj: dict[str, Any], shape: ShapeSet) -> dict[str, Any]:
+        runtime = obj.get("__typename") or shape.static_type
+        fields = shape._by_type.get(runtime)
+        if fields is None:
+            fields = shape.fields_for(runtime)
+        out: dict[str, Any] = {}
+        for f in fields:
+            if f.conds and not self._included(f.conds):
+                continue
+            kind = f.kind
+            if kind == TYPENAME:
+                out[f.key] = runtime
+                continue
+            value = obj.get(f.key)
+            if value is None:
+                if f.nonnull:
+                    raise _NeedsCare
+                out[f.key] = None
+            elif kind == LEAF and not f.lists or kind == RAW:
+                out[f.key] = value
+            else:
+                out[f.key] = self._fast_value(value, f, 0)
+        return out
+
+    def _fast_value(self, value: Any, f: ShapeField, level: int) -> Any:
+        if level < len(f.lists):
+            if not isinstance(value, list):
+                raise _NeedsCare
+            item_nn = f.lists[level]
+            out = []
+            for item in value:
+                if item is None:
+                    if item_nn:
+                        raise _NeedsCare
+                    out.append(None)
+                else:
+                    out.append(self._fast_value(item, f, level + 1))
+            return out
+        kind = f.kind
+        if kind == OBJECT:
+            child = f.child
+            assert child is not None
+            if not isinstance(value, dict) or (
+                child.valid is not None and value.get("__typename", child.static_type) not in child.valid
+                and "__typename" in value
+            ):
+                raise _NeedsCare
+            return self._fast_object(value, child)
+        if kind == ENUM and value not in f.enum_values:
+            raise _NeedsCare
+        return value
 
     def _included(self, conds: tuple[Condition, ...]) -> bool:
         return all(bool(self.variables.get(var)) == want for var, want in conds)
