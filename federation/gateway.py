@@ -16,6 +16,7 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
+    ExecutionResult,
     FieldNode,
     GraphQLError,
     GraphQLSchema,
@@ -45,7 +46,7 @@ from federation.errors import (
 )
 from federation.execution.executor import Execution
 from federation.execution.fetcher import SubgraphClient, SubgraphEndpoint
-from federation.execution.shape import ShapeSet, Shaper, compile_shape
+from federation.execution.shape import Shaper, ShapeSet, compile_shape
 from federation.operation.normalize import NormalizedOperation, normalize
 from federation.planner import QueryPlan, build_plan
 from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
@@ -213,12 +214,13 @@ class Gateway:
         if isinstance(coerced, list):
             raise RequestError("invalid variables", BAD_USER_INPUT, errors=_gql_errors(coerced, BAD_USER_INPUT))
         # Subgraphs get the client's own values (defaults filled in), not Python-coerced ones.
-        sent = {k: (raw[k] if k in raw else v) for k, v in coerced.items()}
+        sent = {k: (raw.get(k, v)) for k, v in coerced.items()}
         headers = self._forward_headers(state, context.headers)
         execution = Execution(state.client, sent, state.possible, headers)
         await execution.run(prepared.plan.node)
         if prepared.introspection is not None:
             result = execute(state.api_schema, prepared.introspection, variable_values=raw)
+            assert isinstance(result, ExecutionResult)  # introspection resolves synchronously
             if result.data:
                 execution.data.update(result.data)
         errors = execution.errors

@@ -63,9 +63,9 @@ def _fill(obj: dict[str, Any], sel: SelSet, out: dict[str, Any], possible: Mappi
             out[item.name] = value
         else:
             cond = item.type_condition
-            if cond is None or typename is None or cond == typename or typename in possible.get(cond, ()):
-                if not _fill(obj, item.sub, out, possible):
-                    return False
+            applies = cond is None or typename is None or cond == typename or typename in possible.get(cond, ())
+            if applies and not _fill(obj, item.sub, out, possible):
+                return False
     return True
 
 
@@ -96,7 +96,7 @@ class Execution:
         self.data: dict[str, Any] = {}
         self.errors: list[dict[str, Any]] = []
         self.fetches = 0
-        self._loaders: dict[str, DataLoader] = {}
+        self._loaders: dict[str, DataLoader[bytes, Any]] = {}
         self._reps: dict[bytes, dict[str, Any]] = {}
 
     async def run(self, node: PlanNode | None) -> None:
@@ -142,7 +142,7 @@ class Execution:
         for err in payload.get("errors") or ():
             self.errors.append(_downstream(err, node.service, err.get("path") if isinstance(err, dict) else None))
 
-    def _loader(self, node: FetchNode) -> DataLoader:
+    def _loader(self, node: FetchNode) -> DataLoader[bytes, Any]:
         """One loader per (subgraph, document) per request: Flatten nodes of one plan step that send the
         same entity query share a single ``_entities`` call, deduplicated across their paths."""
         key = node.batch_key

@@ -183,7 +183,7 @@ class Shaper:
         except _NeedsCare:
             pass
         result = self._object(data or {}, shape, [])
-        return None if result is INVALID else result  # type: ignore[return-value]
+        return None if result is INVALID else result
 
     def _fast_object(self, obj: dict[str, Any], shape: ShapeSet) -> dict[str, Any]:
         runtime = obj.get("__typename") or shape.static_type
@@ -203,7 +203,7 @@ class Shaper:
                 if f.nonnull:
                     raise _NeedsCare
                 out[f.key] = None
-            elif kind == LEAF and not f.lists or kind == RAW:
+            elif (kind == LEAF and not f.lists) or kind == RAW:
                 out[f.key] = value
             else:
                 out[f.key] = self._fast_value(value, f, 0)
@@ -214,7 +214,7 @@ class Shaper:
             if not isinstance(value, list):
                 raise _NeedsCare
             item_nn = f.lists[level]
-            out = []
+            out: list[Any] = []
             for item in value:
                 if item is None:
                     if item_nn:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from graphql import BooleanValueNode, DirectiveNode, VariableNode, print_ast
 
 from federation.operation.normalize import NormalizedOperation
@@ -110,7 +112,7 @@ class _Emitter:
             nodes = [tree(r) for r in roots]
         else:
             if mutation:  # keep mutation root fields in order
-                for prev, nxt in zip(roots, roots[1:], strict=False):
+                for prev, nxt in itertools.pairwise(roots):
                     nxt.deps.add(prev.id)
             level: dict[int, int] = {}
             by_id = {g.id: g for g in groups}

@@ -20,7 +20,7 @@ def _print_directives(directives: tuple[DirectiveNode, ...]) -> str:
 
 
 class FieldItem:
-    __slots__ = ("alias", "arguments", "args_text", "directives", "key", "name", "sent_as", "sub", "type_text")
+    __slots__ = ("alias", "args_text", "arguments", "directives", "key", "name", "sent_as", "sub", "type_text")
 
     def __init__(self, alias: str | None, name: str, arguments: tuple[ArgumentNode, ...],
                  directives: tuple[DirectiveNode, ...], composite: bool) -> None:
