@@ -22,9 +22,7 @@ def _check_names(sources: Sequence[SubgraphSource]) -> list[CompositionIssue]:
     seen: set[str] = set()
     for s in sources:
         if not s.name or s.name == "_" or s.name.startswith("__"):
-            issues.append(
-                CompositionIssue(INVALID_SUBGRAPH_NAME, f'Invalid subgraph name "{s.name}".', (s.name,))
-            )
+            issues.append(CompositionIssue(INVALID_SUBGRAPH_NAME, f'Invalid subgraph name "{s.name}".', (s.name,)))
         elif s.name in seen:
             issues.append(
                 CompositionIssue(INVALID_SUBGRAPH_NAME, f'Subgraph name "{s.name}" is used twice.', (s.name,))

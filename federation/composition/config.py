@@ -69,9 +69,7 @@ def _subgraph(path: Path, name: str, entry: Any) -> SubgraphConfig:
         return SubgraphConfig(name, url, subgraph_url=schema["subgraph_url"], headers=headers)
     if isinstance(schema.get("sdl"), str):
         return SubgraphConfig(name, url, sdl=schema["sdl"], headers=headers)
-    raise ConfigError(
-        COMPOSITION_CONFIG_INVALID, f"{where}: schema needs one of 'file', 'subgraph_url', 'sdl'"
-    )
+    raise ConfigError(COMPOSITION_CONFIG_INVALID, f"{where}: schema needs one of 'file', 'subgraph_url', 'sdl'")
 
 
 def fetch_sdl(url: str, headers: tuple[tuple[str, str], ...] = (), timeout: float = FETCH_TIMEOUT_S) -> str:

@@ -27,6 +27,7 @@ from federation.errors import INVALID_GRAPHQL
 from .link import Links, resolve_links
 from .model import Applied, Arg, EnumValue, Field, Key, Subgraph, TypeDef
 from .result import CompositionFailed, CompositionIssue, SubgraphSource
+from .sdl_validation import sdl_errors
 from .typeref import named, rename
 
 KINDS: dict[type[Node], str] = {
@@ -78,9 +79,7 @@ class _Loader:
             CompositionIssue(INVALID_GRAPHQL, f"[{self.src.name}] {message}", (self.src.name,), coordinate)
         )
 
-    def directives(
-        self, nodes: Sequence[DirectiveNode] | None, where: str
-    ) -> list[tuple[str, DirectiveNode]]:
+    def directives(self, nodes: Sequence[DirectiveNode] | None, where: str) -> list[tuple[str, DirectiveNode]]:
         """(canonical name, node) for each directive we understand; unknown ones are reported."""
         out: list[tuple[str, DirectiveNode]] = []
         for d in nodes or ():
@@ -153,12 +152,7 @@ class _Loader:
     def spec_argument_types(self) -> set[str]:
         """Scalars the printed federation/link directive definitions use (``FieldSet``, ``Import``, ...)."""
         spec = set(self.links.local_to_fed) | {self.links.link_name}
-        return {
-            named(print_ast(a.type))
-            for name, d in self.custom.items()
-            if name in spec
-            for a in d.arguments or ()
-        }
+        return {named(print_ast(a.type)) for name, d in self.custom.items() if name in spec for a in d.arguments or ()}
 
     def type_node(self, kind: str, node: Any) -> None:
         name = node.name.value
@@ -290,11 +284,12 @@ def load_subgraph(source: SubgraphSource) -> Subgraph:
         doc = parse(source.sdl)
     except GraphQLSyntaxError as e:
         raise CompositionFailed(
-            [
-                CompositionIssue(
-                    INVALID_GRAPHQL, f"[{source.name}] {e.message} at {e.locations}", (source.name,)
-                )
-            ]
+            [CompositionIssue(INVALID_GRAPHQL, f"[{source.name}] {e.message} at {e.locations}", (source.name,))]
         ) from None
     links = resolve_links(doc, source.name)
+    problems = sdl_errors(doc, links)
+    if problems:
+        raise CompositionFailed(
+            [CompositionIssue(INVALID_GRAPHQL, f"[{source.name}] {p}", (source.name,)) for p in problems]
+        )
     return _Loader(source, doc, links).load()

@@ -88,10 +88,7 @@ def _spread_interface_objects(sup: Supergraph) -> None:
                 t.fields[f.name] = MField(
                     f.name,
                     f.type,
-                    {
-                        a.name: MArg(a.name, a.type, a.default, a.description, list(a.applied))
-                        for a in f.args.values()
-                    },
+                    {a.name: MArg(a.name, a.type, a.default, a.description, list(a.applied)) for a in f.args.values()},
                     f.description,
                     list(f.applied),
                     join=[JoinField(None)],

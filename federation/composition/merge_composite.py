@@ -52,9 +52,7 @@ def merge_composite(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]], is_roo
         mt.join_types += [JoinType(g.enum) for g in ctx.graphs if g.enum not in seen]
         rank = {g.enum: n for n, g in enumerate(ctx.graphs)}
         mt.join_types.sort(key=lambda j: rank[j.graph])
-    graphs_with_type = (
-        {i for i, _ in defs} if not (is_root and name == "Query") else set(range(len(ctx.graphs)))
-    )
+    graphs_with_type = {i for i, _ in defs} if not (is_root and name == "Query") else set(range(len(ctx.graphs)))
     order: list[str] = []
     for _, t in defs:
         order += [f for f in t.fields if f not in order]
@@ -110,8 +108,7 @@ def _apply_overrides(ctx: Ctx, coord: str, sources: list[_Source]) -> list[_Sour
             ctx.hint(
                 E.HINT_OVERRIDDEN_FIELD_CAN_BE_REMOVED,
                 coord,
-                f'Field "{coord}" on subgraph "{target}" is overridden and no longer used there; '
-                "it can be removed.",
+                f'Field "{coord}" on subgraph "{target}" is overridden and no longer used there; it can be removed.',
                 [k],
             )
     return [s for s in sources if s.index not in dropped]
@@ -225,17 +222,12 @@ def _check_sharing(ctx: Ctx, coord: str, parent: str, sources: list[_Source]) ->
     resolving = [
         s
         for s in sources
-        if not s.field.external
-        and not s.used_overridden
-        and s.override_label is None
-        and s.parent.kind == "object"
+        if not s.field.external and not s.used_overridden and s.override_label is None and s.parent.kind == "object"
     ]
     if len(resolving) < 2:
         return
     shared = [
-        s.field.shareable
-        or (parent, s.field.name) in ctx.usages[s.index].in_keys
-        or s.field.override is not None
+        s.field.shareable or (parent, s.field.name) in ctx.usages[s.index].in_keys or s.field.override is not None
         for s in resolving
     ]
     if all(shared):
@@ -255,18 +247,14 @@ def _check_sharing(ctx: Ctx, coord: str, parent: str, sources: list[_Source]) ->
 def _merge_args(ctx: Ctx, coord: str, sources: list[_Source]) -> dict[str, MArg]:
     order: list[str] = []
     for s in sources:
-        order += [
-            a for a in s.field.args if a not in order and s.field.args[a].name not in s.field.from_context
-        ]
+        order += [a for a in s.field.args if a not in order and s.field.args[a].name not in s.field.from_context]
     out: dict[str, MArg] = {}
     for aname in order:
         acoord = f"{coord}({aname}:)"
         having = [s for s in sources if aname in s.field.args]
         if len(having) < len(sources):
             required = [
-                s.index
-                for s in having
-                if is_non_null(s.field.args[aname].type) and s.field.args[aname].default is None
+                s.index for s in having if is_non_null(s.field.args[aname].type) and s.field.args[aname].default is None
             ]
             missing = [s.index for s in sources if aname not in s.field.args]
             if required:
@@ -295,9 +283,7 @@ def _merge_args(ctx: Ctx, coord: str, sources: list[_Source]) -> dict[str, MArg]
                 E.FIELD_ARGUMENT_TYPE_MISMATCH,
                 acoord,
                 f'Type of argument "{acoord}" is incompatible across subgraphs: '
-                + ", ".join(
-                    f'"{s.field.args[aname].type}" in "{ctx.subgraphs[s.index].name}"' for s in having
-                )
+                + ", ".join(f'"{s.field.args[aname].type}" in "{ctx.subgraphs[s.index].name}"' for s in having)
                 + ".",
                 [s.index for s in having],
             )

@@ -35,9 +35,7 @@ def merge_union(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]]) -> MType:
     return mt
 
 
-def merge_enum(
-    ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]], as_input: bool, as_output: bool
-) -> MType:
+def merge_enum(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]], as_input: bool, as_output: bool) -> MType:
     mt = _base(ctx, "enum", name, defs)
     order: list[str] = []
     for _, t in defs:
@@ -47,9 +45,7 @@ def merge_enum(
     if as_input and as_output and len(everywhere) != len(order):
         for v in order:
             hidden = all(
-                any(n == "inaccessible" for n, _ in t.values[v].applied)
-                for t in (t for _, t in defs)
-                if v in t.values
+                any(n == "inaccessible" for n, _ in t.values[v].applied) for t in (t for _, t in defs) if v in t.values
             )
             if len(having[v]) != len(defs) and not hidden:
                 missing = [i for i, t in defs if v not in t.values]
@@ -138,9 +134,7 @@ def merge_input_object(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]]) -> 
                 E.INPUT_FIELD_DEFAULT_MISMATCH,
                 coord,
                 f'Input field "{coord}" has incompatible default values across subgraphs: '
-                + ", ".join(
-                    f'{f.default} in "{ctx.subgraphs[i].name}"' for i, f in srcs if f.default is not None
-                )
+                + ", ".join(f'{f.default} in "{ctx.subgraphs[i].name}"' for i, f in srcs if f.default is not None)
                 + ".",
                 [i for i, _ in srcs],
             )

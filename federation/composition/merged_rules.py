@@ -23,9 +23,7 @@ def _hidden(applied: list[tuple[str, str]]) -> bool:
 def _inaccessible(ctx: Ctx, sup: Supergraph) -> None:
     query = sup.types.get("Query")
     if query is not None and _hidden(query.applied):
-        ctx.error(
-            E.QUERY_ROOT_TYPE_INACCESSIBLE, "Query", 'The query root type "Query" cannot be @inaccessible.'
-        )
+        ctx.error(E.QUERY_ROOT_TYPE_INACCESSIBLE, "Query", 'The query root type "Query" cannot be @inaccessible.')
     hidden_types = {t.name for t in sup.types.values() if _hidden(t.applied)}
     for t in sup.types.values():
         if t.name in hidden_types:

@@ -93,9 +93,7 @@ class Subgraph:
     types: dict[str, TypeDef] = field(default_factory=dict)
     roots: dict[str, str] = field(default_factory=dict)  # "query" -> "Query" once normalised
     composed: dict[str, str] = field(default_factory=dict)  # @composeDirective name -> its definition SDL
-    composed_links: dict[str, str] = field(
-        default_factory=dict
-    )  # composed directive -> the spec url linking it
+    composed_links: dict[str, str] = field(default_factory=dict)  # composed directive -> the spec url linking it
 
     @property
     def is_fed1(self) -> bool:

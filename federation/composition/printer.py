@@ -24,10 +24,7 @@ JOIN_DEFINITIONS = "\n\n".join(
             " | INPUT_FIELD_DEFINITION"
         ),
         ("directive @join__graph(name: String!, url: String!) on ENUM_VALUE"),
-        (
-            "directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT"
-            " | INTERFACE"
-        ),
+        ("directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE"),
         (
             "directive @join__type(graph: join__Graph!, key: join__FieldSet, "
             "extension: Boolean! = false, resolvable: Boolean! = true, "
@@ -35,10 +32,7 @@ JOIN_DEFINITIONS = "\n\n".join(
             " | INPUT_OBJECT | SCALAR"
         ),
         ("directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION"),
-        (
-            "directive @link(url: String, as: String, for: link__Purpose, "
-            "import: [link__Import]) repeatable on SCHEMA"
-        ),
+        ("directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA"),
     ]
 )
 
@@ -81,8 +75,7 @@ SPECS: list[tuple[str, str, str | None, str]] = [
         "policy",
         "https://specs.apollo.dev/policy/v0.1",
         "SECURITY",
-        "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE"
-        " | SCALAR | ENUM",
+        "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM",
     ),
     (
         "requiresScopes",
@@ -204,8 +197,7 @@ def _field(f: MField, is_input: bool) -> list[str]:
     joins = "".join(" " + _join_field(j) for j in f.join or ())
     return [
         *_desc(f.description, "  "),
-        f"  {f.name}{_args(f.args)}: {f.type}{default}{_applied(f.applied, True)}{joins}"
-        f"{_applied(f.applied, False)}",
+        f"  {f.name}{_args(f.args)}: {f.type}{default}{_applied(f.applied, True)}{joins}{_applied(f.applied, False)}",
     ]
 
 
@@ -270,8 +262,7 @@ def print_supergraph(sup: Supergraph) -> str:
     schema = "schema\n" + "\n".join("  " + link for link in links) + "\n{\n"
     schema += "".join(f"  {op}: {name}\n" for op, name in sup.roots.items()) + "}"
     graphs = "\n".join(
-        f"  {g.enum} @join__graph(name: {print_string(g.name)}, url: {print_string(g.url)})"
-        for g in sup.graphs
+        f"  {g.enum} @join__graph(name: {print_string(g.name)}, url: {print_string(g.url)})" for g in sup.graphs
     )
     builtin = [
         (

@@ -82,8 +82,7 @@ class _Checker:
             self.err(
                 E.KEY_UNSUPPORTED_ON_INTERFACE,
                 t.name,
-                f'Cannot use @key on interface "{t.name}": @key on interfaces needs federation v2.3 '
-                "or later.",
+                f'Cannot use @key on interface "{t.name}": @key on interfaces needs federation v2.3 or later.',
             )
         if t.interface_object and not t.keys:
             self.err(
@@ -121,12 +120,8 @@ class _Checker:
         f = t.fields[name]
         coord = f"{t.name}.{name}"
         if f.requires is not None:
-            uses = self.fieldset(
-                E.REQUIRES_INVALID_FIELDS, t.name, f.requires, f'field "{coord}"', "@requires"
-            )
-            for u in self._top_external_check(
-                uses, t.name, E.REQUIRES_FIELDS_MISSING_EXTERNAL, coord, "@requires"
-            ):
+            uses = self.fieldset(E.REQUIRES_INVALID_FIELDS, t.name, f.requires, f'field "{coord}"', "@requires")
+            for u in self._top_external_check(uses, t.name, E.REQUIRES_FIELDS_MISSING_EXTERNAL, coord, "@requires"):
                 self.usage.in_requires.add((u.parent, u.name))
         if f.provides is not None:
             target = self.sg.types.get(named(f.type))
@@ -138,9 +133,7 @@ class _Checker:
                     "interface or union type.",
                 )
                 return
-            uses = self.fieldset(
-                E.PROVIDES_INVALID_FIELDS, target.name, f.provides, f'field "{coord}"', "@provides"
-            )
+            uses = self.fieldset(E.PROVIDES_INVALID_FIELDS, target.name, f.provides, f'field "{coord}"', "@provides")
             for u in uses or ():
                 if u.has_args:
                     self.err(
@@ -230,15 +223,12 @@ class _Checker:
                 continue
             coord = f"{t.name}.{f.name}"
             if t.kind == "interface":
-                self.err(
-                    E.OVERRIDE_ON_INTERFACE, coord, f'@override cannot be used on interface field "{coord}".'
-                )
+                self.err(E.OVERRIDE_ON_INTERFACE, coord, f'@override cannot be used on interface field "{coord}".')
             elif f.override == self.sg.name:
                 self.err(
                     E.OVERRIDE_FROM_SELF_ERROR,
                     coord,
-                    f'Source and destination subgraphs "{self.sg.name}" are the same for overridden '
-                    f'field "{coord}".',
+                    f'Source and destination subgraphs "{self.sg.name}" are the same for overridden field "{coord}".',
                 )
             elif f.external:
                 self.err(

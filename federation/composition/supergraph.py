@@ -26,9 +26,7 @@ class JoinField:
     override: str | None = None
     override_label: str | None = None
     used_overridden: bool = False
-    context_arguments: list[tuple[str, str, str, str]] = field(
-        default_factory=list
-    )  # name, type, context, sel
+    context_arguments: list[tuple[str, str, str, str]] = field(default_factory=list)  # name, type, context, sel
 
 
 @dataclass

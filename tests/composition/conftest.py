@@ -11,9 +11,7 @@ SUITES = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" /
 
 
 def suite_ids() -> list[str]:
-    return (
-        sorted(p.name for p in SUITES.iterdir() if (p / "subgraphs.json").exists()) if SUITES.is_dir() else []
-    )
+    return sorted(p.name for p in SUITES.iterdir() if (p / "subgraphs.json").exists()) if SUITES.is_dir() else []
 
 
 def suite_sources(suite: str) -> list[SubgraphSource]:

@@ -53,9 +53,7 @@ def test_compose_config_with_file_and_inline_sdl(tmp_path: Path) -> None:
     assert main(["compose", "--config", str(tmp_path / "supergraph.yaml"), "--check", str(out)]) == 1
 
 
-def test_errors_are_printed_readably_and_exit_non_zero(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_errors_are_printed_readably_and_exit_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "a.graphql").write_text(LINK + "type Query { me: Int }")
     (tmp_path / "b.graphql").write_text(LINK + "type Query { me: Int }")
     code = main(

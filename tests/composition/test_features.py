@@ -25,14 +25,11 @@ def supergraph(**subgraphs: str) -> str:
 
 def test_tag_and_inaccessible_are_kept_with_their_spec_links() -> None:
     sdl = supergraph(
-        a=link('["@tag", "@inaccessible"]')
-        + 'type Query { me: Int @tag(name: "public") secret: Int @inaccessible }'
+        a=link('["@tag", "@inaccessible"]') + 'type Query { me: Int @tag(name: "public") secret: Int @inaccessible }'
     )
     assert '@link(url: "https://specs.apollo.dev/tag/v0.3")' in sdl
     assert '@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)' in sdl
-    assert (
-        'me: Int @join__field(graph: A) @tag(name: "public")' in sdl or 'me: Int @tag(name: "public")' in sdl
-    )
+    assert 'me: Int @join__field(graph: A) @tag(name: "public")' in sdl or 'me: Int @tag(name: "public")' in sdl
     assert "secret: Int @inaccessible" in sdl
 
 
@@ -66,8 +63,7 @@ def test_cost_keeps_the_highest_weight_and_list_size_is_kept() -> None:
         a=link('["@shareable", "@cost", "@listSize"]')
         + "type Query { items(first: Int): [Int] @shareable @cost(weight: 3) "
         '@listSize(assumedSize: 10, slicingArguments: ["first"]) }',
-        b=link('["@shareable", "@cost"]')
-        + "type Query { items(first: Int): [Int] @shareable @cost(weight: 7) }",
+        b=link('["@shareable", "@cost"]') + "type Query { items(first: Int): [Int] @shareable @cost(weight: 7) }",
     )
     assert "@cost(weight: 7)" in sdl and "@cost(weight: 3)" not in sdl
     assert '@link(url: "https://specs.apollo.dev/cost/v0.1", import: ["@listSize"])' in sdl
@@ -105,10 +101,7 @@ def test_nullability_and_arguments_are_merged() -> None:
         b=link('["@shareable"]') + "type Query { me(x: Int!): String @shareable }",
     )
     # output: the most general type; input: the most specific; y is not in every subgraph
-    assert (
-        'me(x: Int!): String @join__field(graph: A, type: "String!") @join__field(graph: B, type: "String")'
-        in sdl
-    )
+    assert 'me(x: Int!): String @join__field(graph: A, type: "String!") @join__field(graph: B, type: "String")' in sdl
 
 
 def test_federation1_subgraphs_are_upgraded() -> None:

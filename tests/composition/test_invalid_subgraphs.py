@@ -34,7 +34,7 @@ CASES = [
         "directive-not-imported",
         {"a": fed2("type Query { me: Int @shareable }", imports='["@key"]')},
         "INVALID_GRAPHQL",
-        ("@shareable", "Query.me", "@link imports"),
+        ("@shareable", "@link imports", "line 2"),
     ),
     Case(
         "unknown-federation-version",
@@ -75,11 +75,7 @@ CASES = [
     ),
     Case(
         "key-selects-union",
-        {
-            "a": fed2(
-                'type Query { u: U } union N = U type U @key(fields: "n { __typename }") { n: N id: ID }'
-            )
-        },
+        {"a": fed2('type Query { u: U } union N = U type U @key(fields: "n { __typename }") { n: N id: ID }')},
         "KEY_FIELDS_SELECT_INVALID_TYPE",
         ("U.n",),
     ),
@@ -103,12 +99,7 @@ CASES = [
     ),
     Case(
         "provides-not-external",
-        {
-            "a": fed2(
-                'type Query { u: U @provides(fields: "name") } '
-                'type U @key(fields: "id") { id: ID name: String }'
-            )
-        },
+        {"a": fed2('type Query { u: U @provides(fields: "name") } type U @key(fields: "id") { id: ID name: String }')},
         "PROVIDES_FIELDS_MISSING_EXTERNAL",
         ("Query.u", "U.name", "@external"),
     ),
@@ -131,22 +122,13 @@ CASES = [
     ),
     Case(
         "requires-unknown-field",
-        {
-            "a": fed2(
-                'type Query { u: U } type U @key(fields: "id") { id: ID x: Int @requires(fields: "nope") }'
-            )
-        },
+        {"a": fed2('type Query { u: U } type U @key(fields: "id") { id: ID x: Int @requires(fields: "nope") }')},
         "REQUIRES_INVALID_FIELDS",
         ("U.x", "nope"),
     ),
     Case(
         "requires-not-external",
-        {
-            "a": fed2(
-                "type Query { u: U } "
-                'type U @key(fields: "id") { id: ID w: Int x: Int @requires(fields: "w") }'
-            )
-        },
+        {"a": fed2('type Query { u: U } type U @key(fields: "id") { id: ID w: Int x: Int @requires(fields: "w") }')},
         "REQUIRES_FIELDS_MISSING_EXTERNAL",
         ("U.x", "U.w"),
     ),
@@ -342,8 +324,7 @@ CASES = [
         {
             "a": fed2("type Query { n: N } interface N { id: ID }"),
             "b": fed2(
-                "interface N { id: ID name: String } "
-                'type T implements N @key(fields: "id") { id: ID name: String }'
+                'interface N { id: ID name: String } type T implements N @key(fields: "id") { id: ID name: String }'
             ),
             "c": fed2("interface N { id: ID } type V implements N { id: ID }"),
         },
@@ -358,11 +339,7 @@ CASES = [
     ),
     Case(
         "interface-key-not-on-implementation",
-        {
-            "a": fed2(
-                'type Query { n: N } interface N @key(fields: "id") { id: ID } type T implements N { id: ID }'
-            )
-        },
+        {"a": fed2('type Query { n: N } interface N @key(fields: "id") { id: ID } type T implements N { id: ID }')},
         "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
         ('"N"', '"T"'),
     ),
@@ -403,6 +380,24 @@ CASES = [
         ("U.age",),
     ),
     Case(
+        "directive-in-wrong-place",
+        {"a": fed2('type Query { me: Int @key(fields: "id") }')},
+        "INVALID_GRAPHQL",
+        ("@key", "field definition"),
+    ),
+    Case(
+        "directive-repeated",
+        {"a": fed2('type Query { u: U } type U @key(fields: "id") { id: ID @external @external }')},
+        "INVALID_GRAPHQL",
+        ("@external", "once"),
+    ),
+    Case(
+        "unknown-type",
+        {"a": fed2("type Query { me: Usr }")},
+        "INVALID_GRAPHQL",
+        ("Usr", "[a]"),
+    ),
+    Case(
         "context-not-set",
         {
             "a": fed2(
@@ -419,9 +414,7 @@ CASES = [
         "external-type-mismatch",
         {
             "a": fed2('type Query { u: U } type U @key(fields: "id") { id: ID n: Int }'),
-            "b": fed2(
-                'type U @key(fields: "id") { id: ID n: Int! @external m: Int @requires(fields: "n") }'
-            ),
+            "b": fed2('type U @key(fields: "id") { id: ID n: Int! @external m: Int @requires(fields: "n") }'),
         },
         "EXTERNAL_TYPE_MISMATCH",
         ("U.n", '"b"'),
@@ -442,8 +435,7 @@ CASES = [
 def _compose(case: Case) -> list[str]:
     # "a " (with a space) stands for a second subgraph of the same name
     sources = [
-        SubgraphSource(name.strip(), f"http://127.0.0.1/{name.strip()}", sdl)
-        for name, sdl in case.subgraphs.items()
+        SubgraphSource(name.strip(), f"http://127.0.0.1/{name.strip()}", sdl) for name, sdl in case.subgraphs.items()
     ]
     result = compose(sources)
     assert not result.ok and result.supergraph_sdl is None
