@@ -25,7 +25,6 @@ from graphql import (
     OperationType,
     SelectionSetNode,
     execute,
-    parse,
     validate,
 )
 from graphql.execution.values import get_variable_values
@@ -49,6 +48,8 @@ from federation.execution.fetcher import SubgraphClient, SubgraphEndpoint
 from federation.execution.shape import Shaper, ShapeSet, compile_shape
 from federation.operation.normalize import NormalizedOperation, normalize
 from federation.planner import QueryPlan, build_plan
+from federation.policies.authorization import AuthorizationResult
+from federation.policies.pipeline import PolicyPipeline
 from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
 from federation.supergraph.api_schema import build_api_schema
 from federation.supergraph.model import Supergraph, load_supergraph
@@ -99,10 +100,13 @@ def _introspection_part(op: NormalizedOperation) -> DocumentNode | None:
 
 
 class _State:
-    def __init__(self, supergraph: Supergraph, config: GatewayConfig) -> None:
+    def __init__(self, supergraph: Supergraph, config: GatewayConfig, previous: _State | None = None) -> None:
         self.supergraph = supergraph
         self.config = config
         self.api_schema: GraphQLSchema = build_api_schema(supergraph.document, supergraph.links)
+        # Policies keep their keys, persisted-query store and policy functions across reloads.
+        self.policies: PolicyPipeline = (previous.policies.for_schema(supergraph.document, self.api_schema) if previous
+                         else PolicyPipeline.from_config(config.policies, supergraph.document, self.api_schema))
         self.possible = {k: frozenset(v) for k, v in supergraph.possible.items()}
         endpoints = {}
         for graph, sub in supergraph.subgraphs.items():
@@ -111,13 +115,16 @@ class _State:
             endpoints[graph] = SubgraphEndpoint(sub.name, tuple(urls), conf.timeout or 30.0, dict(conf.headers))
         self.propagate = {g: config.subgraph(s.name).propagate_headers for g, s in supergraph.subgraphs.items()}
         self.client = SubgraphClient(endpoints)
-        self._cache: OrderedDict[tuple[str, str | None], Prepared | RequestError] = OrderedDict()
+        self._cache: OrderedDict[tuple[object, ...], Prepared | RequestError] = OrderedDict()
 
-    def prepare(self, query: str, operation_name: str | None) -> Prepared:
-        key = (query, operation_name)
+    def prepare(self, query: str, operation_name: str | None, auth: AuthorizationResult | None = None) -> Prepared:
+        """The cached preparation of a document; with ``auth``, planned without what it removed."""
+        key: tuple[object, ...] = (query, operation_name) if auth is None or not auth.key else \
+            (query, operation_name, auth.key)
         hit = self._cache.get(key)
         if hit is None:
-            hit = self._prepare(query, operation_name)
+            hit = self._prepare(query, operation_name) if len(key) == 2 else \
+                self._prepare_authorized(query, operation_name, auth)  # type: ignore[arg-type]
             self._cache[key] = hit
             if len(self._cache) > _PLAN_CACHE_SIZE:
                 self._cache.popitem(last=False)
@@ -127,11 +134,29 @@ class _State:
             raise hit
         return hit
 
+    def _prepare_authorized(self, query: str, operation_name: str | None,
+                            auth: AuthorizationResult) -> Prepared | RequestError:
+        full = self.prepare(query, operation_name)
+        try:
+            op = normalize(auth.document, operation_name)
+            plan = build_plan(self.supergraph, op)
+        except RequestError as exc:
+            return exc
+        except GatewayError as exc:
+            return RequestError(f"query planning failed: {exc.message}", QUERY_PLANNING_FAILED)
+        denied = frozenset(tuple(e["path"]) for e in auth.errors if isinstance(e.get("path"), list))
+        shape = compile_shape(self.api_schema, full.shape.static_type, full.operation.selection_set.selections,
+                              denied)
+        return Prepared(full.document, full.operation, plan, shape, full.introspection)
+
     def _prepare(self, query: str, operation_name: str | None) -> Prepared | RequestError:
         try:
-            document = parse(query)
+            document = self.policies.parse(query)
+            self.policies.check_document(document, operation_name)
         except GraphQLError as exc:
             return RequestError(exc.message, GRAPHQL_PARSE_FAILED, errors=_gql_errors([exc], GRAPHQL_PARSE_FAILED))
+        except RequestError as exc:
+            return exc
         errors = validate(self.api_schema, document)
         if errors:
             return RequestError("validation failed", GRAPHQL_VALIDATION_FAILED,
@@ -159,6 +184,7 @@ class Gateway:
         self.config = config or GatewayConfig()
         self._state = _State(supergraph, self.config)
         self._retired: list[_State] = []
+        self._started = False
 
     @classmethod
     def from_sdl(cls, supergraph_sdl: str, config: GatewayConfig | None = None) -> Gateway:
@@ -174,14 +200,21 @@ class Gateway:
 
     def reload(self, supergraph_sdl: str) -> None:
         """Swap in a new supergraph; raises (keeping the old one) if it cannot be served."""
-        new = _State(load_supergraph(supergraph_sdl), self.config)
+        new = _State(load_supergraph(supergraph_sdl), self.config, self._state)
         old, self._state = self._state, new
         self._retired.append(old)
+
+    async def start(self) -> None:
+        """Start background work (JWKS polling); ``execute`` calls it on first use."""
+        if not self._started:
+            self._started = True
+            await self._state.policies.start()
 
     async def aclose(self) -> None:
         for state in [*self._retired, self._state]:
             await state.client.aclose()
         self._retired.clear()
+        await self._state.policies.aclose()
 
     def plan(self, query: str, operation_name: str | None = None) -> QueryPlan:
         return self._state.prepare(query, operation_name).plan
@@ -194,15 +227,26 @@ class Gateway:
 
     async def execute(self, request: GraphQLRequest, context: RequestContext | None = None) -> GraphQLResponse:
         state = self._state
+        if not self._started:
+            await self.start()
         try:
             return await self._execute(state, request, context or RequestContext())
         except RequestError as exc:
             return GraphQLResponse({"errors": exc.graphql_errors()}, status=exc.status)
 
     async def _execute(self, state: _State, request: GraphQLRequest, context: RequestContext) -> GraphQLResponse:
-        if not request.query:
+        policies = state.policies
+        await policies.authenticate(context)
+        query = await policies.resolve_document(request)
+        if not query:
             raise RequestError("Must provide query string.", BAD_REQUEST)
-        prepared = state.prepare(request.query, request.operation_name)
+        prepared = state.prepare(query, request.operation_name)
+        auth_errors: list[dict[str, Any]] = []
+        if policies.authorization_active:
+            auth = await policies.authorize(prepared.document, request.operation_name, request.variables, context)
+            if auth.key:
+                prepared = state.prepare(query, request.operation_name, auth)
+            auth_errors = auth.errors
         op = prepared.operation
         if op.operation != "query" and request.http_method == "GET":
             raise RequestError(f"Can only perform a {op.operation} operation from a POST request.",
@@ -215,6 +259,9 @@ class Gateway:
             raise RequestError("invalid variables", BAD_USER_INPUT, errors=_gql_errors(coerced, BAD_USER_INPUT))
         # Subgraphs get the client's own values (defaults filled in), not Python-coerced ones.
         sent = {k: (raw.get(k, v)) for k, v in coerced.items()}
+        if policies.cost_active:
+            policies.check_cost(prepared.document, request.operation_name, raw, context,
+                                entity_fetches=prepared.plan.entity_fetches)
         headers = self._forward_headers(state, context.headers)
         execution = Execution(state.client, sent, state.possible, headers)
         await execution.run(prepared.plan.node)
@@ -227,10 +274,15 @@ class Gateway:
         if self.config.http.mask_subgraph_errors:
             errors = [graphql_error("Subgraph errors redacted", e.get("extensions", {}).get("code", ""),
                                     path=e.get("path")) for e in errors]
+        errors = auth_errors + errors
         data = Shaper(coerced, errors).shape_root(execution.data, prepared.shape)
         body: dict[str, Any] = {"data": data}
         if errors:
             body["errors"] = errors
+        if policies.cost_active:
+            extensions = policies.response_extensions(prepared.document, request.operation_name, raw, context, data)
+            if extensions:
+                body["extensions"] = extensions
         return GraphQLResponse(body)
 
     def _forward_headers(self, state: _State, headers: Mapping[str, str]) -> dict[str, str] | None:

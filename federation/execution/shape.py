@@ -29,7 +29,7 @@ from graphql import (
 
 from federation.errors import INVALID_ABSTRACT_TYPE, INVALID_ENUM_VALUE, NON_NULL_VIOLATION, graphql_error
 
-LEAF, ENUM, OBJECT, TYPENAME, RAW = range(5)
+LEAF, ENUM, OBJECT, TYPENAME, RAW, DENIED = range(6)
 
 
 class _NeedsCare(Exception):
@@ -63,6 +63,9 @@ class ShapeSet:
     schema: GraphQLSchema
     static_type: str
     selections: list[SelectionNode]
+    # Response-key path from the root, and the paths authorization removed (always null there).
+    path: tuple[str, ...] = ()
+    denied: frozenset[tuple[str, ...]] = frozenset()
     _by_type: dict[str, list[ShapeField]] = field(default_factory=dict)
     # For abstract types: the object types clients may see (an @inaccessible one is not among them).
     valid: frozenset[str] | None = None
@@ -75,7 +78,7 @@ class ShapeSet:
     def fields_for(self, runtime_type: str) -> list[ShapeField]:
         fields = self._by_type.get(runtime_type)
         if fields is None:
-            fields = self._by_type[runtime_type] = _collect(self.schema, runtime_type, self.selections)
+            fields = self._by_type[runtime_type] = _collect(self, runtime_type)
         return fields
 
 
@@ -100,9 +103,9 @@ def _applies(schema: GraphQLSchema, condition: str | None, runtime_type: str) ->
     return schema.is_sub_type(cond_type, rt)  # type: ignore[arg-type]
 
 
-def _collect(schema: GraphQLSchema, runtime_type: str, selections: Sequence[SelectionNode],
-             inherited: tuple[Condition, ...] = ()) -> list[ShapeField]:
+def _collect(shape: ShapeSet, runtime_type: str) -> list[ShapeField]:
     """CollectFields (spec 6.3.2) for one runtime type, with same-key fields merged."""
+    schema = shape.schema
     merged: dict[str, tuple[list[FieldNode], tuple[Condition, ...] | None]] = {}
     order: list[str] = []
 
@@ -124,18 +127,20 @@ def _collect(schema: GraphQLSchema, runtime_type: str, selections: Sequence[Sele
                 if _applies(schema, cond, runtime_type):
                     walk(sel.selection_set.selections, here)
 
-    walk(selections, inherited)
+    walk(shape.selections, ())
     parent = schema.get_type(runtime_type)
     out: list[ShapeField] = []
     for key in order:
         nodes, conds = merged[key]
-        out.append(_compile_field(schema, parent, runtime_type, key, nodes, conds or ()))
+        out.append(_compile_field(shape, parent, runtime_type, key, nodes, conds or ()))
     return out
 
 
-def _compile_field(schema: GraphQLSchema, parent: Any, parent_name: str, key: str, nodes: list[FieldNode],
+def _compile_field(shape: ShapeSet, parent: Any, parent_name: str, key: str, nodes: list[FieldNode],
                    conds: tuple[Condition, ...]) -> ShapeField:
+    schema = shape.schema
     name = nodes[0].name.value
+    path = (*shape.path, key)
     if name == "__typename":
         return ShapeField(key, name, TYPENAME, True, (), parent_name, conds=conds)
     if name in ("__schema", "__type"):
@@ -157,13 +162,15 @@ def _compile_field(schema: GraphQLSchema, parent: Any, parent_name: str, key: st
     if isinstance(t, GraphQLEnumType):
         return ShapeField(key, name, ENUM, nonnull, tuple(lists), parent_name,
                           enum_values=frozenset(t.values), conds=conds)
+    if path in shape.denied:
+        return ShapeField(key, name, DENIED, nonnull, tuple(lists), parent_name, conds=conds)
     if is_leaf_type(t):
         return ShapeField(key, name, LEAF, nonnull, tuple(lists), parent_name, conds=conds)
     sub: list[SelectionNode] = []
     for n in nodes:
         if n.selection_set is not None:
             sub.extend(n.selection_set.selections)
-    child = ShapeSet(schema, t.name, sub)
+    child = ShapeSet(schema, t.name, sub, path, shape.denied)
     return ShapeField(key, name, OBJECT, nonnull, tuple(lists), parent_name, child=child, conds=conds)
 
 
@@ -198,7 +205,7 @@ class Shaper:
             if kind == TYPENAME:
                 out[f.key] = runtime
                 continue
-            value = obj.get(f.key)
+            value = obj.get(f.key) if kind != DENIED else None
             if value is None:
                 if f.nonnull:
                     raise _NeedsCare
@@ -249,7 +256,7 @@ class Shaper:
             if f.kind == TYPENAME:
                 out[f.key] = runtime
                 continue
-            value = obj.get(f.key)
+            value = obj.get(f.key) if f.kind != DENIED else None
             if f.kind == RAW:
                 out[f.key] = value
                 continue
@@ -310,5 +317,8 @@ class Shaper:
         self._had_errors = True
 
 
-def compile_shape(schema: GraphQLSchema, root_type: str, selections: Sequence[SelectionNode]) -> ShapeSet:
-    return ShapeSet(schema, root_type, list(selections))
+def compile_shape(schema: GraphQLSchema, root_type: str, selections: Sequence[SelectionNode],
+                  denied: frozenset[tuple[str, ...]] = frozenset()) -> ShapeSet:
+    """``denied``: response-key paths authorization removed; they are answered null, never with data
+    (even when the same field was fetched internally, say as an entity key)."""
+    return ShapeSet(schema, root_type, list(selections), (), denied)

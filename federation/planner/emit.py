@@ -136,7 +136,7 @@ class _Emitter:
 def build_plan(supergraph: Supergraph, op: NormalizedOperation) -> QueryPlan:
     groups = optimize(Builder(supergraph, op).build())
     node = _Emitter(supergraph, op).emit(groups)
-    return QueryPlan(node, len(groups))
+    return QueryPlan(node, len(groups), sum(1 for g in groups if g.entity is not None))
 
 
 __all__ = ["SelSet", "build_plan"]

@@ -63,6 +63,8 @@ PlanNode = FetchNode | FlattenNode | SequenceNode | ParallelNode | ConditionNode
 class QueryPlan:
     node: PlanNode | None
     fetch_count: int
+    # `_entities` fetches: demand control counts them on top of the operation's own cost.
+    entity_fetches: int = 0
 
     def to_text(self) -> str:
         if self.node is None:
