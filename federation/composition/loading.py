@@ -22,7 +22,7 @@ from graphql import (
 )
 from graphql.language import ast as gast
 
-from federation.errors import INVALID_GRAPHQL
+from federation.errors import INVALID_GRAPHQL, INVALID_SHAREABLE_USAGE
 
 from .link import Links, resolve_links
 from .model import Applied, Arg, EnumValue, Field, Key, Subgraph, TypeDef
@@ -221,6 +221,16 @@ class _Loader:
             if fed == "external":
                 fld.external = True
             elif fed == "shareable":
+                if fld.shareable:
+                    self.errors.append(
+                        CompositionIssue(
+                            INVALID_SHAREABLE_USAGE,
+                            f'[{self.src.name}] Invalid duplicate application of @shareable on field "{coord}": '
+                            "it is only repeatable on types (a definition and its extensions).",
+                            (self.src.name,),
+                            coord,
+                        )
+                    )
                 fld.shareable = True
             elif fed == "requires":
                 fld.requires = _str(a.get("fields"))

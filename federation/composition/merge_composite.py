@@ -219,15 +219,22 @@ def _check_externals(ctx: Ctx, coord: str, parent: str, sources: list[_Source], 
 
 
 def _check_sharing(ctx: Ctx, coord: str, parent: str, sources: list[_Source]) -> None:
+    # A provided @external copy is resolved there too (on the provided path), and counts as shared.
     resolving = [
         s
         for s in sources
-        if not s.field.external and not s.used_overridden and s.override_label is None and s.parent.kind == "object"
+        if (not s.field.external or (parent, s.field.name) in ctx.usages[s.index].in_provides)
+        and not s.used_overridden
+        and s.override_label is None
+        and s.parent.kind == "object"
     ]
     if len(resolving) < 2:
         return
     shared = [
-        s.field.shareable or (parent, s.field.name) in ctx.usages[s.index].in_keys or s.field.override is not None
+        s.field.shareable
+        or s.field.external
+        or (parent, s.field.name) in ctx.usages[s.index].in_keys
+        or s.field.override is not None
         for s in resolving
     ]
     if all(shared):

@@ -125,6 +125,9 @@ class _Checker:
                 self.usage.in_requires.add((u.parent, u.name))
         if f.provides is not None:
             target = self.sg.types.get(named(f.type))
+            if (target is None or target.kind not in ("object", "interface", "union")) and self.sg.is_fed1:
+                f.provides = None  # Federation 1 ignored such a @provides; the upgrade drops it
+                return
             if target is None or target.kind not in ("object", "interface", "union"):
                 self.err(
                     E.PROVIDES_ON_NON_OBJECT_FIELD,
