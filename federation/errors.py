@@ -138,6 +138,13 @@ KEY_FIELDS_SELECT_INVALID_TYPE = _code(
 KEY_INVALID_FIELDS = _code(
     "KEY_INVALID_FIELDS", _C, "A @key field set does not parse or names unknown fields."
 )
+KEY_DIRECTIVE_IN_FIELDS_ARG = _code("KEY_DIRECTIVE_IN_FIELDS_ARG", _C, "A @key field set applies directives.")
+PROVIDES_DIRECTIVE_IN_FIELDS_ARG = _code(
+    "PROVIDES_DIRECTIVE_IN_FIELDS_ARG", _C, "A @provides field set applies directives."
+)
+REQUIRES_DIRECTIVE_IN_FIELDS_ARG = _code(
+    "REQUIRES_DIRECTIVE_IN_FIELDS_ARG", _C, "A @requires field set applies directives."
+)
 KEY_UNSUPPORTED_ON_INTERFACE = _code(
     "KEY_UNSUPPORTED_ON_INTERFACE", _C, "@key on an interface needs federation 2.3 or later."
 )

@@ -27,6 +27,10 @@ class FieldSetError(Exception):
     pass
 
 
+class DirectiveInFieldSet(FieldSetError):
+    pass
+
+
 def parse_fieldset(text: str) -> SelectionSetNode:
     try:
         doc = parse("{" + text + "}", no_location=True)
@@ -47,6 +51,8 @@ def walk(sg: Subgraph, parent: str, text: str) -> list[FieldUse]:
 def _walk(sg: Subgraph, parent: str, sel: SelectionSetNode, out: list[FieldUse], under: bool) -> None:
     t = sg.types.get(parent)
     for s in sel.selections:
+        if s.directives:
+            raise DirectiveInFieldSet("field sets cannot apply directives")
         if isinstance(s, InlineFragmentNode):
             cond = s.type_condition.name.value if s.type_condition else parent
             if cond not in sg.types:

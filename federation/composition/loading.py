@@ -181,7 +181,7 @@ class _Loader:
             elif fed == "shareable":
                 block_shareable = True
             elif fed == "external":
-                block_external = True
+                block_external = not self.links.is_fed1  # Federation 1 ignored @external on types
             elif fed == "interfaceObject":
                 t.interface_object = True
             elif fed == "context":

@@ -52,8 +52,6 @@ def _tolerated(error: GraphQLError, links: Links) -> bool:
     message = error.message
     if message.startswith("Cannot extend type") and "because it is not defined" in message:
         return True  # federation allows an extension whose definition lives in another subgraph
-    if links.is_fed1 and message.startswith("Unknown directive"):
-        return True  # Federation 1 subgraphs often print directives without definitions
     return message.startswith("Unknown type") and "link__Import" in message
 
 
@@ -76,14 +74,19 @@ def sdl_errors(doc: DocumentNode, links: Links) -> list[str]:
             extra.append(f"{STUBS[type(d).__name__]} {d.name.value}")
     combined = Doc(definitions=(*doc.definitions, *parse("\n".join(extra)).definitions))
     return [
-        _explain(e.message) + (f" (line {e.locations[0].line})" if e.locations else "")
+        _explain(e.message, links) + (f" (line {e.locations[0].line})" if e.locations else "")
         for e in validate_sdl(combined)
         if not _tolerated(e, links)
     ]
 
 
-def _explain(message: str) -> str:
+def _explain(message: str, links: Links) -> str:
     for name in DEFINITIONS:
+        if message == f"Unknown directive '@{name}'." and links.is_fed1:
+            return (
+                f"{message} If you meant the federation 2 directive, this subgraph is a Federation 1 "
+                "schema: @link it to https://specs.apollo.dev/federation/v2.x to use it."
+            )
         if message == f"Unknown directive '@{name}'.":
             return (
                 f'{message} If you meant the federation directive, add "@{name}" to the @link imports '

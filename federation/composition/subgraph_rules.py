@@ -10,12 +10,17 @@ from dataclasses import dataclass, field
 
 from federation import errors as E
 
-from .fieldset import FieldSetError, FieldUse, walk
-from .model import Subgraph, TypeDef
+from .fieldset import DirectiveInFieldSet, FieldSetError, FieldUse, walk
+from .model import Field, Subgraph, TypeDef
 from .result import CompositionIssue
 from .typeref import named
 
 Coord = tuple[str, str]
+DIRECTIVE_CODES = {
+    "@key fields": E.KEY_DIRECTIVE_IN_FIELDS_ARG,
+    "@provides": E.PROVIDES_DIRECTIVE_IN_FIELDS_ARG,
+    "@requires": E.REQUIRES_DIRECTIVE_IN_FIELDS_ARG,
+}
 
 
 @dataclass
@@ -45,6 +50,9 @@ class _Checker:
     def fieldset(self, code: str, parent: str, text: str, where: str, what: str) -> list[FieldUse] | None:
         try:
             uses = walk(self.sg, parent, text)
+        except DirectiveInFieldSet as e:
+            self.err(DIRECTIVE_CODES[what], where, f'On {where}, the {what} "{text}" is invalid: {e}.')
+            return None
         except FieldSetError as e:
             self.err(code, where, f'On {where}, the {what} "{text}" is invalid: {e}.')
             return None
@@ -121,6 +129,8 @@ class _Checker:
         coord = f"{t.name}.{name}"
         if f.requires is not None:
             uses = self.fieldset(E.REQUIRES_INVALID_FIELDS, t.name, f.requires, f'field "{coord}"', "@requires")
+            if self._drop_inactive(f, uses, "requires"):
+                uses = None
             for u in self._top_external_check(uses, t.name, E.REQUIRES_FIELDS_MISSING_EXTERNAL, coord, "@requires"):
                 self.usage.in_requires.add((u.parent, u.name))
         if f.provides is not None:
@@ -137,6 +147,8 @@ class _Checker:
                 )
                 return
             uses = self.fieldset(E.PROVIDES_INVALID_FIELDS, target.name, f.provides, f'field "{coord}"', "@provides")
+            if self._drop_inactive(f, uses, "provides"):
+                uses = None
             for u in uses or ():
                 if u.has_args:
                     self.err(
@@ -148,6 +160,13 @@ class _Checker:
                 uses, target.name, E.PROVIDES_FIELDS_MISSING_EXTERNAL, coord, "@provides"
             ):
                 self.usage.in_provides.add((u.parent, u.name))
+
+    def _drop_inactive(self, f: Field, uses: list[FieldUse] | None, which: str) -> bool:
+        """Federation 1 tolerated a @requires/@provides naming no @external field; the upgrade drops it."""
+        if not self.sg.is_fed1 or uses is None or any(u.field is not None and u.field.external for u in uses):
+            return False
+        setattr(f, which, None)
+        return True
 
     def _top_external_check(
         self, uses: list[FieldUse] | None, root: str, code: str, coord: str, what: str

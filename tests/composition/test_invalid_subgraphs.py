@@ -398,6 +398,29 @@ CASES = [
         ("Usr", "[a]"),
     ),
     Case(
+        "directive-in-requires",
+        {
+            "a": fed2(
+                'type Query { u: U } type U @key(fields: "id") { id: ID w: Int @external '
+                'x: Int @requires(fields: "w @skip(if: true)") }'
+            )
+        },
+        "REQUIRES_DIRECTIVE_IN_FIELDS_ARG",
+        ("U.x",),
+    ),
+    Case(
+        "shareable-twice-on-a-field",
+        {"a": fed2("type Query { me: Int @shareable @shareable }")},
+        "INVALID_SHAREABLE_USAGE",
+        ("Query.me",),
+    ),
+    Case(
+        "federation2-directive-in-federation1-subgraph",
+        {"a": "type Query { me: Int @shareable }"},
+        "INVALID_GRAPHQL",
+        ("@shareable", "Federation 1"),
+    ),
+    Case(
         "context-not-set",
         {
             "a": fed2(
