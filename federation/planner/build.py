@@ -163,6 +163,12 @@ class Builder:
 
     # ---- entry -------------------------------------------------------------------------------
     def build(self) -> list[Group]:
+        try:
+            return self._build()
+        except RecursionError:
+            raise PlanningError("the operation is too deep or too entangled to plan") from None
+
+    def _build(self) -> list[Group]:
         root_type = self.sg.root_types[self.op.operation]
         selections = self.op.selection_set.selections
         root_groups = self._roots
@@ -429,7 +435,8 @@ class Builder:
         if self._at_query_root(pos, type_name):
             # The query root is everyone's: "jumping" there is one more root fetch, no key needed.
             if isinstance(sel, FieldNode):
-                out = [(g, type_name) for g in sg.field_graphs(type_name, sel.name.value) if g != graph]
+                out = [(g, type_name) for g in sg.field_graphs(type_name, sel.name.value)
+                       if g != graph and (type_name, g) not in pos.chain]
             return out
         if isinstance(sel, FieldNode) and sel.name.value != "__typename":
             name = sel.name.value
@@ -519,7 +526,8 @@ class Builder:
         if self._at_query_root(pos, type_name):
             group = self._roots.get(target) or self._new_group(target, "query", ())
             self._roots[target] = group
-            self.plan_set(Pos(group, group.selection, ()), type_name, selections)
+            chain = pos.chain | {(type_name, pos.group.graph), (type_name, target)}
+            self.plan_set(Pos(group, group.selection, (), chain=chain), type_name, selections)
             return
         plain: list[SelectionNode] = []
         for sel in selections:
