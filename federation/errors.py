@@ -174,6 +174,9 @@ EXTERNAL_MISSING_ON_BASE = _code(
 EXTERNAL_ARGUMENT_MISSING = _code(
     "EXTERNAL_ARGUMENT_MISSING", _C, "An @external field lacks an argument of the field it refers to."
 )
+EXTERNAL_COLLISION_WITH_ANOTHER_DIRECTIVE = _code(
+    "EXTERNAL_COLLISION_WITH_ANOTHER_DIRECTIVE", _C, "@external together with @provides on the same field."
+)
 EXTERNAL_ON_INTERFACE = _code("EXTERNAL_ON_INTERFACE", _C, "@external on an interface field.")
 INVALID_FIELD_SHARING = _code(
     "INVALID_FIELD_SHARING", _C, "A field resolved by several subgraphs is not @shareable in all of them."

@@ -14,6 +14,26 @@ def check_merged(ctx: Ctx, sup: Supergraph) -> None:
     _interface_fields(ctx, sup)
     _inaccessible(ctx, sup)
     _interface_keys(ctx)
+    _interface_key_implementations(ctx, sup)
+
+
+def _interface_key_implementations(ctx: Ctx, sup: Supergraph) -> None:
+    """A subgraph with a resolvable key on an interface must know every implementation of it."""
+    for i, sg in enumerate(ctx.subgraphs):
+        for iface in sg.types.values():
+            if iface.kind != "interface" or not any(k.resolvable for k in iface.keys):
+                continue
+            implementations = [t.name for t in sup.types.values() if t.kind == "object" and iface.name in t.interfaces]
+            missing = [n for n in implementations if n not in sg.types or iface.name not in sg.types[n].interfaces]
+            for name in missing:
+                ctx.error(
+                    E.INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE,
+                    iface.name,
+                    f'[{sg.name}] Interface type "{iface.name}" has a resolvable key in subgraph "{sg.name}" but '
+                    f'that subgraph lacks its implementation type "{name}". Define "{name}" there (implementing '
+                    f'"{iface.name}"), or make the key resolvable: false.',
+                    [i],
+                )
 
 
 def _hidden(applied: list[tuple[str, str]]) -> bool:

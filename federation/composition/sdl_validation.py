@@ -57,10 +57,13 @@ def _tolerated(error: GraphQLError, links: Links) -> bool:
 
 def sdl_errors(doc: DocumentNode, links: Links) -> list[str]:
     defined = {d.name.value for d in doc.definitions if isinstance(d, DirectiveDefinitionNode)}
+    definitions = dict(DEFINITIONS)
+    if links.version is not None and links.version < (2, 2):
+        definitions["shareable"] = " on OBJECT | FIELD_DEFINITION"  # repeatable only since v2.2
     extra = [
-        f"directive @{local}{DEFINITIONS[fed]}"
+        f"directive @{local}{definitions[fed]}"
         for local, fed in links.local_to_fed.items()
-        if local not in defined and fed in DEFINITIONS
+        if local not in defined and fed in definitions
     ]
     if links.link_name not in defined:
         extra.append(f"directive @{links.link_name}{LINK}")

@@ -127,6 +127,13 @@ class _Checker:
     def field_sets(self, t: TypeDef, name: str) -> None:
         f = t.fields[name]
         coord = f"{t.name}.{name}"
+        if f.external and f.provides is not None and not self.sg.is_fed1:
+            self.err(
+                E.EXTERNAL_COLLISION_WITH_ANOTHER_DIRECTIVE,
+                coord,
+                f'Cannot have both @provides and @external on field "{coord}": a subgraph provides only '
+                "fields it resolves.",
+            )
         if f.requires is not None:
             uses = self.fieldset(E.REQUIRES_INVALID_FIELDS, t.name, f.requires, f'field "{coord}"', "@requires")
             if self._drop_inactive(f, uses, "requires"):

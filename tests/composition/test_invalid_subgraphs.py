@@ -421,6 +421,27 @@ CASES = [
         ("@shareable", "Federation 1"),
     ),
     Case(
+        "external-with-provides",
+        {
+            "a": fed2('type Query { u: U } type U @key(fields: "id") { id: ID n: Int }'),
+            "b": fed2('type Query { v: V @external @provides(fields: "id") } type V @key(fields: "id") { id: ID }'),
+        },
+        "EXTERNAL_COLLISION_WITH_ANOTHER_DIRECTIVE",
+        ("Query.v",),
+    ),
+    Case(
+        "interface-key-missing-implementation",
+        {
+            "a": fed2(
+                'type Query { n: N } interface N @key(fields: "id") { id: ID } '
+                'type A implements N @key(fields: "id") { id: ID }'
+            ),
+            "b": fed2('type B implements N @key(fields: "id") { id: ID } interface N { id: ID }'),
+        },
+        "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE",
+        ('"N"', '"B"', '"a"'),
+    ),
+    Case(
         "context-not-set",
         {
             "a": fed2(
