@@ -13,6 +13,7 @@ Per request (every step raises ``federation.errors.RequestError``; answer with `
     query = await pipeline.resolve_document(request)       # persisted queries -> document text
     document = pipeline.parse(query)                       # parser limits (tokens, nesting) + parse
     pipeline.check_document(document, request.operation_name)   # depth/height/aliases/root fields
+    # (both depend only on the text and operation name: cache their outcome with the parsed document)
     # ... the core validates ``document`` against the API schema here ...
     auth = await pipeline.authorize(document, request.operation_name, request.variables, context)
     # plan ``auth.document`` (it holds only the chosen operation); cache plans by
@@ -27,6 +28,10 @@ Per request (every step raises ``federation.errors.RequestError``; answer with `
     extensions = pipeline.response_extensions(auth.document, request.operation_name,
                                               request.variables, context, response_data)
     # if extensions: body["extensions"] = {**body.get("extensions", {}), **extensions}
+
+Removed fields are never planned, so no subgraph receives them; a selection set emptied by
+authorization holds a synthetic ``__typename`` (the core may drop that key from the response if the
+client did not ask for it).
 
 Everything a stage does not need is skipped: with no directives in the supergraph and nothing
 configured, ``authorize`` returns the document as it came (``auth.key == ()``) and ``check_cost``
