@@ -43,7 +43,7 @@ DIRECTIVES: dict[str, int] = {
     "cost": 9,
     "listSize": 9,
 }
-FED1_DIRECTIVES = ("key", "requires", "provides", "external", "extends", "tag", "inaccessible", "override")
+FED1_DIRECTIVES = ("key", "requires", "provides", "external", "extends", "tag")
 SUPPORTED_MINOR = 11
 # Federation's own scalars and types: never part of a supergraph.
 BUILTIN_TYPES = {"_Any", "_Entity", "_Service", "_FieldSet", "FieldSet", "link__Import", "link__Purpose"}
