@@ -1,0 +1,111 @@
+"""Side by side with other gateways: runs the shared benchmark in ``../shared/bench`` when it is there.
+
+That benchmark (The Guild's gateways-benchmark workload: four Node subgraphs, one deep query, wrk)
+starts each gateway alone on one CPU and prints one JSON line per gateway, then
+``bench: ours/apollo-gateway = R``. We hand it the command that starts ours.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+SHARED_BENCH = Path("..") / "shared" / "bench" / "bench.py"
+# How long bench.py gets to stop its own children after Ctrl-C.
+INTERRUPT_GRACE_S = 30.0
+
+
+def shared_bench(root: Path) -> Path | None:
+    path = (root / SHARED_BENCH).resolve()
+    return path if path.is_file() else None
+
+
+def ours_command(root: Path) -> str:
+    """Our gateway as bench.py wants it: ``{supergraph}`` and ``{port}`` are filled in by bench.py."""
+    federation = shlex.quote(str(root / ".venv" / "bin" / "federation"))
+    return f"{federation} serve --supergraph {{supergraph}} --port {{port}} --poll-interval 0 --log-level warning"
+
+
+def bench_argv(bench: Path, root: Path, peers: str, seconds: int, extra: list[str]) -> list[str]:
+    return [
+        sys.executable, str(bench), "--ours", ours_command(root), "--ours-cwd", str(root),
+        "--peers", peers, "--seconds", str(seconds), *extra,
+    ]
+
+
+def run_peers(bench: Path, root: Path, peers: str, seconds: int, extra: list[str]) -> dict[str, Any]:
+    """Run bench.py, echoing its output as it comes; returns its rows and its last line."""
+    argv = bench_argv(bench, root, peers, seconds, extra)
+    # Its own session: a terminal's Ctrl-C reaches only us, and we pass it on exactly once (a second
+    # SIGINT would cut short bench.py's own clean-up of its gateways and subgraphs).
+    process = subprocess.Popen(
+        argv, cwd=bench.parent, stdout=subprocess.PIPE, text=True, bufsize=1, start_new_session=True
+    )
+    rows: list[dict[str, Any]] = []
+    last = ""
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            print(f"  | {line.rstrip()}", flush=True)
+            row = parse_row(line)
+            if row is not None:
+                rows.append(row)
+            elif line.strip():
+                last = line.strip()
+        code = process.wait()
+    except BaseException:
+        _interrupt(process)
+        raise
+    return {"peers": peers, "seconds": seconds, "extra_args": extra, "exit_code": code, "rows": rows,
+            "summary": last}
+
+
+def parse_row(line: str) -> dict[str, Any] | None:
+    """One gateway's result line of bench.py, or None for any other line."""
+    line = line.strip()
+    if not line.startswith("{"):
+        return None
+    try:
+        row = json.loads(line)
+    except ValueError:
+        return None
+    return row if isinstance(row, dict) and "name" in row else None
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """The rows as an aligned text table."""
+    columns = ("name", "rps", "p50", "p99", "cpu", "subgraph_calls_per_request", "non2xx")
+    headings = ("gateway", "rps", "p50", "p99", "cpu", "subgraph calls/req", "non-2xx")
+    cells = [list(headings)]
+    for row in rows:
+        if "error" in row:
+            cells.append([str(row["name"]), f"error: {row['error']}"] + [""] * (len(columns) - 2))
+        else:
+            cells.append([_cell(row.get(column)) for column in columns])
+    widths = [max(len(r[i]) for r in cells if not r[i].startswith("error:")) for i in range(len(columns))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(r, widths, strict=True)).rstrip() for r in cells
+    )
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.0f}" if value >= 100 else f"{value:.2f}"
+    return "" if value is None else str(value)
+
+
+def _interrupt(process: subprocess.Popen[str]) -> None:
+    """Ask bench.py (by its PID) to stop and clean up after itself; kill it if it does not."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(INTERRUPT_GRACE_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
