@@ -6,7 +6,16 @@ names it uses (imports, renames, ``federation__`` prefixes), unless it defines t
 
 from __future__ import annotations
 
-from graphql import DirectiveDefinitionNode, DocumentNode, GraphQLError, TypeDefinitionNode, TypeExtensionNode, parse
+from graphql import (
+    DirectiveDefinitionNode,
+    DocumentNode,
+    GraphQLError,
+    TypeDefinitionNode,
+    TypeExtensionNode,
+    build_ast_schema,
+    parse,
+    validate_schema,
+)
 from graphql.language import DocumentNode as Doc
 from graphql.validation.validate import validate_sdl
 
@@ -76,11 +85,20 @@ def sdl_errors(doc: DocumentNode, links: Links) -> list[str]:
             defined_types.add(d.name.value)
             extra.append(f"{STUBS[type(d).__name__]} {d.name.value}")
     combined = Doc(definitions=(*doc.definitions, *parse("\n".join(extra)).definitions))
-    return [
-        _explain(e.message, links) + (f" (line {e.locations[0].line})" if e.locations else "")
-        for e in validate_sdl(combined)
-        if not _tolerated(e, links)
-    ]
+    errors = [e for e in validate_sdl(combined) if not _tolerated(e, links)]
+    if not errors:
+        errors = _schema_errors(combined)
+    return [_explain(e.message, links) + (f" (line {e.locations[0].line})" if e.locations else "") for e in errors]
+
+
+def _schema_errors(doc: DocumentNode) -> list[GraphQLError]:
+    """The type system rules (interface implementations, unions of objects, ...)."""
+    try:
+        schema = build_ast_schema(doc, assume_valid_sdl=True)
+    except (TypeError, GraphQLError) as e:
+        return [e if isinstance(e, GraphQLError) else GraphQLError(str(e))]
+    # A subgraph may have no query root of its own (its entities are reached through _entities).
+    return [e for e in validate_schema(schema) if "root type must be provided" not in e.message]
 
 
 def _explain(message: str, links: Links) -> str:

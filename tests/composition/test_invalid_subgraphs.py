@@ -442,6 +442,17 @@ CASES = [
         ('"N"', '"B"', '"a"'),
     ),
     Case(
+        "interface-not-implemented-transitively",
+        {
+            "a": fed2(
+                "type Query { f: Foo } interface Foo { x: Int } interface Bar implements Foo { x: Int } "
+                "type Qux implements Bar { x: Int }"
+            )
+        },
+        "INVALID_GRAPHQL",
+        ("Qux", "Foo"),
+    ),
+    Case(
         "context-not-set",
         {
             "a": fed2(
