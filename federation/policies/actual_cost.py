@@ -30,14 +30,10 @@ from federation.policies.operation import is_included, select_operation
 
 
 class _Actual:
-    def __init__(
-        self, estimator: CostEstimator, document: DocumentNode, variables: Mapping[str, Any], mutation: bool
-    ):
+    def __init__(self, estimator: CostEstimator, document: DocumentNode, variables: Mapping[str, Any], mutation: bool):
         self.e = estimator
         self.schema = estimator.schema
-        self.fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
+        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.variables = dict(variables)
         self.mutation = mutation
 
@@ -101,9 +97,7 @@ class _Actual:
             total += self.value(data.get(key), weight, children, get_named_type(definition.type))
         return total
 
-    def value(
-        self, value: Any, weight: float, children: list[SelectionSetNode], type_: GraphQLNamedType
-    ) -> float:
+    def value(self, value: Any, weight: float, children: list[SelectionSetNode], type_: GraphQLNamedType) -> float:
         if value is None:
             return 0.0
         if isinstance(value, list):

@@ -155,14 +155,10 @@ def _typename() -> FieldNode:
 class _Walker:
     """One pass over the chosen operation: filters selections and records what was denied."""
 
-    def __init__(
-        self, authorizer: Authorizer, document: DocumentNode, variables: Mapping[str, Any], allow: Any
-    ):
+    def __init__(self, authorizer: Authorizer, document: DocumentNode, variables: Mapping[str, Any], allow: Any):
         self.authorizer = authorizer
         self.schema = authorizer.schema
-        self.fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
+        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.variables = variables
         self.allow = allow
         self.denied: list[Path] = []
@@ -325,9 +321,7 @@ class _Walker:
         return node
 
 
-def _used_fragments(
-    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
-) -> list[str]:
+def _used_fragments(operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]) -> list[str]:
     used: list[str] = []
     stack: list[SelectionSetNode] = [operation.selection_set]
     while stack:
@@ -337,9 +331,7 @@ def _used_fragments(
                 if name not in used and name in fragments:
                     used.append(name)
                     stack.append(fragments[name].selection_set)
-            elif (
-                isinstance(selection, FieldNode | InlineFragmentNode) and selection.selection_set is not None
-            ):
+            elif isinstance(selection, FieldNode | InlineFragmentNode) and selection.selection_set is not None:
                 stack.append(selection.selection_set)
     return used
 
@@ -397,9 +389,7 @@ def authorize(
     errors = [_error(p) for p in denied]
     if mode == "dry_run":
         if denied:
-            log.info(
-                "authorization dry run: would remove %s", ", ".join(".".join(p) or "<root>" for p in denied)
-            )
+            log.info("authorization dry run: would remove %s", ", ".join(".".join(p) or "<root>" for p in denied))
         return AuthorizationResult(document, denied=denied)
     if mode == "reject" and denied:
         raise RequestError(UNAUTHORIZED_MESSAGE, UNAUTHORIZED_FIELD_OR_TYPE, errors=errors)

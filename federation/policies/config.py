@@ -73,9 +73,7 @@ class LimitsConfig:
 
     @property
     def any_document_limit(self) -> bool:
-        return any(
-            v is not None for v in (self.max_depth, self.max_height, self.max_aliases, self.max_root_fields)
-        )
+        return any(v is not None for v in (self.max_depth, self.max_height, self.max_aliases, self.max_root_fields))
 
 
 @dataclass(frozen=True)
@@ -170,9 +168,7 @@ def policies_config_from_dict(data: Any) -> PoliciesConfig:
         authorization=_build(AuthorizationConfig, data.get("authorization"), "policies.authorization"),
         demand_control=_build(DemandControlConfig, data.get("demand_control"), "policies.demand_control"),
         limits=_build(LimitsConfig, data.get("limits"), "policies.limits"),
-        persisted_queries=_build(
-            PersistedQueriesConfig, data.get("persisted_queries"), "policies.persisted_queries"
-        ),
+        persisted_queries=_build(PersistedQueriesConfig, data.get("persisted_queries"), "policies.persisted_queries"),
     )
     if config.authorization.mode not in ("filter", "reject", "dry_run"):
         raise PoliciesConfigError("policies.authorization.mode: one of filter, reject, dry_run")

@@ -79,9 +79,7 @@ def plan_extra_cost(entity_fetches: int, requires_fetches: int = 0) -> float:
 class CostEstimator:
     """Static cost of operations over one API schema; build once per schema."""
 
-    def __init__(
-        self, schema: GraphQLSchema, metadata: DirectivesMetadata, default_list_size: int = 10
-    ) -> None:
+    def __init__(self, schema: GraphQLSchema, metadata: DirectivesMetadata, default_list_size: int = 10) -> None:
         self.schema = schema
         self.metadata = metadata
         self.default_list_size = float(default_list_size)
@@ -101,9 +99,7 @@ class CostEstimator:
         run = _Run(self, document, variables or {}, operation.operation == OperationType.MUTATION)
         return run.selection_set(operation.selection_set, root, (), root_level=True)
 
-    def weight(
-        self, parent: GraphQLNamedType, name: str, definition: GraphQLField, mutation_root: bool
-    ) -> float:
+    def weight(self, parent: GraphQLNamedType, name: str, definition: GraphQLField, mutation_root: bool) -> float:
         own = self.metadata.costs.get(f"{parent.name}.{name}")
         if own is not None:
             return own
@@ -150,9 +146,7 @@ class _Run:
         self, estimator: CostEstimator, document: DocumentNode, variables: Mapping[str, Any], mutation: bool
     ) -> None:
         self.e = estimator
-        self.fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
+        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.variables = dict(variables)
         self.mutation = mutation
         self.memo: dict[tuple[int, str, Sized, bool], float] = {}
@@ -186,11 +180,7 @@ class _Run:
                 total += self.selection_set(selection.selection_set, condition, sized, root_level)
             elif isinstance(selection, FragmentSpreadNode):
                 fragment = self.fragments.get(selection.name.value)
-                if (
-                    fragment is None
-                    or fragment.name.value in spread
-                    or not is_included(selection, self.variables)
-                ):
+                if fragment is None or fragment.name.value in spread or not is_included(selection, self.variables):
                     continue
                 spread.add(fragment.name.value)  # a second spread merges into the same fields
                 condition = self.e.schema.get_type(fragment.type_condition.name.value) or parent

@@ -31,9 +31,7 @@ def _kid(public_jwk: dict[str, Any]) -> str:
     import base64
     import hashlib
 
-    canonical = json.dumps(
-        {k: public_jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"), sort_keys=True
-    )
+    canonical = json.dumps({k: public_jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"), sort_keys=True)
     return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
 
 
@@ -50,9 +48,7 @@ def ensure_key(keys_dir: str | Path = DEFAULT_KEYS_DIR) -> ec.EllipticCurvePriva
         return key
     directory.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(pem)
@@ -73,9 +69,7 @@ def jwks(keys_dir: str | Path = DEFAULT_KEYS_DIR) -> dict[str, Any]:
 
 
 def _write_jwks(directory: Path, key: ec.EllipticCurvePrivateKey) -> None:
-    (directory / JWKS_FILE).write_text(
-        json.dumps({"keys": [public_jwk(key)]}, indent=2) + "\n", encoding="utf-8"
-    )
+    (directory / JWKS_FILE).write_text(json.dumps({"keys": [public_jwk(key)]}, indent=2) + "\n", encoding="utf-8")
 
 
 def jwks_path(keys_dir: str | Path = DEFAULT_KEYS_DIR) -> Path:

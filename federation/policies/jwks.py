@@ -173,9 +173,7 @@ class UrlKeys:
             return found
         async with self._lock:
             found = _matching(self.keys, kid, algorithm)
-            stale = (
-                self._fetched_at is None or time.monotonic() - self._fetched_at >= self.min_refresh_interval
-            )
+            stale = self._fetched_at is None or time.monotonic() - self._fetched_at >= self.min_refresh_interval
             if not found and stale:
                 await self.refresh()
                 found = _matching(self.keys, kid, algorithm)

@@ -190,9 +190,7 @@ def measure_operation(document: DocumentNode, operation: OperationDefinitionNode
     return OperationMeasure(totals.depth, totals.height, totals.aliases, root_fields)
 
 
-def check_limits(
-    document: DocumentNode, operation_name: str | None, limits: LimitsConfig
-) -> OperationMeasure | None:
+def check_limits(document: DocumentNode, operation_name: str | None, limits: LimitsConfig) -> OperationMeasure | None:
     """Raise a ``RequestError`` with the violated limit's code; returns the measure (None if not measured)."""
     if not limits.any_document_limit:
         return None

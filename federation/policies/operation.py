@@ -25,9 +25,7 @@ def select_operation(document: DocumentNode, operation_name: str | None) -> Oper
     return operations[0] if len(operations) == 1 else None
 
 
-def is_included(
-    node: FieldNode | InlineFragmentNode | FragmentSpreadNode, variables: Mapping[str, Any]
-) -> bool:
+def is_included(node: FieldNode | InlineFragmentNode | FragmentSpreadNode, variables: Mapping[str, Any]) -> bool:
     """False only when @skip/@include surely leave the node out; unknown values count as included."""
     for directive in node.directives or ():
         name = directive.name.value

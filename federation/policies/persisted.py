@@ -182,9 +182,7 @@ class PersistedQueries:
         self.manifest = manifest
         if store is None and config.apq:
             store = (
-                RedisStore(config.redis_url, config.redis_ttl)
-                if config.redis_url
-                else LRUStore(config.apq_cache_size)
+                RedisStore(config.redis_url, config.redis_ttl) if config.redis_url else LRUStore(config.apq_cache_size)
             )
         self.store = store
 
@@ -225,13 +223,9 @@ class PersistedQueries:
         if self.manifest is None:
             return
         if self.config.require_id:
-            raise RequestError(
-                "This gateway only runs operations by their manifest id.", PERSISTED_QUERY_ID_REQUIRED
-            )
+            raise RequestError("This gateway only runs operations by their manifest id.", PERSISTED_QUERY_ID_REQUIRED)
         if self.config.safelist and not self.manifest.allows(query):
-            raise RequestError(
-                "The operation is not in the persisted query list.", PERSISTED_QUERY_NOT_IN_LIST
-            )
+            raise RequestError("The operation is not in the persisted query list.", PERSISTED_QUERY_NOT_IN_LIST)
 
     async def aclose(self) -> None:
         if self.store is not None:

@@ -24,7 +24,9 @@ Per request (every step raises ``federation.errors.RequestError``; answer with `
     # ``path`` (removed fragments) are only added.
     pipeline.check_cost(auth.document, request.operation_name, request.variables, context,
                         entity_fetches=<number of _entities fetch nodes in the plan>)
-    # ... execute ...
+    # ... execute and shape ``data`` ...
+    errors = pipeline.expand_error_paths(auth.errors, data) + subgraph_errors
+    # (per-item paths: ["topProducts", 0, "stockCount"], ... from ["topProducts", "stockCount"])
     extensions = pipeline.response_extensions(auth.document, request.operation_name,
                                               request.variables, context, response_data)
     # if extensions: body["extensions"] = {**body.get("extensions", {}), **extensions}
@@ -59,6 +61,7 @@ from federation.policies.directives import DirectivesMetadata, read_directives
 from federation.policies.jwt import Authenticator
 from federation.policies.limits import check_limits, parse_document
 from federation.policies.persisted import PersistedQueries
+from federation.policies.response_paths import expand_error_paths
 from federation.request import GraphQLRequest, RequestContext
 
 log = logging.getLogger("federation.policies")
@@ -106,10 +109,7 @@ class PolicyPipeline:
         demand = config.demand_control
         self.estimator = CostEstimator(api_schema, metadata, demand.default_list_size)
         self.cost_active = bool(
-            metadata.costs
-            or metadata.list_sizes
-            or demand.max_cost is not None
-            or demand.expose_in_extensions
+            metadata.costs or metadata.list_sizes or demand.max_cost is not None or demand.expose_in_extensions
         )
 
     @classmethod
@@ -231,6 +231,11 @@ class PolicyPipeline:
             self._printed.move_to_end(cache_key)
         return text
 
+    @staticmethod
+    def expand_error_paths(errors: list[dict[str, Any]], data: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+        """Authorization errors with their paths expanded over the lists in the shaped ``data``."""
+        return expand_error_paths(errors, data)
+
     def check_cost(
         self,
         document: DocumentNode,
@@ -252,9 +257,7 @@ class PolicyPipeline:
         if demand.mode == "enforce":
             enforce_cost(estimated, demand.max_cost)
         elif demand.max_cost is not None and estimated > demand.max_cost:
-            log.info(
-                "operation %s over budget (measure mode): %g > %g", operation_name, estimated, demand.max_cost
-            )
+            log.info("operation %s over budget (measure mode): %g > %g", operation_name, estimated, demand.max_cost)
         return estimated
 
     def response_extensions(
@@ -271,9 +274,7 @@ class PolicyPipeline:
         if not demand.expose_in_extensions or estimated is None:
             return None
         actual = actual_cost(self.estimator, document, operation_name, variables, data)
-        log.info(
-            "operation %s cost estimated %g actual %g", operation_name or "<anonymous>", estimated, actual
-        )
+        log.info("operation %s cost estimated %g actual %g", operation_name or "<anonymous>", estimated, actual)
         return {
             "cost": {
                 "estimated": estimated,

@@ -95,9 +95,7 @@ def test_policies_decide_by_their_results() -> None:
 def test_policies_needed_only_lists_touched_ones() -> None:
     authorizer = Authorizer(SCHEMA, METADATA)
     assert authorizer.policies_needed(parse("{ ping }"), None) == set()
-    assert authorizer.policies_needed(parse("{ user(id: 1) { ...F } } fragment F on User { ssn }"), None) == {
-        "hr"
-    }
+    assert authorizer.policies_needed(parse("{ user(id: 1) { ...F } } fragment F on User { ssn }"), None) == {"hr"}
 
 
 def test_type_level_requirement_applies_to_fields_returning_it() -> None:

@@ -69,8 +69,7 @@ def test_argument_and_input_field_weights() -> None:
     type Query { search(filter: Filter @cost(weight: 7), page: Int): Int }
     """
     schema = build_schema(
-        "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | INPUT_FIELD_DEFINITION | FIELD_DEFINITION\n"
-        + sdl
+        "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | INPUT_FIELD_DEFINITION | FIELD_DEFINITION\n" + sdl
     )
     meta = read_directives(sdl)
     assert estimate_cost(schema, meta, parse("{ search }"), None) == 0

@@ -23,9 +23,7 @@ async def test_key_is_created_once_and_tokens_verify_against_its_jwks(tmp_path: 
     assert (keys_dir / devtoken.PRIVATE_KEY_FILE).stat().st_mode & 0o077 == 0
     jwks = json.loads((keys_dir / devtoken.JWKS_FILE).read_text())
     assert jwks == devtoken.jwks(keys_dir)
-    auth = Authenticator(
-        AuthenticationConfig(jwks_file="x", issuers=(devtoken.DEV_ISSUER,)), StaticKeys(jwks)
-    )
+    auth = Authenticator(AuthenticationConfig(jwks_file="x", issuers=(devtoken.DEV_ISSUER,)), StaticKeys(jwks))
     claims = await auth.authenticate({"authorization": f"Bearer {token}"})
     assert claims is not None and claims["scope"] == "read:email admin"
 

@@ -85,9 +85,7 @@ def manifest_json(*bodies: str) -> dict[str, Any]:
     return {
         "format": "apollo-persisted-query-manifest",
         "version": 1,
-        "operations": [
-            {"id": f"id{i}", "name": f"Op{i}", "type": "query", "body": b} for i, b in enumerate(bodies)
-        ],
+        "operations": [{"id": f"id{i}", "name": f"Op{i}", "type": "query", "body": b} for i, b in enumerate(bodies)],
     }
 
 

@@ -110,9 +110,7 @@ async def test_limits_and_persisted_queries(tmp_path: Any) -> None:
         await run(p, GraphQLRequest(query="{ user(id: 1) { reviews { body } } }"))
     assert info.value.code == MAX_DEPTH_LIMIT
     query = "{ ping }"
-    hashed = GraphQLRequest(
-        query=None, extensions={"persistedQuery": {"version": 1, "sha256Hash": sha256_hex(query)}}
-    )
+    hashed = GraphQLRequest(query=None, extensions={"persistedQuery": {"version": 1, "sha256Hash": sha256_hex(query)}})
     with pytest.raises(RequestError) as info:
         await run(p, hashed)
     assert info.value.code == PERSISTED_QUERY_NOT_FOUND

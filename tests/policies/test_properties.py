@@ -55,9 +55,7 @@ def allowed(metadata: DirectivesMetadata, coordinate: str, claims: dict[str, Any
         return False
     if any(not any(group <= scopes for group in any_set) for any_set in requirement.scopes):
         return False
-    return all(
-        any(all(p == "hr" and hr for p in group) for group in any_set) for any_set in requirement.policies
-    )
+    return all(any(all(p == "hr" and hr for p in group) for group in any_set) for any_set in requirement.policies)
 
 
 def visible_types(schema: GraphQLSchema, type_: GraphQLNamedType) -> list[GraphQLNamedType]:
@@ -105,11 +103,7 @@ def selection_set(draw: st.DrawFn, type_: GraphQLNamedType, depth: int, fragment
         for name in names:
             field = fields[name]
             alias = draw(st.sampled_from(["", "", "", "x: ", "y: "]))
-            args = [
-                f"{a}: {ARGUMENTS[a]}"
-                for a, arg in field.args.items()
-                if a in ARGUMENTS and draw(st.booleans())
-            ]
+            args = [f"{a}: {ARGUMENTS[a]}" for a, arg in field.args.items() if a in ARGUMENTS and draw(st.booleans())]
             args += [
                 f"{a}: {ARGUMENTS[a]}"
                 for a, arg in field.args.items()
@@ -175,9 +169,7 @@ def test_filtered_documents_never_hold_what_the_token_may_not_see(
 
 @FUZZ
 @given(query=operations(), claims=claims_strategy)
-def test_reject_mode_refuses_exactly_what_filter_mode_would_filter(
-    query: str, claims: dict[str, Any] | None
-) -> None:
+def test_reject_mode_refuses_exactly_what_filter_mode_would_filter(query: str, claims: dict[str, Any] | None) -> None:
     document = parse(query)
     if validate(SCHEMA, document):
         return
