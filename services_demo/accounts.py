@@ -54,8 +54,9 @@ class User(Node):
     id: strawberry.ID
     name: str
     username: str = strawberry.federation.field(shareable=True)
-    email: str = strawberry.federation.field(authenticated=True)
-    address: str = strawberry.federation.field(policy=[["owner"]])
+    # Nullable, so that an anonymous caller still gets the rest of a user (the field comes back null).
+    email: str | None = strawberry.federation.field(authenticated=True)
+    address: str | None = strawberry.federation.field(policy=[["owner"]])
 
     @classmethod
     def from_row(cls, row: UserRow) -> User:
