@@ -51,7 +51,9 @@ def walk(sg: Subgraph, parent: str, text: str) -> list[FieldUse]:
 def _walk(sg: Subgraph, parent: str, sel: SelectionSetNode, out: list[FieldUse], under: bool) -> None:
     t = sg.types.get(parent)
     for s in sel.selections:
-        if s.directives:
+        for d in s.directives or ():
+            if d.name.value not in ("skip", "include"):
+                raise FieldSetError(f'unknown directive "@{d.name.value}"')
             raise DirectiveInFieldSet("field sets cannot apply directives")
         if isinstance(s, InlineFragmentNode):
             cond = s.type_condition.name.value if s.type_condition else parent
