@@ -85,6 +85,8 @@ class HttpConfig:
     cors: CorsConfig = field(default_factory=CorsConfig)
     csrf: CsrfConfig = field(default_factory=CsrfConfig)
     graphiql: bool = True
+    # Prometheus text format at GET /metrics.
+    metrics: bool = True
     # The next two are read by the gateway core: the HTTP layer only carries them.
     introspection: bool = True
     # Replace subgraph error messages with a generic one, keeping the code and path.

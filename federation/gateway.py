@@ -9,6 +9,7 @@ on the state they started with and no request ever sees half a schema.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ from federation.errors import (
 from federation.execution.executor import Execution
 from federation.execution.fetcher import SubgraphClient, SubgraphEndpoint
 from federation.execution.shape import Shaper, ShapeSet, compile_shape
+from federation.observability.metrics import Metrics
 from federation.operation.normalize import NormalizedOperation, normalize
 from federation.planner import QueryPlan, build_plan
 from federation.policies.authorization import AuthorizationResult
@@ -55,6 +57,7 @@ from federation.supergraph.api_schema import build_api_schema
 from federation.supergraph.model import Supergraph, load_supergraph
 
 _PLAN_CACHE_SIZE = 2048
+_HIT, _MISS = (("result", "hit"),), (("result", "miss"),)
 
 
 @dataclass(frozen=True)
@@ -116,12 +119,15 @@ class _State:
         self.propagate = {g: config.subgraph(s.name).propagate_headers for g, s in supergraph.subgraphs.items()}
         self.client = SubgraphClient(endpoints)
         self._cache: OrderedDict[tuple[object, ...], Prepared | RequestError] = OrderedDict()
+        self.metrics: Metrics | None = None
 
     def prepare(self, query: str, operation_name: str | None, auth: AuthorizationResult | None = None) -> Prepared:
         """The cached preparation of a document; with ``auth``, planned without what it removed."""
         key: tuple[object, ...] = (query, operation_name) if auth is None or not auth.key else \
             (query, operation_name, auth.key)
         hit = self._cache.get(key)
+        if self.metrics is not None:
+            self.metrics.plan_cache.inc(_MISS if hit is None else _HIT)
         if hit is None:
             hit = self._prepare(query, operation_name) if len(key) == 2 else \
                 self._prepare_authorized(query, operation_name, auth)  # type: ignore[arg-type]
@@ -185,6 +191,8 @@ class Gateway:
         self._state = _State(supergraph, self.config)
         self._retired: list[_State] = []
         self._started = False
+        self.metrics = Metrics()
+        self._state.metrics = self.metrics
 
     @classmethod
     def from_sdl(cls, supergraph_sdl: str, config: GatewayConfig | None = None) -> Gateway:
@@ -200,7 +208,13 @@ class Gateway:
 
     def reload(self, supergraph_sdl: str) -> None:
         """Swap in a new supergraph; raises (keeping the old one) if it cannot be served."""
-        new = _State(load_supergraph(supergraph_sdl), self.config, self._state)
+        try:
+            new = _State(load_supergraph(supergraph_sdl), self.config, self._state)
+        except Exception:
+            self.metrics.reloads.inc((("outcome", "failed"),))
+            raise
+        new.metrics = self.metrics
+        self.metrics.reloads.inc((("outcome", "ok"),))
         old, self._state = self._state, new
         self._retired.append(old)
 
@@ -229,10 +243,19 @@ class Gateway:
         state = self._state
         if not self._started:
             await self.start()
+        started = time.perf_counter()
         try:
-            return await self._execute(state, request, context or RequestContext())
+            response = await self._execute(state, request, context or RequestContext())
+            outcome = "errors" if "errors" in response.body else "ok"
         except RequestError as exc:
-            return GraphQLResponse({"errors": exc.graphql_errors()}, status=exc.status)
+            response = GraphQLResponse({"errors": exc.graphql_errors()}, status=exc.status)
+            outcome = "rejected"
+        except BaseException:
+            self.metrics.requests.inc((("outcome", "failed"),))
+            raise
+        self.metrics.requests.inc((("outcome", outcome),))
+        self.metrics.request_seconds.observe(time.perf_counter() - started)
+        return response
 
     async def _execute(self, state: _State, request: GraphQLRequest, context: RequestContext) -> GraphQLResponse:
         policies = state.policies
@@ -263,7 +286,7 @@ class Gateway:
             policies.check_cost(prepared.document, request.operation_name, raw, context,
                                 entity_fetches=prepared.plan.entity_fetches)
         headers = self._forward_headers(state, context.headers)
-        execution = Execution(state.client, sent, state.possible, headers)
+        execution = Execution(state.client, sent, state.possible, headers, self.metrics)
         await execution.run(prepared.plan.node)
         if prepared.introspection is not None:
             result = execute(state.api_schema, prepared.introspection, variable_values=raw)

@@ -8,6 +8,7 @@ the plan, never on list sizes. Subgraph errors are passed on with their paths mo
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from aiodataloader import DataLoader
 from federation.errors import DOWNSTREAM_SERVICE_ERROR, SUBREQUEST_MALFORMED_RESPONSE, graphql_error
 from federation.execution.fetcher import FetchFailure, SubgraphClient
 from federation.execution.merge import collect, collect_paths, merge
+from federation.observability.metrics import Metrics
 from federation.planner.plan import (
     ConditionNode,
     FetchNode,
@@ -88,8 +90,10 @@ class Execution:
     """One request's run of a plan."""
 
     def __init__(self, client: SubgraphClient, variables: Mapping[str, Any],
-                 possible: Mapping[str, frozenset[str]], headers: Mapping[str, str] | None = None) -> None:
+                 possible: Mapping[str, frozenset[str]], headers: Mapping[str, str] | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.client = client
+        self.metrics = metrics
         self.possible = possible
         self.variables = variables
         self.headers = headers
@@ -123,12 +127,20 @@ class Execution:
 
     async def _send(self, node: FetchNode, variables: dict[str, Any]) -> dict[str, Any] | None:
         self.fetches += 1
+        started = time.perf_counter()
+        outcome = "failed"
         try:
-            return await self.client.request(node.graph, node.operation, variables, node.operation_name,
-                                             self.headers)
+            payload = await self.client.request(node.graph, node.operation, variables, node.operation_name,
+                                                self.headers)
+            outcome = "errors" if payload.get("errors") else "ok"
+            return payload
         except FetchFailure as failure:
             self.errors.append(graphql_error(str(failure), failure.code, extensions={"service": failure.service}))
             return None
+        finally:
+            if self.metrics is not None:
+                self.metrics.subgraph_requests.inc((("subgraph", node.service), ("outcome", outcome)))
+                self.metrics.subgraph_seconds.observe(time.perf_counter() - started, (("subgraph", node.service),))
 
     async def _root_fetch(self, node: FetchNode) -> None:
         payload = await self._send(node, self._vars(node))

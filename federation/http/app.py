@@ -120,6 +120,10 @@ class GatewayApp:
             await self.graphiql.send_asset(name, _header(scope, b"if-none-match"), send)
         elif path == "/health":
             await send_json(send, 200, {"status": "UP"})
+        elif path == "/metrics" and self.config.metrics:
+            metrics = getattr(self.holder.current, "metrics", None)
+            text = metrics.render().encode() if metrics is not None else b""
+            await send_bytes(send, 200, text, b"text/plain; version=0.0.4; charset=utf-8")
         elif path == "/ready":
             ready = self.holder.current is not None
             await send_json(send, 200 if ready else 503, {"status": "READY" if ready else "NOT_READY"})
