@@ -1,9 +1,10 @@
 """The self-contained benchmark: the gateway in front of the four demo subgraphs, nothing else needed.
 
-Starts the subgraphs (``python -m services_demo --no-gateway``) and ``federation serve`` on free
-ports, checks one answer, warms up, then loads the gateway with ``deep_query.graphql`` (all four
-subgraphs, entity fetches three levels deep) and reads the subgraphs' ``GET /count`` and the
-processes' CPU time before and after. With two or more CPUs the gateway runs alone on one of them.
+Starts the subgraphs and ``federation serve`` on free ports, checks one answer, warms up, then loads
+the gateway with ``deep_query.graphql`` (all four subgraphs, entity fetches three levels deep) and
+reads the subgraphs' ``GET /count`` and the processes' CPU time before and after. The subgraphs are
+``python -m benchmarks.subgraphs`` (answers memoised), or with ``memoise`` off
+``python -m services_demo --no-gateway``. With two or more CPUs the gateway runs alone on one.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class LocalSettings:
     warmup_seconds: float
     warmup_requests: int
     pin: bool  # gateway alone on one CPU, subgraphs and load generator on the others
+    memoise: bool  # subgraphs replay answers (benchmarks/subgraphs.py) so the gateway is what is measured
     work_dir: Path  # logs and the rewritten supergraph
 
 
@@ -55,9 +57,9 @@ def run_local(root: Path, settings: LocalSettings) -> dict[str, Any]:
     gateway_port = processes.free_port()
     children: list[processes.Child] = []
     try:
+        launcher = ["benchmarks.subgraphs"] if settings.memoise else ["services_demo", "--no-gateway"]
         subgraphs = processes.start(
-            "subgraphs",
-            [str(venv_bin / "python"), "-m", "services_demo", "--no-gateway", "--base-port", str(base_port)],
+            "subgraphs", [str(venv_bin / "python"), "-m", *launcher, "--base-port", str(base_port)],
             root, settings.work_dir / "subgraphs.log", other_cpus,
         )
         children.append(subgraphs)
@@ -109,6 +111,7 @@ def run_local(root: Path, settings: LocalSettings) -> dict[str, Any]:
         "plan_fetches": fetches,
         "plan_subgraphs": plan_subgraphs,
         "answer_bytes": len(answer),
+        "subgraphs": "memoised" if settings.memoise else "live",
         "concurrency": settings.concurrency,
         "limit_seconds": settings.seconds,
         "limit_requests": settings.max_requests,

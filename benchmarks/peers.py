@@ -86,16 +86,16 @@ def table(rows: list[dict[str, Any]]) -> str:
         if "error" in row:
             cells.append([str(row["name"]), f"error: {row['error']}"] + [""] * (len(columns) - 2))
         else:
-            cells.append([_cell(row.get(column)) for column in columns])
+            cells.append([_cell(column, row.get(column)) for column in columns])
     widths = [max(len(r[i]) for r in cells if not r[i].startswith("error:")) for i in range(len(columns))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(r, widths, strict=True)).rstrip() for r in cells
     )
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.0f}" if value >= 100 else f"{value:.2f}"
+def _cell(column: str, value: Any) -> str:
+    if isinstance(value, int | float):
+        return f"{value:.0f}" if column == "rps" else f"{value:.2f}"
     return "" if value is None else str(value)
 
 

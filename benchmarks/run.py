@@ -8,7 +8,7 @@
 Results go to ``.bench/results.json``; a summary to standard output. See benchmarks/README.md.
 
 usage: python3 benchmarks/run.py [--seconds 10] [--peers apollo] [--no-peers] [--max-requests 20000]
-                                 [--concurrency 50] [--no-pin] [bench.py arguments ...]
+                                 [--concurrency 50] [--live-subgraphs] [--no-pin] [bench.py arguments ...]
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, list[
     parser.add_argument("--max-requests", type=int, default=20_000, help="self-contained run: request cap")
     parser.add_argument("--concurrency", type=int, default=50, help="self-contained run: clients (default 50)")
     parser.add_argument("--warmup-seconds", type=float, default=2.0, help="self-contained run: warm-up")
+    parser.add_argument(
+        "--live-subgraphs", action="store_true", help="self-contained run: subgraphs execute every request"
+    )
     parser.add_argument("--no-pin", action="store_true", help="do not pin the gateway to a CPU of its own")
     parser.add_argument("--out", type=Path, default=ROOT / ".bench", help="results and logs (default .bench)")
     return parser.parse_known_args(argv)
@@ -65,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.local import BenchError, LocalSettings, run_local
 
     args, extra = parse_args(argv)
+    # Also when started with SIGINT ignored (a background job of a script): Ctrl-C must clean up.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     args.out.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cpus": os.cpu_count()}
@@ -81,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = LocalSettings(
         seconds=args.seconds, max_requests=args.max_requests, concurrency=args.concurrency,
         warmup_seconds=args.warmup_seconds, warmup_requests=max(args.max_requests // 10, 1),
-        pin=not args.no_pin, work_dir=args.out,
+        pin=not args.no_pin, memoise=not args.live_subgraphs, work_dir=args.out,
     )
     try:
         results["local"] = run_local(ROOT, settings)
@@ -107,8 +112,8 @@ def summary(results: dict[str, Any], table: Any) -> str:
         return "\n".join([*lines, f"Self-contained: failed: {local['error']}"])
     by_subgraph = ", ".join(f"{name} {n}" for name, n in local["subgraph_calls_per_request_by_subgraph"].items())
     lines += [
-        f"Self-contained ({local['query']}, {local['concurrency']} clients, {local['requests']} requests "
-        f"in {local['seconds']:.1f} s, stopped by {local['stopped_by']}):",
+        f"Self-contained ({local['query']}, {local['subgraphs']} subgraphs, {local['concurrency']} clients, "
+        f"{local['requests']} requests in {local['seconds']:.1f} s, stopped by {local['stopped_by']}):",
         f"  {local['rps']:.1f} requests/s   p50 {local['p50_ms']:.1f} ms   p99 {local['p99_ms']:.1f} ms",
         f"  plan: {local['plan_fetches']} fetches over {', '.join(local['plan_subgraphs'])}; "
         f"answer {local['answer_bytes']} bytes",
