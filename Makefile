@@ -37,8 +37,9 @@ test: install
 demo: install
 	$(PY) -m services_demo
 
+# Arguments go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--seconds 5 --no-peers" (benchmarks/README.md).
 bench: install
-	$(PYTHON) benchmarks/run.py
+	$(PYTHON) benchmarks/run.py $(BENCH_ARGS)
 
 audit: install
 	@if [ -d ../shared/conformance ]; then \
