@@ -51,9 +51,11 @@ def walk(sg: Subgraph, parent: str, text: str) -> list[FieldUse]:
 def _walk(sg: Subgraph, parent: str, sel: SelectionSetNode, out: list[FieldUse], under: bool) -> None:
     t = sg.types.get(parent)
     for s in sel.selections:
-        for d in s.directives or ():
-            if d.name.value not in ("skip", "include"):
-                raise FieldSetError(f'unknown directive "@{d.name.value}"')
+        if s.directives:
+            # Apollo's order: an unknown directive on a field makes the set invalid first.
+            unknown = [d.name.value for d in s.directives if d.name.value not in ("skip", "include")]
+            if unknown and isinstance(s, FieldNode):
+                raise FieldSetError(f'unknown directive "@{unknown[0]}"')
             raise DirectiveInFieldSet("field sets cannot apply directives")
         if isinstance(s, InlineFragmentNode):
             cond = s.type_condition.name.value if s.type_condition else parent
