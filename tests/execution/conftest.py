@@ -45,7 +45,9 @@ class GatewayUnderTest:
         return response.status_code, response.json()
 
     async def get(self, params: dict[str, str]) -> httpx.Response:
-        return await self.client.get(self.url, params=params, headers={"accept": ACCEPT})
+        # The preflight header gets past CSRF prevention, as a browser client's would.
+        headers = {"accept": ACCEPT, "apollo-require-preflight": "true"}
+        return await self.client.get(self.url, params=params, headers=headers)
 
     async def execute(self, query: str, variables: dict[str, Any] | None = None) -> GraphQLResponse:
         return await self.gateway.execute(GraphQLRequest(query, variables=variables))
