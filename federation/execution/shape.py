@@ -67,6 +67,8 @@ class ShapeSet:
     path: tuple[str, ...] = ()
     denied: frozenset[tuple[str, ...]] = frozenset()
     _by_type: dict[str, list[ShapeField]] = field(default_factory=dict)
+    # Per runtime type, the fields as flat tuples for the fast walk: (key, mode, nonnull, conds, field).
+    _fast: dict[str, list[tuple[str, int, bool, tuple[Condition, ...], ShapeField]]] = field(default_factory=dict)
     # For abstract types: the object types clients may see (an @inaccessible one is not among them).
     valid: frozenset[str] | None = None
 
@@ -75,11 +77,32 @@ class ShapeSet:
         if t is not None and is_abstract_type(t):
             self.valid = frozenset(o.name for o in self.schema.get_possible_types(t))  # type: ignore[arg-type]
 
+    def fast_for(self, runtime_type: str) -> list[tuple[str, int, bool, tuple[Condition, ...], ShapeField]]:
+        fast = self._fast.get(runtime_type)
+        if fast is None:
+            fast = self._fast[runtime_type] = [
+                (f.key, _mode(f), f.nonnull, f.conds, f) for f in self.fields_for(runtime_type)
+            ]
+        return fast
+
     def fields_for(self, runtime_type: str) -> list[ShapeField]:
         fields = self._by_type.get(runtime_type)
         if fields is None:
             fields = self._by_type[runtime_type] = _collect(self, runtime_type)
         return fields
+
+
+_PLAIN, _TYPENAME, _DENIED, _NESTED = range(4)
+
+
+def _mode(f: ShapeField) -> int:
+    if f.kind == TYPENAME:
+        return _TYPENAME
+    if f.kind == DENIED:
+        return _DENIED
+    if (f.kind == LEAF and not f.lists) or f.kind == RAW:
+        return _PLAIN
+    return _NESTED
 
 
 def _conds(node: SelectionNode) -> tuple[Condition, ...]:
@@ -194,26 +217,31 @@ class Shaper:
 
     def _fast_object(self, obj: dict[str, Any], shape: ShapeSet) -> dict[str, Any]:
         runtime = obj.get("__typename") or shape.static_type
-        fields = shape._by_type.get(runtime)
-        if fields is None:
-            fields = shape.fields_for(runtime)
+        fields = shape._fast.get(runtime) or shape.fast_for(runtime)
         out: dict[str, Any] = {}
-        for f in fields:
-            if f.conds and not self._included(f.conds):
+        get = obj.get
+        for key, mode, nonnull, conds, f in fields:
+            if conds and not self._included(conds):
                 continue
-            kind = f.kind
-            if kind == TYPENAME:
-                out[f.key] = runtime
-                continue
-            value = obj.get(f.key) if kind != DENIED else None
-            if value is None:
-                if f.nonnull:
+            if mode == _PLAIN:
+                value = get(key)
+                if value is None and nonnull:
                     raise _NeedsCare
-                out[f.key] = None
-            elif (kind == LEAF and not f.lists) or kind == RAW:
-                out[f.key] = value
+                out[key] = value
+            elif mode == _TYPENAME:
+                out[key] = runtime
+            elif mode == _DENIED:
+                if nonnull:
+                    raise _NeedsCare
+                out[key] = None
             else:
-                out[f.key] = self._fast_value(value, f, 0)
+                value = get(key)
+                if value is None:
+                    if nonnull:
+                        raise _NeedsCare
+                    out[key] = None
+                else:
+                    out[key] = self._fast_value(value, f, 0)
         return out
 
     def _fast_value(self, value: Any, f: ShapeField, level: int) -> Any:
