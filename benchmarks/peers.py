@@ -10,12 +10,19 @@ from __future__ import annotations
 import json
 import shlex
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 SHARED_BENCH = Path("..") / "shared" / "bench" / "bench.py"
+# Fixed ports bench.py uses: its subgraphs, and its gateways from 4100 up. A second run at the same
+# time would find them taken and measure the other run's servers, so we wait for them to be free.
+SUBGRAPHS_PORT = 4300
+FIRST_GATEWAY_PORT = 4100
+PORTS_WAIT_S = 120.0
 # How long bench.py gets to stop its own children after Ctrl-C.
 INTERRUPT_GRACE_S = 30.0
 
@@ -38,8 +45,26 @@ def bench_argv(bench: Path, root: Path, peers: str, seconds: int, extra: list[st
     ]
 
 
+def ports_in_use(peers: str, host: str = "127.0.0.1") -> list[int]:
+    wanted = [SUBGRAPHS_PORT, *range(FIRST_GATEWAY_PORT, FIRST_GATEWAY_PORT + len(peers.split(",")) + 1)]
+    busy = []
+    for port in wanted:
+        with socket.socket() as sock:
+            sock.settimeout(1.0)
+            if sock.connect_ex((host, port)) == 0:
+                busy.append(port)
+    return busy
+
+
 def run_peers(bench: Path, root: Path, peers: str, seconds: int, extra: list[str]) -> dict[str, Any]:
     """Run bench.py, echoing its output as it comes; returns its rows and its last line."""
+    deadline = time.monotonic() + PORTS_WAIT_S
+    while busy := ports_in_use(peers):
+        if time.monotonic() > deadline:
+            return {"peers": peers, "rows": [], "summary": f"bench: skipped: ports {busy} stayed in use "
+                    f"(another run of the shared benchmark?)"}
+        print(f"  waiting for ports {busy} (another benchmark is running)", flush=True)
+        time.sleep(5)
     argv = bench_argv(bench, root, peers, seconds, extra)
     # Its own session: a terminal's Ctrl-C reaches only us, and we pass it on exactly once (a second
     # SIGINT would cut short bench.py's own clean-up of its gateways and subgraphs).
@@ -61,6 +86,8 @@ def run_peers(bench: Path, root: Path, peers: str, seconds: int, extra: list[str
     except BaseException:
         _interrupt(process)
         raise
+    if code != 0 and not last.startswith("bench:"):
+        last = f"bench: bench.py exited with code {code} (its messages are above)"
     return {"peers": peers, "seconds": seconds, "extra_args": extra, "exit_code": code, "rows": rows,
             "summary": last}
 

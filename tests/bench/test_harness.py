@@ -167,3 +167,15 @@ def test_the_self_contained_benchmark_runs_end_to_end(tmp_path: Any) -> None:
     assert result["plan_subgraphs"] == ["accounts", "inventory", "products", "reviews"]
     # Entity fetches are batched: the calls per request are the plan's fetches at most, not one per entity.
     assert 4 <= result["subgraph_calls_per_request"] <= result["plan_fetches"]
+
+
+def test_ports_of_a_running_shared_benchmark_are_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        monkeypatch.setattr(peers, "SUBGRAPHS_PORT", port)
+        monkeypatch.setattr(peers, "FIRST_GATEWAY_PORT", port + 1)
+        assert port in peers.ports_in_use("apollo")
