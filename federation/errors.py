@@ -177,6 +177,9 @@ EXTERNAL_ARGUMENT_MISSING = _code(
 EXTERNAL_COLLISION_WITH_ANOTHER_DIRECTIVE = _code(
     "EXTERNAL_COLLISION_WITH_ANOTHER_DIRECTIVE", _C, "@external together with @provides on the same field."
 )
+MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL = _code(
+    "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL", _C, "A directive kept in the supergraph is on an @external field."
+)
 EXTERNAL_ON_INTERFACE = _code("EXTERNAL_ON_INTERFACE", _C, "@external on an interface field.")
 INVALID_FIELD_SHARING = _code(
     "INVALID_FIELD_SHARING", _C, "A field resolved by several subgraphs is not @shareable in all of them."

@@ -121,8 +121,11 @@ def _merge_field(
     sources = _apply_overrides(ctx, coord, all_sources)
     if not sources:
         return None
-    merged_type: str | None = sources[0].field.type
-    for s in sources[1:]:
+    # The type is merged over the subgraphs that resolve the field; @external copies must then match it.
+    typed = [s for s in sources if not s.field.external or (parent, fname) in ctx.usages[s.index].in_keys]
+    typed = typed or sources
+    merged_type: str | None = typed[0].field.type
+    for s in typed[1:]:
         assert merged_type is not None
         nxt = merge_output(merged_type, s.field.type, ctx.is_subtype)
         if nxt is None:
@@ -130,9 +133,9 @@ def _merge_field(
                 E.FIELD_TYPE_MISMATCH,
                 coord,
                 f'Type of field "{coord}" is incompatible across subgraphs: '
-                + ", ".join(f'"{x.field.type}" in "{ctx.subgraphs[x.index].name}"' for x in sources)
+                + ", ".join(f'"{x.field.type}" in "{ctx.subgraphs[x.index].name}"' for x in typed)
                 + ". Make the types the same (nullability may differ).",
-                [x.index for x in sources],
+                [x.index for x in typed],
             )
             return None
         merged_type = nxt
@@ -197,7 +200,7 @@ def _check_externals(ctx: Ctx, coord: str, parent: str, sources: list[_Source], 
         if not s.field.external or (parent, s.field.name) in ctx.usages[s.index].in_keys:
             continue
         name = ctx.subgraphs[s.index].name
-        if s.field.type != mf.type and any(not x.field.external for x in sources):
+        if s.field.type != mf.type:
             ctx.error(
                 E.EXTERNAL_TYPE_MISMATCH,
                 coord,

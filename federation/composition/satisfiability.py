@@ -17,19 +17,36 @@ from federation import errors as E
 
 from .context import Ctx
 from .fieldset import top_level_fields
-from .supergraph import JoinField, MType, Supergraph
+from .supergraph import MType, Supergraph
 from .typeref import named
 
 MAX_STEPS = 20000  # positions visited, whatever the size of the graph
 
 
-def _has_field(ctx: Ctx, i: int, tname: str, fname: str) -> bool:
+# (type, field, subgraph index) whose copy was taken over by an @override: not resolvable there.
+_Taken = set[tuple[str, str, int]]
+
+
+def _taken_over(ctx: Ctx, sup: Supergraph) -> _Taken:
+    taken: _Taken = set()
+    for t in sup.types.values():
+        for f in t.fields.values():
+            if f.join is None:
+                continue
+            for i in range(len(ctx.subgraphs)):
+                joins = [j for j in f.join if j.graph == ctx.gid(i)]
+                if not joins or all(j.used_overridden for j in joins):
+                    taken.add((t.name, f.name, i))
+    return taken
+
+
+def _has_field(ctx: Ctx, i: int, tname: str, fname: str, taken: _Taken | None = None) -> bool:
     t = ctx.subgraphs[i].types.get(tname)
     f = t.fields.get(fname) if t is not None else None
-    return f is not None and not f.external
+    return f is not None and not f.external and (taken is None or (tname, fname, i) not in taken)
 
 
-def _closure(ctx: Ctx, tname: str, here: set[int]) -> set[int]:
+def _closure(ctx: Ctx, tname: str, here: set[int], taken: _Taken) -> set[int]:
     """Add every subgraph an entity jump can reach from ``here``."""
     grown = True
     while grown:
@@ -40,22 +57,15 @@ def _closure(ctx: Ctx, tname: str, here: set[int]) -> set[int]:
                 continue
             for k in t.keys:
                 fields = top_level_fields(k.fields)
-                if k.resolvable and all(any(_has_field(ctx, s, tname, f) for s in here) for f in fields):
+                if k.resolvable and all(any(_has_field(ctx, s, tname, f, taken) for s in here) for f in fields):
                     here.add(r)
                     grown = True
                     break
     return here
 
 
-def _owners(ctx: Ctx, tname: str, fname: str, join: list[JoinField] | None) -> set[int]:
-    out = set()
-    for i in range(len(ctx.subgraphs)):
-        if not _has_field(ctx, i, tname, fname):
-            continue
-        if join is not None and not any(j.graph == ctx.gid(i) for j in join):
-            continue  # overridden away
-        out.add(i)
-    return out
+def _owners(ctx: Ctx, tname: str, fname: str, taken: _Taken) -> set[int]:
+    return {i for i in range(len(ctx.subgraphs)) if _has_field(ctx, i, tname, fname, taken)}
 
 
 def _example(path: list[str], field: str) -> str:
@@ -73,6 +83,7 @@ def check_satisfiability(ctx: Ctx, sup: Supergraph) -> None:
     for op, root in sup.roots.items():
         stack.append((root, {i for i, sg in enumerate(ctx.subgraphs) if root in sg.types}, [op]))
     steps = 0
+    taken = _taken_over(ctx, sup)
     while stack and steps < MAX_STEPS:
         tname, here, path = stack.pop()
         mt = sup.types.get(tname)
@@ -80,7 +91,7 @@ def check_satisfiability(ctx: Ctx, sup: Supergraph) -> None:
             continue
         seen.add((tname, frozenset(here)))
         steps += 1
-        here = _closure(ctx, tname, set(here))
+        here = _closure(ctx, tname, set(here), taken)
         if mt.kind in ("interface", "union"):
             for o in _possible(sup, mt):
                 there = {i for i in here if o in ctx.subgraphs[i].types}
@@ -92,7 +103,7 @@ def check_satisfiability(ctx: Ctx, sup: Supergraph) -> None:
         for fname, mf in mt.fields.items():
             if mf.join is not None and any(j.graph is None for j in mf.join):
                 continue  # served through an @interfaceObject
-            owners = _owners(ctx, tname, fname, mf.join)
+            owners = _owners(ctx, tname, fname, taken)
             able = owners & here
             if owners and not able and (tname, fname) not in reported:
                 reported.add((tname, fname))

@@ -127,6 +127,14 @@ class _Checker:
     def field_sets(self, t: TypeDef, name: str) -> None:
         f = t.fields[name]
         coord = f"{t.name}.{name}"
+        merged = [n for n, _ in f.applied if n != "deprecated"]
+        if f.external and merged:
+            self.err(
+                E.MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL,
+                coord,
+                f'Cannot apply merged directive @{merged[0]} to external field "{coord}": apply it where the '
+                "field is resolved.",
+            )
         if f.external and f.provides is not None and not self.sg.is_fed1:
             self.err(
                 E.EXTERNAL_COLLISION_WITH_ANOTHER_DIRECTIVE,

@@ -453,6 +453,35 @@ CASES = [
         ("Qux", "Foo"),
     ),
     Case(
+        "tag-on-external",
+        {
+            "a": fed2('type Query { u: U } type U @key(fields: "id") { id: ID n: Int }'),
+            "b": fed2(
+                'type U @key(fields: "id") { id: ID n: Int @external @tag(name: "x") m: Int @requires(fields: "n") }'
+            ),
+        },
+        "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL",
+        ("@tag", "U.n"),
+    ),
+    Case(
+        "satisfiability-key-field-overridden",
+        {
+            "a": fed2('type Query { posts: [P] } type P @key(fields: "id") { id: ID! t: Int @shareable }'),
+            "b": fed2('type P @key(fields: "id") { id: ID! @override(from: "a") t: Int @shareable }'),
+        },
+        "SATISFIABILITY_ERROR",
+        ("query { posts { id } }",),
+    ),
+    Case(
+        "external-type-differs-in-nullability",
+        {
+            "a": fed2('type Query { u: U } type U @key(fields: "id") { id: ID n: String! }'),
+            "b": fed2('type U @key(fields: "id") { id: ID n: String @external m: Int @requires(fields: "n") }'),
+        },
+        "EXTERNAL_TYPE_MISMATCH",
+        ("U.n", '"String!"'),
+    ),
+    Case(
         "context-not-set",
         {
             "a": fed2(
