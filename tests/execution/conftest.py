@@ -84,11 +84,11 @@ class Harness:
     async def close(self) -> None:
         for fake in self._fakes:
             fake.released.set()
-        # Gateways first, so their pooled connections close; everything stops side by side.
-        await asyncio.gather(*(g.served.stop() for g in self._gateways), return_exceptions=True)
+        # Side by side: each stop waits out a tick of uvicorn's main loop.
+        await asyncio.gather(*(g.served.stop() for g in self._gateways), *(stop(fake) for fake in self._fakes),
+                             return_exceptions=True)
         for under_test in self._gateways:
             await under_test.gateway.aclose()
-        await asyncio.gather(*(stop(fake) for fake in self._fakes), return_exceptions=True)
         for sock in self._sockets:
             sock.close()
         await self.client.aclose()

@@ -160,7 +160,7 @@ async def stop(fake: FakeSubgraph) -> None:
         await fake.served.stop()
 
 
-def entities(resolve: Callable[[dict[str, Any]], Any], errors: list[dict[str, Any]] | None = None) -> Handler:
+def entities(resolve: Callable[[dict[str, Any]], Any], errors: list[Any] | None = None) -> Handler:
     """A handler answering ``_entities`` with ``resolve(representation)`` for each representation."""
 
     def handle(request: SubgraphRequest) -> Reply:

@@ -39,7 +39,7 @@ async def test_root_errors_keep_their_path_and_extensions(harness: Harness) -> N
 
 async def test_entity_errors_get_the_client_path(harness: Harness) -> None:
     def resolve(request: SubgraphRequest) -> Any:
-        found = [reviews_of(rep) for rep in request.representations]
+        found: list[Any] = [reviews_of(rep) for rep in request.representations]
         found[1] = None
         return {"data": {"_entities": found},
                 "errors": [{"message": "reviews of 2 are hidden", "path": ["_entities", 1, "reviews"]}]}

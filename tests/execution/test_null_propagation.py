@@ -108,7 +108,6 @@ async def test_an_inaccessible_enum_value_becomes_null(harness: Harness) -> None
     }  # fmt: skip
 
 
-@pytest.mark.xfail(strict=True, reason="Shaper drops NON_NULL_VIOLATION whenever the response has any error")
 async def test_a_null_violation_is_reported_even_when_another_subgraph_failed(harness: Harness) -> None:
     failing = always({"data": {"latestReviews": None},
                       "errors": [{"message": "reviews are down", "path": ["latestReviews"]}]})
@@ -128,7 +127,6 @@ async def test_a_null_violation_is_reported_even_when_another_subgraph_failed(ha
     }  # fmt: skip
 
 
-@pytest.mark.xfail(strict=True, reason="Shaper reports only the first NON_NULL_VIOLATION of a response")
 async def test_every_null_violation_is_reported(harness: Harness) -> None:
     priceless = {"__typename": "Product", "name": "Table", "price": None}
     gw = await shop(harness, {"data": {"a": priceless, "b": priceless}})
