@@ -171,6 +171,14 @@ class _State:
             op = normalize(document, operation_name)
         except RequestError as exc:
             return exc
+        api_root = {"query": self.api_schema.query_type, "mutation": self.api_schema.mutation_type,
+                    "subscription": self.api_schema.subscription_type}[op.operation]
+        if api_root is None:
+            return RequestError(f"The schema has no {op.operation} type.", GRAPHQL_VALIDATION_FAILED,
+                                errors=[graphql_error(f"Schema is not configured to execute {op.operation} "
+                                                      "operation.", GRAPHQL_VALIDATION_FAILED)])
+        if op.operation == "subscription":
+            return RequestError("Subscriptions are not supported over this transport.", BAD_REQUEST)
         introspection = _introspection_part(op)
         if introspection is not None and not self.config.http.introspection:
             return RequestError("Introspection is disabled.", INTROSPECTION_DISABLED)
@@ -178,10 +186,7 @@ class _State:
             plan = build_plan(self.supergraph, op)
         except GatewayError as exc:
             return RequestError(f"query planning failed: {exc.message}", QUERY_PLANNING_FAILED)
-        root = self.supergraph.root_types.get(op.operation, "Query")
-        api_root = {"query": self.api_schema.query_type, "mutation": self.api_schema.mutation_type,
-                    "subscription": self.api_schema.subscription_type}[op.operation]
-        shape = compile_shape(self.api_schema, api_root.name if api_root else root, op.selection_set.selections)
+        shape = compile_shape(self.api_schema, api_root.name, op.selection_set.selections)
         return Prepared(document, op, plan, shape, introspection)
 
 
@@ -274,8 +279,6 @@ class Gateway:
         if op.operation != "query" and request.http_method == "GET":
             raise RequestError(f"Can only perform a {op.operation} operation from a POST request.",
                                METHOD_NOT_ALLOWED)
-        if op.operation == "subscription":
-            raise RequestError("Subscriptions are not supported over this transport.", BAD_REQUEST)
         raw = request.variables or {}
         coerced = get_variable_values(state.api_schema, op.variable_definitions, raw)
         if isinstance(coerced, list):

@@ -131,7 +131,7 @@ class Execution:
         outcome = "failed"
         try:
             payload = await self.client.request(node.graph, node.operation, variables, node.operation_name,
-                                                self.headers)
+                                                self.headers, node.operation_kind != "mutation")
             outcome = "errors" if payload.get("errors") else "ok"
             return payload
         except FetchFailure as failure:

@@ -84,7 +84,8 @@ class SubgraphClient:
         return head
 
     async def request(self, graph: str, document: str, variables: dict[str, Any] | None,
-                      operation_name: str | None, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+                      operation_name: str | None, headers: Mapping[str, str] | None = None,
+                      idempotent: bool = True) -> dict[str, Any]:
         endpoint = self.endpoints[graph]
         target = next(self._turns[graph])
         body: dict[str, Any] = {"query": document}
@@ -99,7 +100,8 @@ class SubgraphClient:
                 head = self._head(graph, target)
                 if headers:
                     head += request_head_extra(headers)
-                status, _, content = await self._pool.post(target.host, target.port, head, raw, endpoint.timeout)
+                status, _, content = await self._pool.post(target.host, target.port, head, raw, endpoint.timeout,
+                                                           idempotent)
             else:
                 send = {**_BASE_HEADERS, **endpoint.headers, **(headers or {})}
                 response = await self._client.post(target.url, content=raw, headers=send, timeout=endpoint.timeout)

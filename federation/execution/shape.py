@@ -203,7 +203,11 @@ class Shaper:
     def __init__(self, variables: Mapping[str, Any], errors: list[dict[str, Any]]) -> None:
         self.variables = variables
         self.errors = errors
-        self._had_errors = bool(errors)
+        # What the errors so far explain: a null under one of these paths needs no error of its own.
+        self._explained = [tuple(k for k in e["path"] if isinstance(k, str)) for e in errors
+                           if isinstance(e.get("path"), list)]
+        # An error with no path (a subgraph that failed) may explain any null.
+        self._unplaced = any(not isinstance(e.get("path"), list) for e in errors)
 
     def shape_root(self, data: dict[str, Any] | None, shape: ShapeSet) -> dict[str, Any] | None:
         # Most responses need no null propagation: shape them without tracking paths, and only walk
@@ -338,11 +342,13 @@ class Shaper:
         return self._object(value, child, [*path, key])
 
     def _null_error(self, f: ShapeField, path: list[str | int]) -> None:
-        if self._had_errors:
-            return  # the subgraph's own error explains the null
+        if self._unplaced:
+            return
+        keys = tuple(k for k in path if isinstance(k, str))
+        if any(keys[: len(e)] == e for e in self._explained):
+            return  # an error at or above this field (a subgraph's, or authorization's) explains the null
         self.errors.append(graphql_error(f"Cannot return null for non-nullable field {f.parent}.{f.name}.",
                                          NON_NULL_VIOLATION, path=path))
-        self._had_errors = True
 
 
 def compile_shape(schema: GraphQLSchema, root_type: str, selections: Sequence[SelectionNode],

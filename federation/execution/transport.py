@@ -15,7 +15,7 @@ import httptools
 
 
 class _Connection(asyncio.Protocol):
-    __slots__ = ("_body", "_done", "_headers", "_parser", "closed", "keep_alive", "status", "transport")
+    __slots__ = ("_body", "_done", "_headers", "_parser", "answered", "closed", "keep_alive", "status", "transport")
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
@@ -26,12 +26,14 @@ class _Connection(asyncio.Protocol):
         self.status = 0
         self.closed = False
         self.keep_alive = True
+        self.answered = False  # any byte of an answer arrived for the current request
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
+        self.answered = True
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -62,6 +64,7 @@ class _Connection(asyncio.Protocol):
         assert self.transport is not None
         self._body = []
         self._headers = []
+        self.answered = False
         self._done = asyncio.get_running_loop().create_future()
         self.transport.write(raw)
         await self._done
@@ -81,19 +84,24 @@ class ConnectionPool:
         self._idle: defaultdict[tuple[str, int], list[_Connection]] = defaultdict(list)
         self._max_idle = max_idle_per_host
 
-    async def post(self, host: str, port: int, head: bytes, body: bytes,
-                   timeout: float | None) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        """Send ``head`` (request line and headers, without content-length) and ``body``."""
+    async def post(self, host: str, port: int, head: bytes, body: bytes, timeout: float | None,
+                   idempotent: bool = True) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Send ``head`` (request line and headers, without content-length) and ``body``.
+
+        A reused connection that the subgraph closed while it sat idle fails on first use; such a
+        request is sent once more on a fresh connection, but only when it is idempotent (not a
+        mutation) and nothing of an answer had arrived.
+        """
         raw = head + b"content-length: %d\r\n\r\n" % len(body) + body
         key = (host, port)
         for attempt in (0, 1):
-            conn = await self._connection(key)
+            conn, reused = await self._connection(key)
             try:
                 async with asyncio.timeout(timeout):
                     status, headers, content = await conn.exchange(raw)
             except ConnectionError:
                 conn.close()
-                if attempt == 0:  # a pooled connection the subgraph closed while idle: once more
+                if attempt == 0 and reused and idempotent and not conn.answered:
                     continue
                 raise
             except BaseException:
@@ -106,15 +114,15 @@ class ConnectionPool:
             return status, headers, content
         raise AssertionError("unreachable")
 
-    async def _connection(self, key: tuple[str, int]) -> _Connection:
+    async def _connection(self, key: tuple[str, int]) -> tuple[_Connection, bool]:
         idle = self._idle[key]
         while idle:
             conn = idle.pop()
             if not conn.closed:
-                return conn
+                return conn, True
         loop = asyncio.get_running_loop()
         _, conn = await loop.create_connection(_Connection, key[0], key[1])
-        return conn
+        return conn, False
 
     def close(self) -> None:
         for conns in self._idle.values():

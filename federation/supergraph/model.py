@@ -132,6 +132,7 @@ class Supergraph:
         self.types: dict[str, TypeInfo] = {}
         self.root_types: dict[str, str] = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
         self._load()
+        self._check_graphs()
         self.possible: dict[str, set[str]] = self._possible_types()
 
     # ---- loading -------------------------------------------------------------------------------
@@ -231,6 +232,19 @@ class Supergraph:
                 used_overridden=bool(args.get("usedOverridden", False)),
             )
         return info
+
+    def _check_graphs(self) -> None:
+        """Every graph a join directive names must be declared: a typo would surface per request."""
+        for t in self.types.values():
+            named = set(t.graphs) | set(t.implements) | set(t.members)
+            if t.owner:
+                named.add(t.owner)
+            for f in t.fields.values():
+                named |= set(f.graphs or ())
+            unknown = named - set(self.subgraphs)
+            if unknown:
+                raise SupergraphError(f"{t.name} names subgraph(s) {', '.join(sorted(unknown))} that the supergraph "
+                                      "does not declare in join__Graph")
 
     def _possible_types(self) -> dict[str, set[str]]:
         possible: dict[str, set[str]] = {}

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-import pytest
-
 from federation.errors import SUBREQUEST_HTTP_ERROR
 
 from .conftest import GatewayUnderTest, Harness

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from federation.errors import DOWNSTREAM_SERVICE_ERROR, INVALID_ENUM_VALUE, NON_NULL_VIOLATION
 
 from .conftest import GatewayUnderTest, Harness
