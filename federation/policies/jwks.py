@@ -55,10 +55,12 @@ class KeySource(Protocol):
 
 
 def _matching(keys: list[PyJWK], kid: str | None, algorithm: str) -> list[PyJWK]:
+    """Keys that can check a token: of the algorithm's key type, declaring no other ``alg``, and
+    carrying the token's ``kid`` when it names one (a kid-less token may try every such key)."""
     kty = key_type_for(algorithm)
     out = []
     for key in keys:
-        if kid is not None and key.key_id is not None and key.key_id != kid:
+        if kid is not None and key.key_id != kid:
             continue
         if kty is not None and key.key_type != kty:
             continue
@@ -66,10 +68,6 @@ def _matching(keys: list[PyJWK], kid: str | None, algorithm: str) -> list[PyJWK]
         if declared and declared != algorithm:
             continue
         out.append(key)
-    # With a kid, only keys carrying that kid: an unnamed key is a fallback for kid-less tokens.
-    if kid is not None:
-        named = [k for k in out if k.key_id == kid]
-        return named
     return out
 
 
