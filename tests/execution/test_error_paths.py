@@ -8,8 +8,8 @@ from typing import Any
 from federation.errors import DOWNSTREAM_SERVICE_ERROR
 
 from .conftest import Harness
-from .fakes import SubgraphRequest, always, entities
-from .shop_data import PRODUCTS, products, reviews_of
+from .fakes import Raw, SubgraphRequest, always, entities
+from .shop_data import PRODUCTS, products, reviews, reviews_of
 
 
 async def test_root_errors_keep_their_path_and_extensions(harness: Harness) -> None:
@@ -141,3 +141,52 @@ async def test_entity_errors_without_a_usable_path_are_kept_without_one(harness:
             for message in ("no path", "index out of range", "not an entities path", "a bare string")
         ],
     }  # fmt: skip
+
+
+async def test_entity_errors_with_no_data_reach_their_objects(harness: Harness) -> None:
+    reviews = await harness.subgraph("reviews", always({"data": None, "errors": [
+        {"message": "reviews of 1 failed", "path": ["_entities", 0, "reviews"]},
+        {"message": "reviews of 3 failed", "path": ["_entities", 2]},
+    ]}))  # fmt: skip
+    gw = await harness.gateway({"products": await harness.subgraph("products", products), "reviews": reviews})
+
+    status, body = await gw.post("{ topProducts { upc reviews { body } } }")
+
+    assert status == 200
+    assert body == {
+        "data": {"topProducts": [{"upc": "1", "reviews": None}, {"upc": "2", "reviews": None},
+                                 {"upc": "3", "reviews": None}]},
+        "errors": [
+            {"message": "reviews of 1 failed", "path": ["topProducts", 0, "reviews"],
+             "extensions": {"code": DOWNSTREAM_SERVICE_ERROR, "service": "reviews"}},
+            {"message": "reviews of 3 failed", "path": ["topProducts", 2],
+             "extensions": {"code": DOWNSTREAM_SERVICE_ERROR, "service": "reviews"}},
+        ],
+    }  # fmt: skip
+
+
+async def test_a_graphql_error_body_with_http_500_is_passed_on(harness: Harness) -> None:
+    fake = await harness.subgraph("products", always(Raw(500, b'{"errors": [{"message": "database is down", '
+                                                              b'"extensions": {"code": "DB_DOWN"}}]}')))
+    gw = await harness.gateway({"products": fake, "reviews": await harness.subgraph("reviews", reviews)})
+
+    status, body = await gw.post('{ product(upc: "1") { name } latestReviews { body } }')
+
+    assert status == 200
+    assert body == {
+        "data": {"product": None, "latestReviews": [{"body": "Soft"}]},
+        "errors": [{"message": "database is down", "extensions": {"code": "DB_DOWN", "service": "products"}}],
+    }
+
+
+async def test_errors_that_are_not_a_list_become_one_error(harness: Harness) -> None:
+    fake = await harness.subgraph("products", always({"data": {"product": None}, "errors": "something broke"}))
+    gw = await harness.gateway({"products": fake, "reviews": harness.refused_url()})
+
+    status, body = await gw.post('{ product(upc: "1") { name } }')
+
+    assert (status, body) == (200, {
+        "data": {"product": None},
+        "errors": [{"message": "something broke",
+                    "extensions": {"code": DOWNSTREAM_SERVICE_ERROR, "service": "products"}}],
+    })  # fmt: skip

@@ -125,6 +125,7 @@ async def test_subgraph_closing_the_connection_mid_response(harness: Harness) ->
         "data": WITHOUT_REVIEWS,
         "errors": [reviews_error("could not be reached: connection closed by the subgraph", SUBREQUEST_HTTP_ERROR)],
     }
+    assert len(cut.requests) == 1  # a fresh connection that failed mid-answer is not tried again
 
 
 async def test_a_failing_root_subgraph_keeps_the_other_root_fields(harness: Harness) -> None:
