@@ -302,6 +302,8 @@ class Gateway:
                                     path=e.get("path")) for e in errors]
         errors = auth_errors + errors
         data = Shaper(coerced, errors).shape_root(execution.data, prepared.shape)
+        if auth_errors:  # one error per removed field in the answer, list indices included
+            errors = policies.expand_error_paths(auth_errors, data) + errors[len(auth_errors):]
         body: dict[str, Any] = {"data": data}
         if errors:
             body["errors"] = errors
