@@ -58,6 +58,7 @@ from federation.supergraph.model import Supergraph, load_supergraph
 
 _PLAN_CACHE_SIZE = 2048
 _HIT, _MISS = (("result", "hit"),), (("result", "miss"),)
+_TRACE_HEADERS = frozenset({"traceparent", "tracestate"})  # W3C trace context: subgraph spans join the trace
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,12 @@ class _State:
             conf = config.subgraph(sub.name)
             urls = conf.url or (sub.url,)
             endpoints[graph] = SubgraphEndpoint(sub.name, tuple(urls), conf.timeout or 30.0, dict(conf.headers))
-        self.propagate = {g: config.subgraph(s.name).propagate_headers for g, s in supergraph.subgraphs.items()}
+        # Client headers each subgraph gets: its own propagation list, and trace context for all.
+        self.forwarded = {
+            g: tuple(sorted({n.lower() for n in config.subgraph(s.name).propagate_headers} | _TRACE_HEADERS))
+            for g, s in supergraph.subgraphs.items()
+        }
+        self.forwarded_names = frozenset(n for names in self.forwarded.values() for n in names)
         self.client = SubgraphClient(endpoints)
         self._cache: OrderedDict[tuple[object, ...], Prepared | RequestError] = OrderedDict()
         self.metrics: Metrics | None = None
@@ -313,9 +319,8 @@ class Gateway:
                 body["extensions"] = extensions
         return GraphQLResponse(body)
 
-    def _forward_headers(self, state: _State, headers: Mapping[str, str]) -> dict[str, str] | None:
-        # Per-subgraph propagation lists are merged: the fetcher adds fixed headers per subgraph.
-        names = {n for names in state.propagate.values() for n in names}
-        if not names:
+    def _forward_headers(self, state: _State, headers: Mapping[str, str]) -> dict[str, dict[str, str]] | None:
+        """Per subgraph, the client headers it is configured to receive (trace context always)."""
+        if not any(n in headers for n in state.forwarded_names):
             return None
-        return {n: headers[n] for n in names if n in headers}
+        return {g: {n: headers[n] for n in names if n in headers} for g, names in state.forwarded.items()}

@@ -90,7 +90,7 @@ class Execution:
     """One request's run of a plan."""
 
     def __init__(self, client: SubgraphClient, variables: Mapping[str, Any],
-                 possible: Mapping[str, frozenset[str]], headers: Mapping[str, str] | None = None,
+                 possible: Mapping[str, frozenset[str]], headers: Mapping[str, Mapping[str, str]] | None = None,
                  metrics: Metrics | None = None) -> None:
         self.client = client
         self.metrics = metrics
@@ -130,8 +130,9 @@ class Execution:
         started = time.perf_counter()
         outcome = "failed"
         try:
+            headers = self.headers.get(node.graph) if self.headers else None
             payload = await self.client.request(node.graph, node.operation, variables, node.operation_name,
-                                                self.headers, node.operation_kind != "mutation")
+                                                headers, node.operation_kind != "mutation")
             outcome = "errors" if payload.get("errors") else "ok"
             return payload
         except FetchFailure as failure:

@@ -87,7 +87,6 @@ class SubgraphClient:
                       operation_name: str | None, headers: Mapping[str, str] | None = None,
                       idempotent: bool = True) -> dict[str, Any]:
         endpoint = self.endpoints[graph]
-        target = next(self._turns[graph])
         body: dict[str, Any] = {"query": document}
         if variables:
             body["variables"] = variables
@@ -95,23 +94,38 @@ class SubgraphClient:
             body["operationName"] = operation_name
         raw = orjson.dumps(body)
         name = endpoint.name
-        try:
-            if target.plain:
-                head = self._head(graph, target)
-                if headers:
-                    head += request_head_extra(headers)
-                status, _, content = await self._pool.post(target.host, target.port, head, raw, endpoint.timeout,
-                                                           idempotent)
-            else:
-                send = {**_BASE_HEADERS, **endpoint.headers, **(headers or {})}
-                response = await self._client.post(target.url, content=raw, headers=send, timeout=endpoint.timeout)
-                status, content = response.status_code, response.content
-        except (TimeoutError, httpx.TimeoutException):
-            raise FetchFailure(name, f"subgraph '{name}' timed out", SUBREQUEST_HTTP_ERROR) from None
-        except (OSError, httpx.HTTPError, httptools.HttpParserError, asyncio.IncompleteReadError) as exc:
-            raise FetchFailure(name, f"subgraph '{name}' could not be reached: {exc or type(exc).__name__}",
-                               SUBREQUEST_HTTP_ERROR) from None
-        return _decode(name, status, content)
+        # A replica that refuses connections is skipped: the request (if it may be repeated) goes to
+        # the next one, so one replica down costs no errors while another is up.
+        attempts = len(endpoint.urls) if idempotent else 1
+        for attempt in range(attempts):
+            target = next(self._turns[graph])
+            try:
+                status, content = await self._send(graph, target, endpoint, raw, headers, idempotent)
+                return _decode(name, status, content)
+            except (TimeoutError, httpx.TimeoutException):
+                raise FetchFailure(name, f"subgraph '{name}' timed out", SUBREQUEST_HTTP_ERROR) from None
+            except (ConnectionRefusedError, httpx.ConnectError) as exc:
+                if attempt + 1 < attempts:
+                    continue
+                raise FetchFailure(name, f"subgraph '{name}' could not be reached: {exc or type(exc).__name__}",
+                                   SUBREQUEST_HTTP_ERROR) from None
+            except (OSError, httpx.HTTPError, httptools.HttpParserError, asyncio.IncompleteReadError) as exc:
+                raise FetchFailure(name, f"subgraph '{name}' could not be reached: {exc or type(exc).__name__}",
+                                   SUBREQUEST_HTTP_ERROR) from None
+        raise AssertionError("unreachable")
+
+    async def _send(self, graph: str, target: _Target, endpoint: SubgraphEndpoint, raw: bytes,
+                    headers: Mapping[str, str] | None, idempotent: bool) -> tuple[int, bytes]:
+        if target.plain:
+            head = self._head(graph, target)
+            if headers:
+                head += request_head_extra(headers)
+            status, _, content = await self._pool.post(target.host, target.port, head, raw, endpoint.timeout,
+                                                       idempotent)
+            return status, content
+        send = {**_BASE_HEADERS, **endpoint.headers, **(headers or {})}
+        response = await self._client.post(target.url, content=raw, headers=send, timeout=endpoint.timeout)
+        return response.status_code, response.content
 
 
 def request_head_extra(headers: Mapping[str, str]) -> bytes:
