@@ -73,8 +73,8 @@ async def test_headers_go_only_where_configured_and_trace_context_everywhere(
     config = GatewayConfig(subgraphs={"products": SubgraphConfig(propagate_headers=("authorization",),
                                                                  headers={"x-gateway": "yes"})})
     gateway = Gateway.from_sdl(supergraph({"products": products.url, "reviews": reviews.url}, TYPES), config)
-    headers = {"authorization": "Bearer secret", "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-               "cookie": "session=1"}
+    trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    headers = {"authorization": "Bearer secret", "traceparent": trace, "cookie": "session=1"}
     response = await gateway.execute(GraphQLRequest("{ product { reviews } }"), RequestContext(headers=headers))
     await gateway.aclose()
     assert response.body == {"data": {"product": {"reviews": ["good"]}}}
