@@ -58,6 +58,7 @@ class Harness:
         self._fakes: list[FakeSubgraph] = []
         self._gateways: list[GatewayUnderTest] = []
         self._sockets: list[socket.socket] = []
+        self._raw_servers: list[asyncio.Server] = []
         self.client = httpx.AsyncClient(timeout=10, trust_env=False)
 
     async def subgraph(self, name: str, handler: Handler) -> FakeSubgraph:
@@ -70,6 +71,20 @@ class Harness:
         sock = bind("127.0.0.1", 0)
         self._sockets.append(sock)
         return f"http://127.0.0.1:{sock.getsockname()[1]}/graphql"
+
+    async def raw_server(self, answer: bytes) -> str:
+        """A URL served by a bare TCP server that reads a request and writes ``answer`` (not
+        necessarily HTTP), then closes the connection."""
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(answer)
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        self._raw_servers.append(server)
+        return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/graphql"
 
     async def gateway(self, urls: Mapping[str, str | FakeSubgraph], types: str = SHOP,
                       config: GatewayConfig | None = None) -> GatewayUnderTest:
@@ -91,6 +106,9 @@ class Harness:
             await under_test.gateway.aclose()
         for sock in self._sockets:
             sock.close()
+        for server in self._raw_servers:
+            server.close()
+            await server.wait_closed()
         await self.client.aclose()
 
 

@@ -32,6 +32,13 @@ class Raw:
 
 
 @dataclass(frozen=True)
+class Chunked:
+    """A 200 JSON answer sent in several pieces with no content-length (chunked transfer coding)."""
+
+    parts: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
 class Hang:
     """Never answers (until the test ends)."""
 
@@ -126,6 +133,13 @@ class FakeSubgraph:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": reply.sent, "more_body": True})
             return  # uvicorn closes a connection whose response is left incomplete
+        if isinstance(reply, Chunked):
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json")]})
+            for part in reply.parts:
+                await send({"type": "http.response.body", "body": part, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+            return
         if isinstance(reply, Raw):
             status, content, content_type = reply.status, reply.body, reply.content_type
         else:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+from federation.config import GatewayConfig, SubgraphConfig
 from federation.errors import SUBREQUEST_HTTP_ERROR
 
 from .conftest import GatewayUnderTest, Harness
-from .fakes import CutOff, Drop, FakeSubgraph, Reply, SubgraphRequest, always
+from .fakes import CutOff, Drop, FakeSubgraph, Hang, Reply, SubgraphRequest, always
 from .shop_data import products
 
 QUERY = '{ product(upc: "1") { name } }'
@@ -113,3 +114,47 @@ async def test_a_mutation_cut_off_mid_response_is_not_sent_twice(harness: Harnes
                     "extensions": {"code": SUBREQUEST_HTTP_ERROR, "service": "products"}}],
     })  # fmt: skip
     assert len(fake.requests) == 1
+
+
+async def test_a_timed_out_connection_is_not_reused(harness: Harness) -> None:
+    # The first request hangs past the timeout; its connection is abandoned, the next gets a new one.
+    def handle(request: SubgraphRequest) -> Reply:
+        return Hang() if len(fake.requests) == 1 else products(request)
+
+    fake = await harness.subgraph("products", handle)
+    config = GatewayConfig(subgraphs={"products": SubgraphConfig(timeout=0.3)})
+    gw = await harness.gateway({"products": fake, "reviews": harness.refused_url()}, config=config)
+
+    assert await gw.post(QUERY) == (200, {
+        "data": {"product": None},
+        "errors": [{"message": "subgraph 'products' timed out",
+                    "extensions": {"code": SUBREQUEST_HTTP_ERROR, "service": "products"}}],
+    })  # fmt: skip
+    assert await gw.post(QUERY) == ANSWER
+    assert len(fake.connections) == 2
+
+
+async def test_a_mutation_on_a_connection_dropped_under_it_is_not_sent_again(harness: Harness) -> None:
+    # The subgraph may have run the mutation before dropping the connection: sending it again could
+    # run it twice, so the client gets an error instead.
+    seen: Counter[int] = Counter()
+
+    def handle(request: SubgraphRequest) -> Reply:
+        seen[request.client_port] += 1
+        if seen[request.client_port] == 2:
+            return Drop()
+        return {"data": {"addProduct": {"name": "Lamp"}, "product": {"name": "Table"}}}
+
+    fake = await harness.subgraph("products", handle)
+    gw = await products_only(harness, fake)
+    assert await gw.post(QUERY) == ANSWER
+
+    status, body = await gw.post('mutation { addProduct(name: "Lamp") { name } }')
+
+    assert (status, body) == (200, {
+        "data": {"addProduct": None},
+        "errors": [{"message": "subgraph 'products' could not be reached: connection closed by the subgraph",
+                    "extensions": {"code": SUBREQUEST_HTTP_ERROR, "service": "products"}}],
+    })  # fmt: skip
+    assert len(fake.requests) == 2
+    assert await gw.post(QUERY) == ANSWER  # and the subgraph is used again afterwards

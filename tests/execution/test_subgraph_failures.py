@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 
 from federation.config import GatewayConfig, SubgraphConfig
 from federation.errors import SUBREQUEST_HTTP_ERROR, SUBREQUEST_MALFORMED_RESPONSE
 
 from .conftest import Harness
-from .fakes import CutOff, Hang, Raw, Reply, always
+from .fakes import Chunked, CutOff, Hang, Raw, Reply, always
 from .shop_data import products, reviews
 
 QUERY = "{ topProducts { upc name reviews { body } } }"
@@ -158,3 +159,39 @@ async def test_every_subgraph_failing_at_once_is_still_a_graphql_response(harnes
             reviews_error("timed out", SUBREQUEST_HTTP_ERROR),
         ],
     }
+
+
+# The parser's own words follow "could not be reached: ".
+GARBAGE = [
+    pytest.param(b"SSH-2.0-OpenSSH_9.6\r\n", "Expected HTTP/, RTSP/ or ICE/", id="not-http"),
+    pytest.param(b"HTTP/1.1 200 OK\r\ncontent-length: nope\r\n\r\n{}", "Invalid character in Content-Length",
+                 id="bad-content-length"),
+    pytest.param(b"", "connection closed by the subgraph", id="closed-without-a-byte"),
+]
+
+
+@pytest.mark.parametrize(("answer", "reason"), GARBAGE)
+async def test_a_subgraph_answering_garbled_http(harness: Harness, answer: bytes, reason: str) -> None:
+    gw = await harness.gateway({"products": await harness.subgraph("products", products),
+                                "reviews": await harness.raw_server(answer)})
+
+    status, body = await gw.post(QUERY)
+
+    assert status == 200
+    assert body == {"data": WITHOUT_REVIEWS,
+                    "errors": [reviews_error(f"could not be reached: {reason}", SUBREQUEST_HTTP_ERROR)]}
+
+
+async def test_a_large_answer_in_many_chunks(harness: Harness) -> None:
+    many = [{"__typename": "Product", "upc": str(i), "name": f"product {i} " + "x" * 100, "price": i}
+            for i in range(2000)]
+    raw = orjson.dumps({"data": {"topProducts": many}})
+    parts = tuple(raw[i:i + 4096] for i in range(0, len(raw), 4096))
+    gw = await harness.gateway({"products": await harness.subgraph("products", always(Chunked(parts))),
+                                "reviews": harness.refused_url()})
+
+    status, body = await gw.post("{ topProducts { upc name price } }")
+
+    assert status == 200
+    assert body == {"data": {"topProducts": [{"upc": p["upc"], "name": p["name"], "price": p["price"]}
+                                             for p in many]}}
