@@ -190,3 +190,21 @@ async def test_errors_that_are_not_a_list_become_one_error(harness: Harness) -> 
         "errors": [{"message": "something broke",
                     "extensions": {"code": DOWNSTREAM_SERVICE_ERROR, "service": "products"}}],
     })  # fmt: skip
+
+
+async def test_entity_error_paths_use_the_clients_aliases(harness: Harness) -> None:
+    listing = await harness.subgraph("products", always({"data": {"tp": PRODUCTS[:2]}}))
+    reviews_fake = await harness.subgraph("reviews", entities(
+        lambda rep: {"__typename": "Product", "r": [{"b": None}] if rep["upc"] == "2" else [{"b": "Sturdy"}]},
+        errors=[{"message": "hidden", "path": ["_entities", 1, "r", 0, "b"]}],
+    ))  # fmt: skip
+    gw = await harness.gateway({"products": listing, "reviews": reviews_fake})
+
+    status, body = await gw.post("{ tp: topProducts { r: reviews { b: body } } }")
+
+    assert status == 200
+    assert body == {
+        "data": {"tp": [{"r": [{"b": "Sturdy"}]}, {"r": None}]},
+        "errors": [{"message": "hidden", "path": ["tp", 1, "r", 0, "b"],
+                    "extensions": {"code": DOWNSTREAM_SERVICE_ERROR, "service": "reviews"}}],
+    }

@@ -135,3 +135,11 @@ async def test_every_null_violation_is_reported(harness: Harness) -> None:
         "data": {"a": None, "b": None},
         "errors": [null_error("Product.price", ["a", "price"]), null_error("Product.price", ["b", "price"])],
     }
+
+
+async def test_a_non_null_root_field_answered_null_nulls_data(harness: Harness) -> None:
+    gw = await shop(harness, {"data": {"topProducts": None}})
+
+    response = await gw.execute("{ topProducts { name } latestReviews { body } }")
+
+    assert response.body == {"data": None, "errors": [null_error("Query.topProducts", ["topProducts"])]}
