@@ -81,10 +81,13 @@ def serve_config(args: argparse.Namespace, environ: dict[str, str] | None = None
     """The configuration ``serve`` runs with: file and environment, then the flags on top."""
     env = dict(os.environ if environ is None else environ)
     config_file = args.config or env.get("FEDERATION_CONFIG") or None
+    rover: str | None = None
     if config_file and _is_rover_config(Path(config_file)):
-        raise ConfigError(
-            f"{config_file} is a Rover supergraph.yaml, not a gateway config: pass it as --supergraph"
-        )
+        # A Rover supergraph.yaml: compose it at start, with the gateway's defaults for the rest.
+        if args.supergraph:
+            raise ConfigError(f"{config_file} is a Rover supergraph.yaml and --supergraph is given too: "
+                              "give one supergraph source")
+        rover, config_file = config_file, None
     config = load_config(config_file, env)
     server = {
         k: v
@@ -102,6 +105,8 @@ def serve_config(args: argparse.Namespace, environ: dict[str, str] | None = None
         supergraph = dataclasses.replace(supergraph, path=None, config=args.supergraph)
     elif args.supergraph:
         supergraph = dataclasses.replace(supergraph, path=args.supergraph, config=None)
+    elif rover:
+        supergraph = dataclasses.replace(supergraph, path=None, config=rover)
     if args.poll_interval is not None:
         supergraph = dataclasses.replace(supergraph, poll_interval=args.poll_interval)
     if not (supergraph.path or supergraph.config):

@@ -115,8 +115,12 @@ def test_serve_takes_a_rover_file_as_supergraph(tmp_path: Path, capsys: pytest.C
     )
     config = serve_config(parse_serve("--supergraph", str(rover)), {})
     assert (config.supergraph.path, config.supergraph.config) == (None, str(rover))
+    # Given as --config, a Rover file is the supergraph source too (composed at start).
+    config = serve_config(parse_serve("--config", str(rover)), {})
+    assert (config.supergraph.path, config.supergraph.config) == (None, str(rover))
+    # Its schema file is missing here: composing at start fails with a message naming it.
     assert main(["serve", "--config", str(rover)]) == 1
-    assert "pass it as --supergraph" in capsys.readouterr().err
+    assert "a.graphql" in capsys.readouterr().err
 
 
 def test_serve_without_a_supergraph_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
