@@ -109,7 +109,10 @@ class SubgraphClient:
                     continue
                 raise FetchFailure(name, f"subgraph '{name}' could not be reached: {exc or type(exc).__name__}",
                                    SUBREQUEST_HTTP_ERROR) from None
-            except (OSError, httpx.HTTPError, httptools.HttpParserError, asyncio.IncompleteReadError) as exc:
+            except httptools.HttpParserError as exc:
+                raise FetchFailure(name, f"subgraph '{name}' answered with malformed HTTP: {exc}",
+                                   SUBREQUEST_MALFORMED_RESPONSE) from None
+            except (OSError, httpx.HTTPError, asyncio.IncompleteReadError) as exc:
                 raise FetchFailure(name, f"subgraph '{name}' could not be reached: {exc or type(exc).__name__}",
                                    SUBREQUEST_HTTP_ERROR) from None
         raise AssertionError("unreachable")

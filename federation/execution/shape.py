@@ -27,7 +27,13 @@ from graphql import (
     is_leaf_type,
 )
 
-from federation.errors import INVALID_ABSTRACT_TYPE, INVALID_ENUM_VALUE, NON_NULL_VIOLATION, graphql_error
+from federation.errors import (
+    INVALID_ABSTRACT_TYPE,
+    INVALID_ENUM_VALUE,
+    NON_NULL_VIOLATION,
+    SUBREQUEST_MALFORMED_RESPONSE,
+    graphql_error,
+)
 
 LEAF, ENUM, OBJECT, TYPENAME, RAW, DENIED = range(6)
 
@@ -306,6 +312,7 @@ class Shaper:
     def _complete(self, value: Any, f: ShapeField, level: int, path: list[str | int], key: str | int) -> Any:
         if level < len(f.lists):
             if not isinstance(value, list):
+                self._malformed(f, "a list", [*path, key])
                 return None
             item_nn = f.lists[level]
             out = []
@@ -329,6 +336,7 @@ class Shaper:
                                              INVALID_ENUM_VALUE, path=[*path, key]))
             return None
         if not isinstance(value, dict):
+            self._malformed(f, "an object", [*path, key])
             return None
         child = f.child
         assert child is not None
@@ -340,6 +348,11 @@ class Shaper:
                 f"type of {child.static_type} in the API schema", INVALID_ABSTRACT_TYPE, path=[*path, key]))
             return None
         return self._object(value, child, [*path, key])
+
+    def _malformed(self, f: ShapeField, wanted: str, path: list[str | int]) -> None:
+        self.errors.append(graphql_error(f"A subgraph answered {f.parent}.{f.name} with something other than {wanted}.",
+                                         SUBREQUEST_MALFORMED_RESPONSE, path=path))
+        self._explained.append(tuple(k for k in path if isinstance(k, str)))
 
     def _null_error(self, f: ShapeField, path: list[str | int]) -> None:
         if self._unplaced:

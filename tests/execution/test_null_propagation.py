@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from federation.errors import DOWNSTREAM_SERVICE_ERROR, INVALID_ENUM_VALUE, NON_NULL_VIOLATION
+from federation.errors import (
+    DOWNSTREAM_SERVICE_ERROR,
+    INVALID_ENUM_VALUE,
+    NON_NULL_VIOLATION,
+    SUBREQUEST_MALFORMED_RESPONSE,
+)
 
 from .conftest import GatewayUnderTest, Harness
 from .fakes import Reply, always, entities
@@ -143,3 +148,19 @@ async def test_a_non_null_root_field_answered_null_nulls_data(harness: Harness) 
     response = await gw.execute("{ topProducts { name } latestReviews { body } }")
 
     assert response.body == {"data": None, "errors": [null_error("Query.topProducts", ["topProducts"])]}
+
+
+async def test_a_value_of_the_wrong_shape_is_null_with_an_error(harness: Harness) -> None:
+    gw = await shop(harness, {"data": {"product": "not an object", "topProducts": {"upc": "1"}}})
+
+    response = await gw.execute('{ product(upc: "1") { name } topProducts { name } }')
+
+    assert response.body == {
+        "data": None,
+        "errors": [
+            {"message": "A subgraph answered Query.product with something other than an object.",
+             "path": ["product"], "extensions": {"code": SUBREQUEST_MALFORMED_RESPONSE}},
+            {"message": "A subgraph answered Query.topProducts with something other than a list.",
+             "path": ["topProducts"], "extensions": {"code": SUBREQUEST_MALFORMED_RESPONSE}},
+        ],
+    }  # fmt: skip

@@ -161,25 +161,27 @@ async def test_every_subgraph_failing_at_once_is_still_a_graphql_response(harnes
     }
 
 
-# The parser's own words follow "could not be reached: ".
+# Garbled HTTP is a malformed answer (the parser's own words follow); silence is a failed request.
 GARBAGE = [
-    pytest.param(b"SSH-2.0-OpenSSH_9.6\r\n", "Expected HTTP/, RTSP/ or ICE/", id="not-http"),
-    pytest.param(b"HTTP/1.1 200 OK\r\ncontent-length: nope\r\n\r\n{}", "Invalid character in Content-Length",
+    pytest.param(b"SSH-2.0-OpenSSH_9.6\r\n", "answered with malformed HTTP: Expected HTTP/, RTSP/ or ICE/",
+                 SUBREQUEST_MALFORMED_RESPONSE, id="not-http"),
+    pytest.param(b"HTTP/1.1 200 OK\r\ncontent-length: nope\r\n\r\n{}",
+                 "answered with malformed HTTP: Invalid character in Content-Length", SUBREQUEST_MALFORMED_RESPONSE,
                  id="bad-content-length"),
-    pytest.param(b"", "connection closed by the subgraph", id="closed-without-a-byte"),
+    pytest.param(b"", "could not be reached: connection closed by the subgraph", SUBREQUEST_HTTP_ERROR,
+                 id="closed-without-a-byte"),
 ]
 
 
-@pytest.mark.parametrize(("answer", "reason"), GARBAGE)
-async def test_a_subgraph_answering_garbled_http(harness: Harness, answer: bytes, reason: str) -> None:
+@pytest.mark.parametrize(("answer", "reason", "code"), GARBAGE)
+async def test_a_subgraph_answering_garbled_http(harness: Harness, answer: bytes, reason: str, code: str) -> None:
     gw = await harness.gateway({"products": await harness.subgraph("products", products),
                                 "reviews": await harness.raw_server(answer)})
 
     status, body = await gw.post(QUERY)
 
     assert status == 200
-    assert body == {"data": WITHOUT_REVIEWS,
-                    "errors": [reviews_error(f"could not be reached: {reason}", SUBREQUEST_HTTP_ERROR)]}
+    assert body == {"data": WITHOUT_REVIEWS, "errors": [reviews_error(reason, code)]}
 
 
 async def test_a_large_answer_in_many_chunks(harness: Harness) -> None:
