@@ -26,6 +26,7 @@ from graphql import (
     OperationType,
     SelectionSetNode,
     execute,
+    parse,
     validate,
 )
 from graphql.execution.values import get_variable_values
@@ -82,6 +83,14 @@ def _gql_errors(errors: list[GraphQLError], code: str) -> list[dict[str, Any]]:
         entry["extensions"] = {"code": code}
         out.append(entry)
     return out
+
+
+def _is_mutation(query: str, operation_name: str | None) -> bool:
+    """Whether a GET request asks for a mutation: those answer 405 before anything else (GraphQL over HTTP)."""
+    try:
+        return normalize(parse(query, no_location=True), operation_name).operation == "mutation"
+    except (GraphQLError, RequestError, RecursionError):
+        return False
 
 
 def _introspection_part(op: NormalizedOperation) -> DocumentNode | None:
@@ -274,7 +283,13 @@ class Gateway:
         query = await policies.resolve_document(request)
         if not query:
             raise RequestError("Must provide query string.", BAD_REQUEST)
-        prepared = state.prepare(query, request.operation_name)
+        try:
+            prepared = state.prepare(query, request.operation_name)
+        except RequestError:
+            if request.http_method == "GET" and _is_mutation(query, request.operation_name):
+                raise RequestError("Can only perform a mutation operation from a POST request.",
+                                   METHOD_NOT_ALLOWED) from None
+            raise
         auth_errors: list[dict[str, Any]] = []
         if policies.authorization_active:
             auth = await policies.authorize(prepared.document, request.operation_name, request.variables, context)
