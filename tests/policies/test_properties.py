@@ -99,10 +99,11 @@ def selection_set(draw: st.DrawFn, type_: GraphQLNamedType, depth: int, fragment
     parts: list[str] = []
     fields = getattr(type_, "fields", None) or {}
     if fields:
-        names = draw(st.lists(st.sampled_from(sorted(fields)), min_size=1, max_size=4))
+        # Distinct names and aliases: fields that cannot merge would only be refused by validation.
+        names = draw(st.lists(st.sampled_from(sorted(fields)), min_size=1, max_size=4, unique=True))
         for name in names:
             field = fields[name]
-            alias = draw(st.sampled_from(["", "", "", "x: ", "y: "]))
+            alias = draw(st.sampled_from(["", "", "", f"{name}Alias: "]))
             args = [f"{a}: {ARGUMENTS[a]}" for a, arg in field.args.items() if a in ARGUMENTS and draw(st.booleans())]
             args += [
                 f"{a}: {ARGUMENTS[a]}"
