@@ -6,6 +6,7 @@ Skipped until the gateway runs the policy pipeline (``federation.policies.pipeli
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -42,6 +43,7 @@ async def client(subgraphs: DemoSubgraphs, tmp_path: Path) -> AsyncIterator[http
     policies = {
         "authentication": {"jwks_file": str(devtoken.jwks_path(tmp_path)), "issuers": [devtoken.DEV_ISSUER]},
         "demand_control": {"mode": "enforce", "max_cost": 100},
+        "limits": {"max_depth": 6, "max_aliases": 5},
     }
     config = config_module.GatewayConfig(policies=policies)
     gateway = gateway_module.Gateway.from_sdl(subgraphs.supergraph_sdl(), config)
@@ -96,3 +98,25 @@ async def test_over_budget_is_refused_before_any_subgraph_call(
     assert sum(subgraphs.counts().values()) == 0
     response = await post(client, "{ topProducts(first: 2) { name } }")
     assert response.status_code == 200 and sum(subgraphs.counts().values()) >= 1
+
+
+async def test_operation_limits_answer_400_with_their_code(client: httpx.AsyncClient, subgraphs: DemoSubgraphs) -> None:
+    subgraphs.reset_counts()
+    deep = "{ topProducts(first: 1) { reviews { author { reviews { product { reviews { body } } } } } } }"
+    aliases = "{ " + " ".join(f"a{i}: topProducts(first: 1) {{ name }}" for i in range(6)) + " }"
+    for query, code in ((deep, "MAX_DEPTH_LIMIT"), (aliases, "MAX_ALIASES_LIMIT")):
+        response = await post(client, query)
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["extensions"]["code"] == code
+    assert sum(subgraphs.counts().values()) == 0
+
+
+async def test_automatic_persisted_queries(client: httpx.AsyncClient) -> None:
+    query = "{ topProducts(first: 1) { name } }"
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}}
+    only_hash = await client.post("/graphql", json={"extensions": extensions}, headers=HEADERS)
+    assert only_hash.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    registered = await client.post("/graphql", json={"query": query, "extensions": extensions}, headers=HEADERS)
+    assert registered.json() == {"data": {"topProducts": [{"name": "Mechanical Keyboard"}]}}
+    again = await client.post("/graphql", json={"extensions": extensions}, headers=HEADERS)
+    assert again.json() == registered.json()
