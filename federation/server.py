@@ -9,6 +9,7 @@ lets in-flight requests finish (up to ``server.graceful_timeout``) and then runs
 from __future__ import annotations
 
 import dataclasses
+import gc
 import importlib
 import math
 import os
@@ -41,6 +42,19 @@ def new_gateway(supergraph_sdl: str, config: GatewayConfig | None = None) -> Ser
     return cast(ServedGateway, gateway_class.from_sdl(supergraph_sdl, config))
 
 
+def tune_gc() -> None:
+    """Fewer, cheaper collections for a server that allocates a response tree per request.
+
+    Subgraph answers and responses are acyclic and freed by reference counting, yet every few hundred
+    allocations CPython's cyclic collector walks all tracked objects, the schema and cached plans
+    included: about a fifth of a busy gateway's CPU. What exists once start-up is done is frozen out of
+    collection, and the youngest generation is collected less often. Cycles are still collected.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def build_app(config: GatewayConfig) -> GatewayApp:
     """Load the supergraph, build the gateway, and wire reload and shutdown into the app's lifespan."""
     supergraph = config.supergraph
@@ -64,7 +78,9 @@ def app_from_environment() -> GatewayApp:
     """uvicorn's factory in each worker process."""
     config = from_dict(GatewayConfig, orjson.loads(os.environ[_CONFIG_ENV]), "worker configuration")
     configure_logging(config.server.log_level, config.server.json_logs)
-    return build_app(config)
+    app = build_app(config)
+    tune_gc()
+    return app
 
 
 def run(config: GatewayConfig) -> int:
@@ -84,5 +100,7 @@ def run(config: GatewayConfig) -> int:
         os.environ[_CONFIG_ENV] = orjson.dumps(dataclasses.asdict(config)).decode()
         uvicorn.run("federation.server:app_from_environment", factory=True, workers=server.workers, **common)
         return 0
-    uvicorn.Server(uvicorn.Config(build_app(config), **common)).run()
+    app = build_app(config)
+    tune_gc()
+    uvicorn.Server(uvicorn.Config(app, **common)).run()
     return 0

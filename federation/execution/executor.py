@@ -86,6 +86,15 @@ def _sub(value: Any, sel: SelSet, possible: Mapping[str, frozenset[str]]) -> Any
     return value
 
 
+class _Wanted:
+    """The representations one Flatten node needs (a loader key: by identity, one per node per step)."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self, keys: list[bytes]) -> None:
+        self.keys = keys
+
+
 class Execution:
     """One request's run of a plan."""
 
@@ -100,7 +109,7 @@ class Execution:
         self.data: dict[str, Any] = {}
         self.errors: list[dict[str, Any]] = []
         self.fetches = 0
-        self._loaders: dict[str, DataLoader[bytes, Any]] = {}
+        self._loaders: dict[str, DataLoader[_Wanted, list[Any]]] = {}
         self._reps: dict[bytes, dict[str, Any]] = {}
 
     async def run(self, node: PlanNode | None) -> None:
@@ -155,16 +164,23 @@ class Execution:
         for err in payload.get("errors") or ():
             self.errors.append(_downstream(err, node.service, err.get("path") if isinstance(err, dict) else None))
 
-    def _loader(self, node: FetchNode) -> DataLoader[bytes, Any]:
+    def _loader(self, node: FetchNode) -> DataLoader[_Wanted, list[Any]]:
         """One loader per (subgraph, document) per request: Flatten nodes of one plan step that send the
-        same entity query share a single ``_entities`` call, deduplicated across their paths."""
+        same entity query are coalesced into a single ``_entities`` call, their representations
+        deduplicated; an entity already fetched with that query in an earlier step is not asked again."""
         key = node.batch_key
         loader = self._loaders.get(key)
         if loader is None:
-            async def batch(batch_keys: list[bytes]) -> list[Any]:
-                return await self._entities_call(node, batch_keys)
+            known: dict[bytes, Any] = {}
 
-            loader = self._loaders[key] = DataLoader(batch, max_batch_size=None, cache=True)
+            async def batch(wanted: list[_Wanted]) -> list[list[Any]]:
+                missing = list(dict.fromkeys(k for w in wanted for k in w.keys if k not in known))
+                if missing:
+                    known.update(zip(missing, await self._entities_call(node, missing), strict=True))
+                return [[known[k] for k in w.keys] for w in wanted]
+
+            # Keys are per Flatten node, so the loader's own cache has nothing to reuse.
+            loader = self._loaders[key] = DataLoader(batch, max_batch_size=None, cache=False)
         return loader
 
     async def _entities_call(self, node: FetchNode, keys: list[bytes]) -> list[Any]:
@@ -213,7 +229,7 @@ class Execution:
         if not owners:
             return
         keys = list(owners)
-        results = await self._loader(node).load_many(keys)
+        results = await self._loader(node).load(_Wanted(keys))
         paths: dict[int, list[str | int]] | None = None
         for k, (entity, errors) in zip(keys, results, strict=True):
             if isinstance(entity, dict):
