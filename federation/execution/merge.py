@@ -36,22 +36,18 @@ def collect(data: dict[str, Any], path: tuple[str, ...]) -> list[dict[str, Any]]
     """Objects at ``path`` ("@" walks into lists, "|A,B" keeps objects of those types)."""
     current: list[Any] = [data]
     for elem in path:
-        nxt: list[Any] = []
         if elem == "@":
+            nxt: list[Any] = []
             for c in current:
-                if isinstance(c, list):
-                    nxt.extend(x for x in c if x is not None)
+                if c.__class__ is list:
+                    nxt += c
+            current = [x for x in nxt if x is not None]
         elif elem[0] == "|":
             types = elem[1:].split(",")
-            nxt = [c for c in current if isinstance(c, dict) and c.get("__typename", types[0]) in types]
+            current = [c for c in current if c.__class__ is dict and c.get("__typename", types[0]) in types]
         else:
-            for c in current:
-                if isinstance(c, dict):
-                    v = c.get(elem)
-                    if v is not None:
-                        nxt.append(v)
-        current = nxt
-    return [c for c in current if isinstance(c, dict)]
+            current = [v for c in current if c.__class__ is dict and (v := c.get(elem)) is not None]
+    return [c for c in current if c.__class__ is dict]
 
 
 def collect_paths(data: dict[str, Any], path: tuple[str, ...]) -> dict[int, list[str | int]]:
