@@ -7,7 +7,7 @@ import httpx
 from federation.gateway import Gateway
 from federation.http.app import create_app
 from federation.observability.metrics import Histogram
-from tests.planner.supergraphs import supergraph
+from tests.supergraphs import supergraph
 
 SDL = supergraph(["a"], 'type Query @join__type(graph: A) { x: Int }')
 

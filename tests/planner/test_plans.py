@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 
 from federation.gateway import Gateway
-from tests.planner.supergraphs import supergraph
+from tests.supergraphs import supergraph
 
 
 def plan(graphs: list[str], types: str, query: str) -> str:

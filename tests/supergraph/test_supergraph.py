@@ -12,7 +12,7 @@ from federation.gateway import Gateway
 from federation.request import GraphQLRequest
 from federation.supergraph.api_schema import build_api_schema
 from federation.supergraph.model import load_supergraph
-from tests.planner.supergraphs import supergraph
+from tests.supergraphs import supergraph
 
 TYPES = '''
 type Query @join__type(graph: A) @join__type(graph: B) {
@@ -31,17 +31,8 @@ enum Color @join__type(graph: A) { RED GREEN BLUE @inaccessible }
 '''
 
 
-def _with_inaccessible(sdl: str) -> str:
-    return sdl.replace(
-        '@link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)',
-        '@link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)\n'
-        '  @link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)',
-    ) + "\ndirective @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ENUM_VALUE | ENUM " \
-        "| SCALAR | INPUT_OBJECT | INPUT_FIELD_DEFINITION | ARGUMENT_DEFINITION\n"
-
-
 def test_api_schema_hides_machinery_and_inaccessible_parts() -> None:
-    sg = load_supergraph(_with_inaccessible(supergraph(["a", "b"], TYPES)))
+    sg = load_supergraph(supergraph(["a", "b"], TYPES))
     printed = print_schema(build_api_schema(sg.document, sg.links))
     assert "join__" not in printed and "link__" not in printed and "@link" not in printed
     assert "secret" not in printed and "Internal" not in printed and "internal" not in printed
@@ -51,7 +42,7 @@ def test_api_schema_hides_machinery_and_inaccessible_parts() -> None:
 
 
 def test_introspection_is_answered_by_the_gateway() -> None:
-    gateway = Gateway.from_sdl(_with_inaccessible(supergraph(["a", "b"], TYPES)))
+    gateway = Gateway.from_sdl(supergraph(["a", "b"], TYPES))
     query = '{ __schema { queryType { name } } __type(name: "Product") { fields { name } } }'
     body = asyncio.run(gateway.execute(GraphQLRequest(query))).body
     assert body == {"data": {"__schema": {"queryType": {"name": "Query"}},
