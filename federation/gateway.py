@@ -9,6 +9,7 @@ on the state they started with and no request ever sees half a schema.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -135,6 +136,7 @@ class _State:
         self.client = SubgraphClient(endpoints)
         self._cache: OrderedDict[tuple[object, ...], Prepared | RequestError] = OrderedDict()
         self.metrics: Metrics | None = None
+        self.inflight = 0  # requests running on this state: it is closed when replaced and idle
 
     def prepare(self, query: str, operation_name: str | None, auth: AuthorizationResult | None = None) -> Prepared:
         """The cached preparation of a document; with ``auth``, planned without what it removed."""
@@ -209,7 +211,8 @@ class Gateway:
     def __init__(self, supergraph: Supergraph, config: GatewayConfig | None = None) -> None:
         self.config = config or GatewayConfig()
         self._state = _State(supergraph, self.config)
-        self._retired: list[_State] = []
+        self._retired: list[_State] = []  # replaced, with requests still in flight
+        self._closing: set[asyncio.Task[None]] = set()
         self._started = False
         self.metrics = Metrics()
         self._state.metrics = self.metrics
@@ -237,6 +240,20 @@ class Gateway:
         self.metrics.reloads.inc((("outcome", "ok"),))
         old, self._state = self._state, new
         self._retired.append(old)
+        if old.inflight == 0:
+            self._retire(old)
+
+    def _retire(self, state: _State) -> None:
+        """Close a replaced state's connections once its last request is done."""
+        self._retired.remove(state)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # reloaded outside a loop (tests, tools): nothing is in flight
+            asyncio.run(state.client.aclose())
+            return
+        task = loop.create_task(state.client.aclose())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     async def start(self) -> None:
         """Start background work (JWKS polling); ``execute`` calls it on first use."""
@@ -248,6 +265,8 @@ class Gateway:
         for state in [*self._retired, self._state]:
             await state.client.aclose()
         self._retired.clear()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
         await self._state.policies.aclose()
 
     def plan(self, query: str, operation_name: str | None = None) -> QueryPlan:
@@ -264,6 +283,7 @@ class Gateway:
         if not self._started:
             await self.start()
         started = time.perf_counter()
+        state.inflight += 1
         try:
             response = await self._execute(state, request, context or RequestContext())
             outcome = "errors" if "errors" in response.body else "ok"
@@ -273,6 +293,10 @@ class Gateway:
         except BaseException:
             self.metrics.requests.inc((("outcome", "failed"),))
             raise
+        finally:
+            state.inflight -= 1
+            if state is not self._state and state.inflight == 0 and state in self._retired:
+                self._retire(state)
         self.metrics.requests.inc((("outcome", outcome),))
         self.metrics.request_seconds.observe(time.perf_counter() - started)
         return response

@@ -113,3 +113,14 @@ def test_plan_json() -> None:
     assert flatten["path"] == ["products", "@"]
     assert flatten["node"]["operation"] == (
         "query($representations:[_Any!]!){_entities(representations:$representations){...on Product{price}}}")
+
+
+async def test_a_replaced_supergraph_releases_its_connections() -> None:
+    gateway = Gateway.from_sdl(supergraph(["a", "b"], TYPES))
+    old = gateway._state
+    gateway.reload(supergraph(["a", "b"], TYPES))
+    await asyncio.sleep(0)  # the old state's client closes in the background, nothing being in flight
+    await asyncio.sleep(0)
+    assert gateway._retired == [] and gateway._state is not old
+    assert old.client._client.is_closed
+    await gateway.aclose()
