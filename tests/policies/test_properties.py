@@ -13,14 +13,11 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
-    GraphQLNamedType,
-    GraphQLSchema,
     InlineFragmentNode,
     TypeInfo,
     TypeInfoVisitor,
     Visitor,
     get_named_type,
-    is_abstract_type,
     parse,
     validate,
     visit,
@@ -34,13 +31,13 @@ from federation.policies.config import LimitsConfig
 from federation.policies.cost import estimate_cost
 from federation.policies.directives import DirectivesMetadata
 from federation.policies.limits import check_limits, parse_document
+from tests.policies.generators import operations, visible_types
 from tests.policies.schemas import METADATA, SCHEMA
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 
 SCOPES = ["admin", "auditor", "read:audit", "read:email"]
-ARGUMENTS = {"id": "1", "text": '"x"', "body": '"x"', "first": "3", "last": "2", "limit": "4"}
 
 
 # -- an independent oracle: may these claims see this coordinate? ---------------------------
@@ -56,10 +53,6 @@ def allowed(metadata: DirectivesMetadata, coordinate: str, claims: dict[str, Any
     if any(not any(group <= scopes for group in any_set) for any_set in requirement.scopes):
         return False
     return all(any(all(p == "hr" and hr for p in group) for group in any_set) for any_set in requirement.policies)
-
-
-def visible_types(schema: GraphQLSchema, type_: GraphQLNamedType) -> list[GraphQLNamedType]:
-    return [type_, *schema.get_possible_types(type_)] if is_abstract_type(type_) else [type_]  # type: ignore[arg-type]
 
 
 def leaks(document: DocumentNode, claims: dict[str, Any] | None, hr: bool) -> list[str]:
@@ -89,58 +82,6 @@ def leaks(document: DocumentNode, claims: dict[str, Any] | None, hr: bool) -> li
 
     visit(document, TypeInfoVisitor(info, Check()))
     return found
-
-
-# -- random operations over the test schema --------------------------------------------------
-
-
-@st.composite
-def selection_set(draw: st.DrawFn, type_: GraphQLNamedType, depth: int, fragments: list[str]) -> str:
-    parts: list[str] = []
-    fields = getattr(type_, "fields", None) or {}
-    if fields:
-        # Distinct names and aliases: fields that cannot merge would only be refused by validation.
-        names = draw(st.lists(st.sampled_from(sorted(fields)), min_size=1, max_size=4, unique=True))
-        for name in names:
-            field = fields[name]
-            alias = draw(st.sampled_from(["", "", "", f"{name}Alias: "]))
-            args = [f"{a}: {ARGUMENTS[a]}" for a, arg in field.args.items() if a in ARGUMENTS and draw(st.booleans())]
-            args += [
-                f"{a}: {ARGUMENTS[a]}"
-                for a, arg in field.args.items()
-                if arg.type.__class__.__name__ == "GraphQLNonNull" and f"{a}: {ARGUMENTS[a]}" not in args
-            ]
-            text = f"{alias}{name}" + (f"({', '.join(args)})" if args else "")
-            if draw(st.integers(0, 9)) == 0:
-                text += " @skip(if: true)" if draw(st.booleans()) else " @include(if: true)"
-            child = get_named_type(field.type)
-            if hasattr(child, "fields") or is_abstract_type(child):
-                if depth <= 0:
-                    continue
-                text += " " + draw(selection_set(child, depth - 1, fragments))
-            parts.append(text)
-    if is_abstract_type(type_) or draw(st.integers(0, 4)) == 0:
-        for possible in draw(st.lists(st.sampled_from(visible_types(SCHEMA, type_)), max_size=2)):
-            body = draw(selection_set(possible, depth - 1, fragments)) if depth > 0 else "{ __typename }"
-            if draw(st.booleans()):
-                parts.append(f"... on {possible.name} {body}")
-            else:
-                name = f"F{len(fragments)}"
-                fragments.append(f"fragment {name} on {possible.name} {body}")
-                parts.append(f"...{name}")
-    if not parts:
-        parts.append("__typename")
-    return "{ " + " ".join(parts) + " }"
-
-
-@st.composite
-def operations(draw: st.DrawFn) -> str:
-    fragments: list[str] = []
-    mutation = draw(st.integers(0, 5)) == 0
-    root = SCHEMA.mutation_type if mutation else SCHEMA.query_type
-    assert root is not None
-    body = draw(selection_set(root, 3, fragments))
-    return ("mutation " if mutation else "query ") + body + " " + " ".join(fragments)
 
 
 claims_strategy = st.one_of(
