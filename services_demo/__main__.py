@@ -14,11 +14,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from federation.policies import devtoken
 from services_demo import DEFAULT_BASE_PORT, SERVICES, default_port
 from services_demo.runner import SubgraphServers, rewrite_subgraph_urls
 
 ROOT = Path(__file__).resolve().parent.parent
 SUPERGRAPH = ROOT / "schemas" / "supergraph.graphql"
+# Authentication with the development key, the demo's @policy functions, cost and operation limits.
+GATEWAY_CONFIG = ROOT / "services_demo" / "gateway.yaml"
 # Where a supergraph with rewritten ports goes when --base-port is not the default.
 WORK_DIR = ROOT / ".demo"
 GATEWAY_READY_TIMEOUT_S = 30.0
@@ -114,12 +117,18 @@ async def run(args: argparse.Namespace) -> int:
                 args.host,
                 "--port",
                 str(args.base_port),
+                "--config",
+                str(GATEWAY_CONFIG),
             ]
+            devtoken.ensure_key(ROOT / devtoken.DEFAULT_KEYS_DIR)  # the JWKS the demo config verifies with
             gateway = subprocess.Popen(command, cwd=ROOT)
             if not await wait_for_port(args.host, args.base_port, gateway):
                 print(f"the gateway did not start (exit code {gateway.poll()})", file=sys.stderr)
                 return 1
             print(f"\nGraphiQL: http://{args.host}:{args.base_port}/graphql\n\nTry:\n{EXAMPLE_QUERY}\n")
+            print("Anonymous callers get email, stockCount and address as null with UNAUTHORIZED_FIELD_OR_TYPE.\n"
+                  "A token that may see them (paste it in GraphiQL's headers as Authorization: Bearer ...):\n"
+                  "  .venv/bin/federation token --scopes read:inventory --claim 'roles=[\"owner\"]'\n")
         print("Ctrl-C to stop.", flush=True)
         while not stop.is_set():
             if gateway is not None and gateway.poll() is not None:
