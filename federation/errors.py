@@ -86,6 +86,10 @@ UNAUTHORIZED_FIELD_OR_TYPE = _code(
     403,
     "A field or type the token may not see; filtered to null (status 200) or, in reject mode, refused.",
 )
+SLICING_ARGUMENT_REQUIRED = _code(
+    "SLICING_ARGUMENT_REQUIRED", 400,
+    "A list field with @listSize(requireOneSlicingArgument: true) got no slicing argument, or several.",
+)
 COST_ESTIMATED_TOO_EXPENSIVE = _code(
     "COST_ESTIMATED_TOO_EXPENSIVE", 400, "The operation's estimated cost exceeds demand_control.max_cost."
 )

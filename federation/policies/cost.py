@@ -15,9 +15,11 @@ argument weights`` where
 
 Fragments are added up (an upper bound for abstract types, as Apollo does; the same named
 fragment spread twice in one selection set counts once, as its fields merge), fields that
-``@skip``/``@include`` leave out cost nothing. A slicing argument missing where
-``requireOneSlicingArgument`` asks for one falls back to ``assumedSize``/default rather than
-failing the request. Entity fetches the plan adds on top are priced by :func:`plan_extra_cost`.
+``@skip``/``@include`` leave out cost nothing. Where ``requireOneSlicingArgument`` (the default)
+asks for exactly one slicing argument and a list field has none (nor a default) or several, the
+estimate still falls back to ``assumedSize``/default, and the violation is reported: enforce mode
+refuses the operation with ``SLICING_ARGUMENT_REQUIRED``. Entity fetches the plan adds on top
+are priced by :func:`plan_extra_cost`.
 """
 
 from __future__ import annotations
@@ -90,14 +92,20 @@ class CostEstimator:
     def estimate(
         self, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None = None
     ) -> float:
+        return self.estimate_checked(document, operation_name, variables)[0]
+
+    def estimate_checked(
+        self, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None = None
+    ) -> tuple[float, list[str]]:
+        """The estimate, and the list fields whose ``requireOneSlicingArgument`` was not met."""
         operation = select_operation(document, operation_name)
         if operation is None:
-            return 0.0
+            return 0.0, []
         root = self.schema.get_root_type(operation.operation)
         if root is None:
-            return 0.0
+            return 0.0, []
         run = _Run(self, document, variables or {}, operation.operation == OperationType.MUTATION)
-        return run.selection_set(operation.selection_set, root, (), root_level=True)
+        return run.selection_set(operation.selection_set, root, (), root_level=True), run.slicing_violations
 
     def weight(self, parent: GraphQLNamedType, name: str, definition: GraphQLField, mutation_root: bool) -> float:
         own = self.metadata.costs.get(f"{parent.name}.{name}")
@@ -151,6 +159,7 @@ class _Run:
         self.mutation = mutation
         self.memo: dict[tuple[int, str, Sized, bool], float] = {}
         self.active: set[tuple[int, str, Sized, bool]] = set()
+        self.slicing_violations: list[str] = []
 
     def selection_set(
         self,
@@ -200,12 +209,19 @@ class _Run:
                     value = self._value(arg.value)
                     if isinstance(value, int | float) and not isinstance(value, bool):
                         given.append(float(value))
+            if list_size.require_one_slicing_argument and list_size.slicing_arguments and len(given) > 1:
+                self.slicing_violations.append(
+                    f"{node.name.value} takes exactly one of {', '.join(list_size.slicing_arguments)}; "
+                    f"{len(given)} were given")
             if not given:
                 for name in list_size.slicing_arguments:
                     arg_def = definition.args.get(name)
                     default = arg_def.default_value if arg_def is not None else None
                     if isinstance(default, int | float) and not isinstance(default, bool):
                         given.append(float(default))
+            if not given and list_size.require_one_slicing_argument and list_size.slicing_arguments:
+                self.slicing_violations.append(
+                    f"{node.name.value} needs one of {', '.join(list_size.slicing_arguments)} (it has no default)")
             if given:
                 return max(0.0, max(given))
             if list_size.assumed_size is not None:

@@ -52,7 +52,7 @@ from typing import Any
 
 from graphql import DocumentNode, GraphQLSchema, print_ast
 
-from federation.errors import MAX_DEPTH_LIMIT, RequestError
+from federation.errors import MAX_DEPTH_LIMIT, SLICING_ARGUMENT_REQUIRED, RequestError, graphql_error
 from federation.policies.actual_cost import actual_cost
 from federation.policies.authorization import AuthorizationResult, Authorizer, authorize
 from federation.policies.config import PoliciesConfig, policies_config_from_dict
@@ -250,7 +250,10 @@ class PolicyPipeline:
         if not self.cost_active:
             return 0.0
         demand = self.config.demand_control
-        estimated = self.estimator.estimate(document, operation_name, variables)
+        estimated, violations = self.estimator.estimate_checked(document, operation_name, variables)
+        if violations and demand.mode == "enforce":
+            raise RequestError("; ".join(violations), SLICING_ARGUMENT_REQUIRED,
+                               errors=[graphql_error(v, SLICING_ARGUMENT_REQUIRED) for v in violations])
         estimated += plan_extra_cost(entity_fetches, requires_fetches)
         context.attributes[COST_ATTRIBUTE] = estimated
         log.debug("operation %s estimated cost %g", operation_name or "<anonymous>", estimated)

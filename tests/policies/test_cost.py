@@ -136,3 +136,13 @@ def test_actual_cost_applies_fragments_by_typename() -> None:
     query = parse('{ search(text: "x") { ... on Product { price } ... on User { name } } }')
     data = {"search": [{"__typename": "Product", "price": 3}, {"__typename": "User", "name": "n"}]}
     assert actual_cost(estimator, query, None, {}, data) == (1 + 3) + 1
+
+
+def test_require_one_slicing_argument_is_reported() -> None:
+    estimator = CostEstimator(SCHEMA, METADATA)
+    _, ok = estimator.estimate_checked(parse("{ users(first: 5) { name } }"), None)
+    assert ok == []
+    _, several = estimator.estimate_checked(parse("{ users(first: 5, last: 8) { name } }"), None)
+    assert several and "exactly one" in several[0]
+    _, none = estimator.estimate_checked(parse("{ users { name } }"), None)
+    assert none and "needs one of" in none[0]
