@@ -9,10 +9,9 @@ where those key and requires fields were placed.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from graphql import (
     DirectiveNode,
@@ -23,118 +22,23 @@ from graphql import (
     SelectionSetNode,
     print_ast,
 )
-from graphql.language import ListTypeNode, NamedTypeNode, TypeNode
 
-from federation.errors import QUERY_PLANNING_FAILED, GatewayError
 from federation.operation.normalize import NormalizedOperation
-from federation.planner.selection import FieldItem, SelSet
+from federation.planner.aliases import prealias
+from federation.planner.groups import Group, PlanningError, Pos
+from federation.planner.reach import Reach, unwrap
+from federation.planner.selection import SelSet
 from federation.supergraph.model import INTERFACE, OBJECT, Key, Supergraph
 
+__all__ = ["Builder", "Group", "PlanningError", "Pos"]
+
 TYPENAME = FieldNode(name=NameNode(value="__typename"))
-
-
-class PlanningError(GatewayError):
-    code = QUERY_PLANNING_FAILED
-
-
-def unwrap(t: TypeNode) -> tuple[str, int]:
-    """Named type and how many lists wrap it."""
-    depth = 0
-    while not isinstance(t, NamedTypeNode):
-        if isinstance(t, ListTypeNode):
-            depth += 1
-        t = t.type  # type: ignore[attr-defined]
-    return t.name.value, depth
-
-
-@dataclass
-class Group:
-    id: int
-    graph: str
-    kind: str  # operation kind sent to the subgraph
-    path: tuple[str, ...]
-    entity: str | None = None
-    selection: SelSet = field(default_factory=SelSet)
-    inputs: SelSet | None = None
-    deps: set[int] = field(default_factory=set)
-    typename_rewrite: str | None = None
-    accept: frozenset[str] = frozenset()
-    merged_into: int | None = None
-
-
-@dataclass(frozen=True)
-class Pos:
-    """Where a selection is being planned: which group, where in its selection, at which response path."""
-
-    group: Group
-    sel: SelSet
-    path: tuple[str, ...]
-    provided: SelectionSetNode | None = None
-    conds: tuple[DirectiveNode, ...] = ()
-    chain: frozenset[tuple[str, str]] = frozenset()
-    # The position one level up, its type, and the field that led here: lets a field no subgraph can
-    # reach from here be fetched again from the nearest entity above ("parent entity call").
-    parent: tuple[Pos, str, FieldNode] | None = None
-    # In an entity group: the position, at the same path, in the group it jumped from. Its objects
-    # are the same objects, so key fields can be taken from whichever group up the line has them.
-    origin: Pos | None = None
-
-    def lineage(self) -> Iterator[Pos]:
-        p: Pos | None = self
-        while p is not None:
-            yield p
-            p = p.origin
-
-
-def _args_text(node: FieldNode) -> str:
-    return "".join(print_ast(a) for a in node.arguments or ())
-
-
-def _client_fields(selections: Sequence[SelectionNode]) -> dict[str, FieldNode]:
-    out: dict[str, FieldNode] = {}
-    for sel in selections:
-        if isinstance(sel, FieldNode):
-            out.setdefault(sel.alias.value if sel.alias else sel.name.value, sel)
-        elif isinstance(sel, InlineFragmentNode):
-            for k, v in _client_fields(sel.selection_set.selections).items():
-                out.setdefault(k, v)
-    return out
-
-
-def prealias(fields: SelectionSetNode, siblings: Sequence[SelectionNode]) -> SelectionSetNode:
-    """Alias internal fields (keys, @requires) that would collide with the client's response keys.
-
-    A field with arguments is aliased unless the client asks for exactly it: two @requires of one
-    field with different arguments must not overwrite each other in the merged response.
-    """
-    client = _client_fields(siblings)
-    out: list[SelectionNode] = []
-    for sel in fields.selections:
-        if isinstance(sel, FieldNode):
-            name = sel.name.value
-            mine = _args_text(sel)
-            c = client.get(name)
-            same = c is not None and c.name.value == name and _args_text(c) == mine
-            alias = None
-            if sel.arguments and not same:
-                alias = f"{name}__{zlib.crc32(mine.encode()):08x}"
-            elif not sel.arguments and c is not None and not same:
-                alias = f"{name}__key"
-            sub = None
-            if sel.selection_set is not None:
-                inner = c.selection_set.selections if (same and c is not None and c.selection_set) else ()
-                sub = prealias(sel.selection_set, inner)
-            out.append(FieldNode(alias=NameNode(value=alias) if alias else None, name=sel.name,
-                                 arguments=sel.arguments, directives=(), selection_set=sub))
-        elif isinstance(sel, InlineFragmentNode):
-            out.append(InlineFragmentNode(type_condition=sel.type_condition, directives=(),
-                                          selection_set=prealias(sel.selection_set, siblings)))
-    return SelectionSetNode(selections=tuple(out))
 
 
 class Builder:
     def __init__(self, supergraph: Supergraph, operation: NormalizedOperation) -> None:
         self.sg = supergraph
+        self.reach = Reach(supergraph)
         self.op = operation
         self.groups: list[Group] = []
         self._index: dict[tuple[object, ...], Group] = {}
@@ -211,94 +115,10 @@ class Builder:
         return out
 
     def _best_root(self, type_name: str, candidates: list[str], sel: SelectionNode, used: set[str]) -> str:
-        return max(candidates, key=lambda g: (self.coverage(g, type_name, [sel], None), g in used,
+        return max(candidates, key=lambda g: (self.reach.coverage(g, type_name, [sel], None), g in used,
                                               -self._graph_order[g]))
 
     # ---- what a graph resolves ---------------------------------------------------------------
-    def _provided(self, provided: SelectionSetNode | None, type_name: str, name: str) -> FieldNode | None:
-        if provided is None:
-            return None
-        for sel in provided.selections:
-            if isinstance(sel, FieldNode) and sel.name.value == name:
-                return sel
-            if isinstance(sel, InlineFragmentNode):
-                cond = sel.type_condition.name.value if sel.type_condition else type_name
-                if cond == type_name or type_name in self.sg.possible.get(cond, ()):
-                    found = self._provided(sel.selection_set, type_name, name)
-                    if found is not None:
-                        return found
-        return None
-
-    def local(self, type_name: str, name: str, graph: str, provided: SelectionSetNode | None) -> bool:
-        if self._provided(provided, type_name, name) is not None:
-            return True
-        if not self.sg.resolvable(type_name, name, graph):
-            return False
-        fig = self.sg.field_in_graph(type_name, name, graph)
-        if fig is not None and fig.requires is not None:
-            return False
-        t = self.sg.types[type_name]
-        if t.kind == INTERFACE and not self.sg.is_interface_object(type_name, graph):
-            # On an interface, only if every implementation here resolves it too (else: ask per type).
-            for obj in self.sg.possible_in_graph(type_name, graph):
-                if name in self.sg.types[obj].fields and not self.local(obj, name, graph, None):
-                    return False
-        return True
-
-    def coverage(self, graph: str, type_name: str, selections: Sequence[SelectionNode],
-                 provided: SelectionSetNode | None) -> int:
-        """How many requested fields ``graph`` resolves itself from here: more means fewer jumps."""
-        score = 0
-        t = self.sg.types.get(type_name)
-        for sel in selections:
-            if isinstance(sel, FieldNode):
-                name = sel.name.value
-                if name == "__typename":
-                    continue
-                if not self.local(type_name, name, graph, provided):
-                    continue
-                score += 1
-                if sel.selection_set is not None and t is not None and name in t.fields:
-                    child, _ = unwrap(t.fields[name].type)
-                    sub = self._child_provided(type_name, name, graph, provided)
-                    score += self.coverage(graph, child, sel.selection_set.selections, sub)
-            elif isinstance(sel, InlineFragmentNode):
-                cond = sel.type_condition.name.value if sel.type_condition else type_name
-                if self.sg.has_type(cond, graph):
-                    score += self.coverage(graph, cond, sel.selection_set.selections, provided)
-        return score
-
-    def _child_provided(self, type_name: str, name: str, graph: str,
-                        provided: SelectionSetNode | None) -> SelectionSetNode | None:
-        fig = self.sg.field_in_graph(type_name, name, graph)
-        own = fig.provides if fig is not None else None
-        inherited = self._provided(provided, type_name, name)
-        inner = inherited.selection_set if inherited is not None else None
-        if own is not None and inner is not None:
-            return SelectionSetNode(selections=tuple(own.selections) + tuple(inner.selections))
-        return own or inner
-
-    def _fieldset_local(self, graph: str, type_name: str, fields: SelectionSetNode,
-                        provided: SelectionSetNode | None) -> bool:
-        t = self.sg.types.get(type_name)
-        for sel in fields.selections:
-            if isinstance(sel, FieldNode):
-                name = sel.name.value
-                if name == "__typename":
-                    continue
-                if not self.local(type_name, name, graph, provided):
-                    return False
-                if sel.selection_set is not None and t is not None and name in t.fields:
-                    child, _ = unwrap(t.fields[name].type)
-                    sub = self._child_provided(type_name, name, graph, provided)
-                    if not self._fieldset_local(graph, child, sel.selection_set, sub):
-                        return False
-            elif isinstance(sel, InlineFragmentNode):
-                cond = sel.type_condition.name.value if sel.type_condition else type_name
-                if not self._fieldset_local(graph, cond, sel.selection_set, provided):
-                    return False
-        return True
-
     # ---- planning a selection set ------------------------------------------------------------
     def plan_set(self, pos: Pos, type_name: str, selections: Sequence[SelectionNode]) -> None:
         graph = pos.group.graph
@@ -315,7 +135,7 @@ class Builder:
                         remote.append(sel)
                     else:
                         pos.sel.field(sel.alias.value if sel.alias else None, name, (), tuple(sel.directives or ()))
-                elif self.local(type_name, name, graph, pos.provided):
+                elif self.reach.local(type_name, name, graph, pos.provided):
                     self._add_local(pos, type_name, sel)
                 elif abstract and not iface_obj and not self._entity_candidates(type_name, graph, sel, pos):
                     self._explode(pos, type_name, sel)
@@ -421,7 +241,7 @@ class Builder:
         if self.sg.is_abstract(child) and not self.sg.is_interface_object(child, graph):
             item.sub.typename()
         inner = Pos(pos.group, item.sub, pos.path + (item.key,) + ("@",) * depth,
-                    self._child_provided(type_name, name, graph, pos.provided), (), pos.chain,
+                    self.reach.child_provided(type_name, name, graph, pos.provided), (), pos.chain,
                     (pos, type_name, sel))
         self.plan_set(inner, child, sel.selection_set.selections)
 
@@ -460,7 +280,7 @@ class Builder:
     def _source(self, pos: Pos, type_name: str, fields: SelectionSetNode) -> Pos | None:
         """The nearest position up the line whose subgraph resolves ``fields`` itself."""
         for p in pos.lineage():
-            if self._fieldset_local(p.group.graph, type_name, fields, p.provided):
+            if self.reach.fieldset_local(p.group.graph, type_name, fields, p.provided):
                 return p
         return None
 
@@ -518,7 +338,7 @@ class Builder:
         key = self._pick_key(pos, type_name, cand[0], cand[1])
         direct = key is not None and key[1] is not None
         existing = (cand[0], pos.path, cand[1], pos.group.id, None, pos.conds) in self._index
-        cov = sum(self.coverage(cand[0], cand[1], [s], None) for s in covered)
+        cov = sum(self.reach.coverage(cand[0], cand[1], [s], None) for s in covered)
         return (len(covered), direct, existing, cov, -self._graph_order[cand[0]])
 
     def _jump(self, pos: Pos, type_name: str, target: str, entity: str, selections: list[SelectionNode],
@@ -596,6 +416,3 @@ class Builder:
         self._index[index_key] = group
         return group
 
-
-def field_items(selection: SelSet) -> list[FieldItem]:
-    return [i for i in selection.items.values() if isinstance(i, FieldItem)]

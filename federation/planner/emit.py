@@ -7,7 +7,8 @@ import itertools
 from graphql import BooleanValueNode, DirectiveNode, VariableNode, print_ast
 
 from federation.operation.normalize import NormalizedOperation
-from federation.planner.build import Builder, Group
+from federation.planner.build import Builder
+from federation.planner.groups import Group
 from federation.planner.optimize import optimize
 from federation.planner.plan import (
     ConditionNode,

@@ -7,7 +7,7 @@ step at one per subgraph.
 
 from __future__ import annotations
 
-from federation.planner.build import Group
+from federation.planner.groups import Group
 from federation.planner.selection import FieldItem, SelSet
 
 
