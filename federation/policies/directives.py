@@ -14,7 +14,6 @@ Coordinates are ``Type``, ``Type.field`` and ``Type.field(arg:)`` (schema coordi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -33,15 +32,13 @@ from graphql import (
     ObjectTypeExtensionNode,
     ScalarTypeDefinitionNode,
     ScalarTypeExtensionNode,
-    SchemaDefinitionNode,
-    SchemaExtensionNode,
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
     parse,
     value_from_ast_untyped,
 )
 
-_URL = re.compile(r"/(?P<name>[A-Za-z_][\w-]*)/v(?P<major>\d+)\.(?P<minor>\d+)/?$")
+from federation.supergraph.links import linked_features
 
 # spec name -> directives of that spec we read
 _FEATURES: dict[str, tuple[str, ...]] = {
@@ -117,37 +114,16 @@ class DirectivesMetadata:
 
 def _directive_names(document: DocumentNode) -> dict[tuple[str, str], str]:
     """(spec, directive) -> local name, from the schema's @link (or legacy @core) applications."""
+    links = linked_features(document)
     names: dict[tuple[str, str], str] = {}
-    linked: set[str] = set()
-    for definition in document.definitions:
-        if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
+    for spec, directives in _FEATURES.items():
+        link = links.get(spec)
+        if link is None:
             continue
-        for directive in definition.directives or ():
-            if directive.name.value not in ("link", "core"):
-                continue
-            args = {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments or ()}
-            url = args.get("url") or args.get("feature")
-            match = _URL.search(url) if isinstance(url, str) else None
-            if match is None or match.group("name") not in _FEATURES:
-                continue
-            spec = match.group("name")
-            linked.add(spec)
-            prefix = args.get("as") if isinstance(args.get("as"), str) else spec
-            imports: dict[str, str] = {}
-            for item in args.get("import") or ():
-                if isinstance(item, str):
-                    imports[item.lstrip("@")] = item.lstrip("@")
-                elif isinstance(item, dict) and isinstance(item.get("name"), str):
-                    imports[item["name"].lstrip("@")] = str(item.get("as") or item["name"]).lstrip("@")
-            for name in _FEATURES[spec]:
-                if name in imports:
-                    names[(spec, name)] = imports[name]
-                elif name == spec:
-                    names[(spec, name)] = str(prefix)
-                else:
-                    names[(spec, name)] = f"{prefix}__{name}"
+        for name in directives:
+            names[(spec, name)] = link.directive(name)
     for key, default in _UNLINKED.items():
-        if key[0] not in linked:
+        if key[0] not in links:
             names[key] = default
     return names
 

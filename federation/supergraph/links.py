@@ -91,8 +91,11 @@ def _imports(value: object) -> dict[str, str]:
     return out
 
 
-def read_links(document: DocumentNode) -> Links:
-    """Collect the @link/@core applications on the schema definition and extensions."""
+def linked_features(document: DocumentNode) -> dict[str, Link]:
+    """The features the schema's @link (or legacy @core) applications name, by feature name.
+
+    Applications whose URL is not a feature URL are skipped; ``read_links`` is the checked form.
+    """
     by_name: dict[str, Link] = {}
     for definition in document.definitions:
         if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
@@ -102,27 +105,41 @@ def read_links(document: DocumentNode) -> Links:
                 continue
             args: dict[str, ValueNode] = {a.name.value: a.value for a in directive.arguments or ()}
             url_node = args.get("url") or args.get("feature")
-            if url_node is None:
+            url = value_from_ast_untyped(url_node) if url_node is not None else None
+            parsed = _parse_url(url) if isinstance(url, str) else None
+            if not isinstance(url, str) or parsed is None:
                 continue
-            url = value_from_ast_untyped(url_node)
-            if not isinstance(url, str):
-                continue
-            parsed = _parse_url(url)
-            if parsed is None:
-                raise SupergraphError(f"@link url {url!r} is not a feature URL (…/name/vX.Y)")
             name, version = parsed
             prefix_node = args.get("as")
             prefix = str(value_from_ast_untyped(prefix_node)) if prefix_node is not None else name
             purpose_node = args.get("for")
             purpose = str(value_from_ast_untyped(purpose_node)) if purpose_node is not None else None
             imports = _imports(value_from_ast_untyped(args["import"])) if "import" in args else {}
-            if name not in KNOWN_FEATURES and purpose in ("SECURITY", "EXECUTION"):
-                raise SupergraphError(
-                    f"the supergraph links {url} for {purpose}, a feature this gateway does not implement; "
-                    "serving it would ignore what it requires",
-                    UNSUPPORTED_FEATURE,
-                )
             by_name[name] = Link(url, name, version, prefix, purpose, imports)
+    return by_name
+
+
+def read_links(document: DocumentNode) -> Links:
+    """The links of a supergraph, checked: a join link, a join version we serve, no unknown feature
+    that the supergraph needs for SECURITY or EXECUTION."""
+    for definition in document.definitions:
+        if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
+            for directive in definition.directives or ():
+                if directive.name.value not in ("link", "core"):
+                    continue
+                url_arg = next((a.value for a in directive.arguments or () if a.name.value in ("url", "feature")),
+                               None)
+                url = value_from_ast_untyped(url_arg) if url_arg is not None else None
+                if isinstance(url, str) and _parse_url(url) is None:
+                    raise SupergraphError(f"@link url {url!r} is not a feature URL (…/name/vX.Y)")
+    by_name = linked_features(document)
+    for link in by_name.values():
+        if link.name not in KNOWN_FEATURES and link.purpose in ("SECURITY", "EXECUTION"):
+            raise SupergraphError(
+                f"the supergraph links {link.url} for {link.purpose}, a feature this gateway does not implement; "
+                "serving it would ignore what it requires",
+                UNSUPPORTED_FEATURE,
+            )
     if "join" not in by_name:
         raise SupergraphError("not a supergraph: no @link to the join spec (https://specs.apollo.dev/join)")
     join_version = by_name["join"].version
