@@ -11,18 +11,8 @@ import textwrap
 from federation.gateway import Gateway
 from tests.supergraphs import supergraph
 
-
-def plan(graphs: list[str], types: str, query: str) -> str:
-    return Gateway.from_sdl(supergraph(graphs, types)).plan_text(query)
-
-
-def expect(actual: str, expected: str) -> None:
-    assert actual == textwrap.dedent(expected).strip()
-
-
-def test_entity_jump_batches_a_list() -> None:
-    """A field owned by another subgraph is fetched once for the whole list, through the entity key."""
-    types = """
+# Products lists products; reviews adds their reviews through Product's key.
+SHOP = """
 type Query @join__type(graph: PRODUCTS) @join__type(graph: REVIEWS) {
   topProducts: [Product!]! @join__field(graph: PRODUCTS)
 }
@@ -35,6 +25,19 @@ type Review @join__type(graph: REVIEWS) {
   body: String!
 }
 """
+
+
+def plan(graphs: list[str], types: str, query: str) -> str:
+    return Gateway.from_sdl(supergraph(graphs, types)).plan_text(query)
+
+
+def expect(actual: str, expected: str) -> None:
+    assert actual == textwrap.dedent(expected).strip()
+
+
+def test_entity_jump_batches_a_list() -> None:
+    """A field owned by another subgraph is fetched once for the whole list, through the entity key."""
+    types = SHOP
     query = '{ topProducts { name reviews { body } } }'
     expect(plan(['products', 'reviews'], types, query), """
         QueryPlan {
@@ -232,19 +235,7 @@ type User @join__type(graph: A, key: "id") @join__type(graph: B, key: "id") {
 
 def test_include_on_a_variable_guards_the_whole_fetch() -> None:
     """A fetch that only serves an @include field is skipped when the variable is false."""
-    types = """
-type Query @join__type(graph: PRODUCTS) @join__type(graph: REVIEWS) {
-  topProducts: [Product!]! @join__field(graph: PRODUCTS)
-}
-type Product @join__type(graph: PRODUCTS, key: "upc") @join__type(graph: REVIEWS, key: "upc") {
-  upc: String!
-  name: String @join__field(graph: PRODUCTS)
-  reviews: [Review!]! @join__field(graph: REVIEWS)
-}
-type Review @join__type(graph: REVIEWS) {
-  body: String!
-}
-"""
+    types = SHOP
     query = 'query($withReviews: Boolean!) { topProducts { name reviews @include(if: $withReviews) { body } } }'
     expect(plan(['products', 'reviews'], types, query), """
         QueryPlan {
