@@ -477,3 +477,304 @@ type Product @join__type(graph: A, key: "upc") @join__type(graph: B, key: "upc")
           },
         }
     """)
+
+
+def test_override_moves_a_field_to_its_new_owner() -> None:
+    """@override: the overriding subgraph resolves the field; the old owner is not asked."""
+    types = """
+type Query @join__type(graph: A) @join__type(graph: B) {
+  users: [User] @join__field(graph: A)
+}
+type User @join__type(graph: A, key: "id") @join__type(graph: B, key: "id") {
+  id: ID!
+  name: String @join__field(graph: A, usedOverridden: true) @join__field(graph: B, override: "a")
+}
+"""
+    query = '{ users { id name } }'
+    expect(plan(['a', 'b'], types, query), """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "a") {
+              {
+                users {
+                  id
+                  __typename
+                }
+              }
+            },
+            Flatten(path: "users.@") {
+              Fetch(service: "b") {
+                {
+                  ... on User {
+                    __typename
+                    id
+                  }
+                } =>
+                {
+                  ... on User {
+                    name
+                  }
+                }
+              },
+            },
+          },
+        }
+    """)
+
+
+def test_compound_nested_key() -> None:
+    """A jump through a compound, nested key (sku brand { id }) that the source subgraph has."""
+    types = """
+type Query @join__type(graph: PRODUCTS) @join__type(graph: INVENTORY) {
+  products: [Product] @join__field(graph: PRODUCTS)
+}
+type Brand @join__type(graph: PRODUCTS) @join__type(graph: INVENTORY) { id: ID! }
+type Product @join__type(graph: PRODUCTS, key: "upc") @join__type(graph: PRODUCTS, key: "sku brand { id }")
+  @join__type(graph: INVENTORY, key: "sku brand { id }") {
+  upc: String! @join__field(graph: PRODUCTS)
+  sku: String!
+  brand: Brand!
+  stock: Int @join__field(graph: INVENTORY)
+}
+"""
+    query = '{ products { upc stock } }'
+    expect(plan(['products', 'inventory'], types, query), """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "products") {
+              {
+                products {
+                  upc
+                  sku
+                  brand {
+                    id
+                  }
+                  __typename
+                }
+              }
+            },
+            Flatten(path: "products.@") {
+              Fetch(service: "inventory") {
+                {
+                  ... on Product {
+                    __typename
+                    sku
+                    brand {
+                      id
+                    }
+                  }
+                } =>
+                {
+                  ... on Product {
+                    stock
+                  }
+                }
+              },
+            },
+          },
+        }
+    """)
+
+
+def test_resolvable_false_keys_are_never_jump_targets() -> None:
+    """A subgraph with @key(resolvable: false) only references the entity: the fields go to the others."""
+    types = """
+type Query @join__type(graph: A) @join__type(graph: B) @join__type(graph: C) {
+  posts: [Post] @join__field(graph: A)
+}
+type Post @join__type(graph: A, key: "id") {
+  id: ID!
+  author: User @join__field(graph: A)
+}
+type User @join__type(graph: A, key: "id", resolvable: false) @join__type(graph: B, key: "id")
+  @join__type(graph: C, key: "id") {
+  id: ID!
+  name: String @join__field(graph: B)
+  karma: Int @join__field(graph: C)
+}
+"""
+    query = '{ posts { author { name karma } } }'
+    expect(plan(['a', 'b', 'c'], types, query), """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "a") {
+              {
+                posts {
+                  author {
+                    id
+                    __typename
+                  }
+                }
+              }
+            },
+            Parallel {
+              Flatten(path: "posts.@.author") {
+                Fetch(service: "b") {
+                  {
+                    ... on User {
+                      __typename
+                      id
+                    }
+                  } =>
+                  {
+                    ... on User {
+                      name
+                    }
+                  }
+                },
+              },
+              Flatten(path: "posts.@.author") {
+                Fetch(service: "c") {
+                  {
+                    ... on User {
+                      __typename
+                      id
+                    }
+                  } =>
+                  {
+                    ... on User {
+                      karma
+                    }
+                  }
+                },
+              },
+            },
+          },
+        }
+    """)
+
+
+def test_union_members_in_different_subgraphs() -> None:
+    """Each union member is completed by its own subgraph, its fetch taking only objects of its type; aliases travel."""
+    types = """
+type Query @join__type(graph: SEARCH) @join__type(graph: BOOKS) @join__type(graph: MOVIES) {
+  search(text: String!): [Result!]! @join__field(graph: SEARCH)
+}
+union Result @join__type(graph: SEARCH) @join__unionMember(graph: SEARCH, member: "Book")
+  @join__unionMember(graph: SEARCH, member: "Movie") = Book | Movie
+type Book @join__type(graph: SEARCH, key: "isbn") @join__type(graph: BOOKS, key: "isbn") {
+  isbn: ID!
+  title: String @join__field(graph: BOOKS)
+}
+type Movie @join__type(graph: SEARCH, key: "id") @join__type(graph: MOVIES, key: "id") {
+  id: ID!
+  title: String @join__field(graph: MOVIES)
+}
+"""
+    query = 'query Find($q: String!) { search(text: $q) { ... on Book { title } ... on Movie { name: title } } }'
+    expect(plan(['search', 'books', 'movies'], types, query), """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "search") {
+              {
+                search(text: $q) {
+                  __typename
+                  ... on Book {
+                    isbn
+                    __typename
+                  }
+                  ... on Movie {
+                    id
+                    __typename
+                  }
+                }
+              }
+            },
+            Parallel {
+              Flatten(path: "search.@.|Book") {
+                Fetch(service: "books") {
+                  {
+                    ... on Book {
+                      __typename
+                      isbn
+                    }
+                  } =>
+                  {
+                    ... on Book {
+                      title
+                    }
+                  }
+                },
+              },
+              Flatten(path: "search.@.|Movie") {
+                Fetch(service: "movies") {
+                  {
+                    ... on Movie {
+                      __typename
+                      id
+                    }
+                  } =>
+                  {
+                    ... on Movie {
+                      name: title
+                    }
+                  }
+                },
+              },
+            },
+          },
+        }
+    """)
+
+
+def test_chain_of_requires() -> None:
+    """A @requires whose field itself @requires another: the fetches run in order."""
+    types = """
+type Query @join__type(graph: A) @join__type(graph: B) @join__type(graph: C) {
+  item: Item @join__field(graph: A)
+}
+type Item @join__type(graph: A, key: "id") @join__type(graph: B, key: "id") @join__type(graph: C, key: "id") {
+  id: ID!
+  base: Int @join__field(graph: A) @join__field(graph: B, external: true)
+  doubled: Int @join__field(graph: B, requires: "base") @join__field(graph: C, external: true)
+  quadrupled: Int @join__field(graph: C, requires: "doubled")
+}
+"""
+    query = '{ item { quadrupled } }'
+    expect(plan(['a', 'b', 'c'], types, query), """
+        QueryPlan {
+          Sequence {
+            Fetch(service: "a") {
+              {
+                item {
+                  id
+                  __typename
+                  base
+                }
+              }
+            },
+            Flatten(path: "item") {
+              Fetch(service: "b") {
+                {
+                  ... on Item {
+                    __typename
+                    id
+                    base
+                  }
+                } =>
+                {
+                  ... on Item {
+                    doubled
+                  }
+                }
+              },
+            },
+            Flatten(path: "item") {
+              Fetch(service: "c") {
+                {
+                  ... on Item {
+                    __typename
+                    id
+                    doubled
+                  }
+                } =>
+                {
+                  ... on Item {
+                    quadrupled
+                  }
+                }
+              },
+            },
+          },
+        }
+    """)
