@@ -108,7 +108,6 @@ class Execution:
         self.headers = headers
         self.data: dict[str, Any] = {}
         self.errors: list[dict[str, Any]] = []
-        self.fetches = 0
         self._loaders: dict[str, DataLoader[_Wanted, list[Any]]] = {}
         self._reps: dict[bytes, dict[str, Any]] = {}
 
@@ -135,7 +134,6 @@ class Execution:
         return {v: self.variables[v] for v in node.variable_usages if v in self.variables}
 
     async def _send(self, node: FetchNode, variables: dict[str, Any]) -> dict[str, Any] | None:
-        self.fetches += 1
         started = time.perf_counter()
         outcome = "failed"
         try:

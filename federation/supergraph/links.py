@@ -64,12 +64,6 @@ class Links:
     def get(self, name: str) -> Link | None:
         return self.by_name.get(name)
 
-    def directive(self, feature: str, name: str, default_prefix: str | None = None) -> str | None:
-        link = self.by_name.get(feature)
-        if link is None:
-            return None
-        return link.directive(name)
-
 
 def _parse_url(url: str) -> tuple[str, tuple[int, int]] | None:
     m = _URL.match(url)
