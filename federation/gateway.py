@@ -138,12 +138,13 @@ class _State:
         self.metrics: Metrics | None = None
         self.inflight = 0  # requests running on this state: it is closed when replaced and idle
 
-    def prepare(self, query: str, operation_name: str | None, auth: AuthorizationResult | None = None) -> Prepared:
+    def prepare(self, query: str, operation_name: str | None, auth: AuthorizationResult | None = None,
+                *, counted: bool = True) -> Prepared:
         """The cached preparation of a document; with ``auth``, planned without what it removed."""
         key: tuple[object, ...] = (query, operation_name) if auth is None or not auth.key else \
             (query, operation_name, auth.key)
         hit = self._cache.get(key)
-        if self.metrics is not None:
+        if self.metrics is not None and counted:
             self.metrics.plan_cache.inc(_MISS if hit is None else _HIT)
         if hit is None:
             hit = self._prepare(query, operation_name) if len(key) == 2 else \
@@ -159,7 +160,7 @@ class _State:
 
     def _prepare_authorized(self, query: str, operation_name: str | None,
                             auth: AuthorizationResult) -> Prepared | RequestError:
-        full = self.prepare(query, operation_name)
+        full = self.prepare(query, operation_name, counted=False)  # a step of this miss, not a request
         try:
             op = normalize(auth.document, operation_name)
             plan = build_plan(self.supergraph, op)
