@@ -230,19 +230,28 @@ class Gateway:
     def supergraph(self) -> Supergraph:
         return self._state.supergraph
 
-    def reload(self, supergraph_sdl: str) -> None:
-        """Swap in a new supergraph; raises (keeping the old one) if it cannot be served."""
+    def build(self, supergraph_sdl: str) -> _State:
+        """A complete state for a new supergraph, not yet in service. It touches no event loop, so a
+        reload runs it in a worker thread; raises (counted as a failed reload) if it cannot be served."""
         try:
             new = _State(load_supergraph(supergraph_sdl), self.config, self._state)
         except Exception:
             self.metrics.reloads.inc((("outcome", "failed"),))
             raise
         new.metrics = self.metrics
+        return new
+
+    def swap(self, new: _State) -> None:
+        """Put a built state in service: one reference changes, in-flight requests finish on the old one."""
         self.metrics.reloads.inc((("outcome", "ok"),))
         old, self._state = self._state, new
         self._retired.append(old)
         if old.inflight == 0:
             self._retire(old)
+
+    def reload(self, supergraph_sdl: str) -> None:
+        """Swap in a new supergraph; raises (keeping the old one) if it cannot be served."""
+        self.swap(self.build(supergraph_sdl))
 
     def _retire(self, state: _State) -> None:
         """Close a replaced state's connections once its last request is done."""

@@ -13,16 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
-    BooleanValueNode,
     FieldNode,
     GraphQLEnumType,
     GraphQLList,
     GraphQLNonNull,
-    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     SelectionNode,
-    VariableNode,
     is_abstract_type,
     is_leaf_type,
 )
@@ -34,6 +31,8 @@ from federation.errors import (
     SUBREQUEST_MALFORMED_RESPONSE,
     graphql_error,
 )
+from federation.operation.conditions import Condition, conditions
+from federation.operation.type_conditions import type_applies
 
 LEAF, ENUM, OBJECT, TYPENAME, RAW, DENIED = range(6)
 
@@ -48,7 +47,6 @@ class _Invalid:
 
 INVALID = _Invalid()
 
-Condition = tuple[str, bool]  # (variable, value it must have for the field to be included)
 
 
 @dataclass
@@ -111,27 +109,6 @@ def _mode(f: ShapeField) -> int:
     return _NESTED
 
 
-def _conds(node: SelectionNode) -> tuple[Condition, ...]:
-    out = []
-    for d in node.directives or ():
-        arg = next((a.value for a in d.arguments or () if a.name.value == "if"), None)
-        if isinstance(arg, VariableNode):
-            out.append((arg.name.value, d.name.value == "include"))
-        elif isinstance(arg, BooleanValueNode) and arg.value != (d.name.value == "include"):
-            out.append(("", True))  # never included; normalisation drops these already
-    return tuple(out)
-
-
-def _applies(schema: GraphQLSchema, condition: str | None, runtime_type: str) -> bool:
-    if condition is None or condition == runtime_type:
-        return True
-    cond_type = schema.get_type(condition)
-    rt = schema.get_type(runtime_type)
-    if cond_type is None or rt is None or not is_abstract_type(cond_type) or not isinstance(rt, GraphQLObjectType):
-        return False
-    return schema.is_sub_type(cond_type, rt)  # type: ignore[arg-type]
-
-
 def _collect(shape: ShapeSet, runtime_type: str) -> list[ShapeField]:
     """CollectFields (spec 6.3.2) for one runtime type, with same-key fields merged."""
     schema = shape.schema
@@ -140,7 +117,7 @@ def _collect(shape: ShapeSet, runtime_type: str) -> list[ShapeField]:
 
     def walk(sels: Sequence[SelectionNode], conds: tuple[Condition, ...]) -> None:
         for sel in sels:
-            here = conds + _conds(sel)
+            here = conds + conditions(sel)
             if isinstance(sel, FieldNode):
                 key = sel.alias.value if sel.alias else sel.name.value
                 if key not in merged:
@@ -153,7 +130,7 @@ def _collect(shape: ShapeSet, runtime_type: str) -> list[ShapeField]:
                     merged[key] = (nodes, None if (prev is None or not here or not prev) else prev)
             elif isinstance(sel, InlineFragmentNode):
                 cond = sel.type_condition.name.value if sel.type_condition else None
-                if _applies(schema, cond, runtime_type):
+                if type_applies(schema, cond, runtime_type):
                     walk(sel.selection_set.selections, here)
 
     walk(shape.selections, ())

@@ -10,22 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from graphql import (
-    BooleanValueNode,
-    DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     InlineFragmentNode,
-    OperationDefinitionNode,
     SelectionNode,
     SelectionSetNode,
     VariableDefinitionNode,
 )
 
-from federation.errors import OPERATION_RESOLUTION_FAILURE, RequestError
-
-_CONDITIONS = ("skip", "include")
+from federation.operation.conditions import settle_literals
+from federation.operation.select import select_operation
 
 
 @dataclass(frozen=True)
@@ -36,41 +32,10 @@ class NormalizedOperation:
     selection_set: SelectionSetNode
 
 
-def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode:
-    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name:
-        for op in ops:
-            if op.name and op.name.value == operation_name:
-                return op
-        raise RequestError(f'Unknown operation named "{operation_name}".', OPERATION_RESOLUTION_FAILURE)
-    if len(ops) == 1:
-        return ops[0]
-    if not ops:
-        raise RequestError("The document contains no operation.", OPERATION_RESOLUTION_FAILURE)
-    raise RequestError(
-        "Must provide operation name if query contains multiple operations.", OPERATION_RESOLUTION_FAILURE
-    )
-
-
-def _conditions(directives: tuple[DirectiveNode, ...] | None) -> tuple[DirectiveNode, ...] | None:
-    """Keep @skip/@include on variables; None when a literal condition excludes the selection."""
-    kept: list[DirectiveNode] = []
-    for d in directives or ():
-        if d.name.value not in _CONDITIONS:
-            continue
-        arg = next((a.value for a in d.arguments or () if a.name.value == "if"), None)
-        if isinstance(arg, BooleanValueNode):
-            if arg.value == (d.name.value == "skip"):
-                return None
-            continue
-        kept.append(d)
-    return tuple(kept)
-
-
 def _inline(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode]) -> SelectionSetNode:
     out: list[SelectionNode] = []
     for sel in selection_set.selections:
-        directives = _conditions(sel.directives)
+        directives = settle_literals(sel.directives)
         if directives is None:
             continue
         if isinstance(sel, FieldNode):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from graphql import BooleanValueNode, DirectiveNode, VariableNode, print_ast
+from graphql import DirectiveNode, VariableNode, print_ast
 
+from federation.operation.conditions import is_variable_condition
 from federation.operation.normalize import NormalizedOperation
 from federation.planner.build import Builder
 from federation.planner.groups import Group
@@ -28,21 +29,16 @@ def _condition(group: Group) -> tuple[DirectiveNode, ...]:
     items = list(group.selection.items.values())
     if len(items) == 1 and isinstance(items[0], FragItem) and items[0].type_condition is None:
         frag = items[0]
-        if frag.directives and all(_variable_condition(d) for d in frag.directives):
+        if frag.directives and all(is_variable_condition(d) for d in frag.directives):
             group.selection = frag.sub
             return frag.directives
     if items and all(isinstance(i, FieldItem) for i in items):
         first = items[0].directives
-        if len(first) == 1 and _variable_condition(first[0]):
+        if len(first) == 1 and is_variable_condition(first[0]):
             text = print_ast(first[0])
             if all(len(i.directives) == 1 and print_ast(i.directives[0]) == text for i in items):
                 return first
     return ()
-
-
-def _variable_condition(d: DirectiveNode) -> bool:
-    arg = next((a.value for a in d.arguments or () if a.name.value == "if"), None)
-    return isinstance(arg, VariableNode) and not isinstance(arg, BooleanValueNode)
 
 
 def _wrap(node: PlanNode, conditions: tuple[DirectiveNode, ...]) -> PlanNode:

@@ -17,7 +17,6 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLNamedType,
-    GraphQLObjectType,
     InlineFragmentNode,
     OperationType,
     SelectionSetNode,
@@ -25,8 +24,10 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from federation.operation.conditions import is_included
+from federation.operation.select import find_operation
+from federation.operation.type_conditions import type_applies
 from federation.policies.cost import CostEstimator
-from federation.policies.operation import is_included, select_operation
 
 
 class _Actual:
@@ -37,14 +38,6 @@ class _Actual:
         self.variables = dict(variables)
         self.mutation = mutation
 
-    def _applies(self, condition: str | None, runtime: GraphQLNamedType) -> bool:
-        if condition is None or condition == runtime.name:
-            return True
-        target = self.schema.get_type(condition)
-        if target is None or not isinstance(runtime, GraphQLObjectType):
-            return False
-        return self.schema.is_sub_type(target, runtime)  # type: ignore[arg-type]
-
     def collect(
         self,
         sets: list[SelectionSetNode],
@@ -54,20 +47,20 @@ class _Actual:
     ) -> None:
         for selection_set in sets:
             for selection in selection_set.selections:
-                if not is_included(selection, self.variables):  # type: ignore[arg-type]
+                if not is_included(selection, self.variables):
                     continue
                 if isinstance(selection, FieldNode):
                     key = selection.alias.value if selection.alias else selection.name.value
                     out.setdefault(key, []).append(selection)
                 elif isinstance(selection, InlineFragmentNode):
                     condition = selection.type_condition.name.value if selection.type_condition else None
-                    if self._applies(condition, runtime):
+                    if type_applies(self.schema, condition, runtime.name):
                         self.collect([selection.selection_set], runtime, out, seen)
                 elif isinstance(selection, FragmentSpreadNode):
                     fragment = self.fragments.get(selection.name.value)
                     if fragment is None or selection.name.value in seen:
                         continue
-                    if self._applies(fragment.type_condition.name.value, runtime):
+                    if type_applies(self.schema, fragment.type_condition.name.value, runtime.name):
                         seen.add(selection.name.value)
                         self.collect([fragment.selection_set], runtime, out, seen)
 
@@ -115,7 +108,7 @@ def actual_cost(
     data: Mapping[str, Any] | None,
 ) -> float:
     """The cost of ``data`` (the response's ``data``) under the estimator's weights."""
-    operation = select_operation(document, operation_name)
+    operation = find_operation(document, operation_name)
     if operation is None or not isinstance(data, Mapping):
         return 0.0
     root = estimator.schema.get_root_type(operation.operation)

@@ -42,9 +42,10 @@ from graphql import (
 )
 
 from federation.errors import UNAUTHORIZED_FIELD_OR_TYPE, RequestError, graphql_error
+from federation.operation.conditions import is_included
+from federation.operation.select import find_operation
 from federation.policies.config import AuthorizationMode
 from federation.policies.directives import DirectivesMetadata, Requirement
-from federation.policies.operation import is_included, select_operation
 
 log = logging.getLogger("federation.policies.authorization")
 
@@ -141,7 +142,7 @@ class Authorizer:
         if not any(r.policies for r in self.metadata.requirements.values()):
             return set()
         walker = _Walker(self, document, {}, lambda _req: True)
-        operation = select_operation(document, operation_name)
+        operation = find_operation(document, operation_name)
         if operation is None:
             return set()
         walker.run(operation)
@@ -371,7 +372,7 @@ def authorize(
         authorizer = Authorizer(api_schema, directives_metadata or DirectivesMetadata())
     if not authorizer.active:
         return AuthorizationResult(document)
-    operation = select_operation(document, operation_name)
+    operation = find_operation(document, operation_name)
     if operation is None:
         return AuthorizationResult(document)
     scopes = scopes_from_claims(claims, scope_claim)

@@ -53,8 +53,9 @@ from graphql import (
 from graphql.language import ValueNode
 
 from federation.errors import COST_ESTIMATED_TOO_EXPENSIVE, RequestError, graphql_error
+from federation.operation.conditions import is_included
+from federation.operation.select import find_operation
 from federation.policies.directives import DirectivesMetadata, ListSize
-from federation.policies.operation import is_included, select_operation
 
 MUTATION_FIELD_WEIGHT = 10.0
 # One entity fetch: the list of representations sent to a subgraph counts as one object.
@@ -98,7 +99,7 @@ class CostEstimator:
         self, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None = None
     ) -> tuple[float, list[str]]:
         """The estimate, and the list fields whose ``requireOneSlicingArgument`` was not met."""
-        operation = select_operation(document, operation_name)
+        operation = find_operation(document, operation_name)
         if operation is None:
             return 0.0, []
         root = self.schema.get_root_type(operation.operation)

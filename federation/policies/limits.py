@@ -40,8 +40,8 @@ from federation.errors import (
     RequestError,
     graphql_error,
 )
+from federation.operation.select import find_operation
 from federation.policies.config import LimitsConfig
-from federation.policies.operation import select_operation
 
 # graphql-core's parser recurses a few frames per nesting level and stops itself at 200 levels;
 # the same bound applies here even when no max_recursion is configured.
@@ -194,7 +194,7 @@ def check_limits(document: DocumentNode, operation_name: str | None, limits: Lim
     """Raise a ``RequestError`` with the violated limit's code; returns the measure (None if not measured)."""
     if not limits.any_document_limit:
         return None
-    operation = select_operation(document, operation_name)
+    operation = find_operation(document, operation_name)
     if operation is None:
         return None
     try:

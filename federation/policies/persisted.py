@@ -19,7 +19,6 @@ import contextlib
 import hashlib
 import json
 import logging
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,6 +33,7 @@ from federation.errors import (
     PERSISTED_QUERY_NOT_SUPPORTED,
     RequestError,
 )
+from federation.lru import LRU
 from federation.policies.config import PersistedQueriesConfig
 from federation.request import GraphQLRequest
 
@@ -56,20 +56,17 @@ class LRUStore:
     """The default APQ store: the most recently used ``max_entries`` documents, per process."""
 
     def __init__(self, max_entries: int = 1000) -> None:
-        self.max_entries = max(1, max_entries)
-        self._entries: OrderedDict[str, str] = OrderedDict()
+        self._entries: LRU[str, str] = LRU(max_entries)
+
+    @property
+    def max_entries(self) -> int:
+        return self._entries.max_entries
 
     async def get(self, key: str) -> str | None:
-        query = self._entries.get(key)
-        if query is not None:
-            self._entries.move_to_end(key)
-        return query
+        return self._entries.get(key)
 
     async def set(self, key: str, query: str) -> None:
-        self._entries[key] = query
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        self._entries.put(key, query)
 
     async def aclose(self) -> None:
         self._entries.clear()

@@ -14,9 +14,9 @@ from federation.errors import (
     MAX_TOKENS_LIMIT,
     RequestError,
 )
+from federation.operation.select import find_operation as select_operation
 from federation.policies.config import LimitsConfig
 from federation.policies.limits import check_limits, measure_operation, parse_document
-from federation.policies.operation import select_operation
 
 
 def measure(query: str, name: str | None = None):  # type: ignore[no-untyped-def]
