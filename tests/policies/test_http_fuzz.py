@@ -14,16 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+import federation.config as config_module
+import federation.gateway as gateway_module
+import federation.http.app as http_app
 from federation.policies import devtoken
 from tests.policies.generators import operations
-
-gateway_module = pytest.importorskip("federation.gateway")
-http_app = pytest.importorskip("federation.http.app")
-config_module = pytest.importorskip("federation.config")
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
