@@ -120,9 +120,10 @@ class PolicyPipeline:
         api_schema: GraphQLSchema,
         **kwargs: Any,
     ) -> PolicyPipeline:
-        """``config``: ``GatewayConfig.policies`` (raw) or a ``PoliciesConfig``; the SDL may be parsed."""
+        """``config``: ``GatewayConfig.policies``, or a raw ``policies`` mapping (decoded, strictly);
+        the SDL may be parsed."""
         if not isinstance(config, PoliciesConfig):
-            config = policies_config_from_dict(dict(config) if config is not None else None)
+            config = policies_config_from_dict(config)
         return cls(config, read_directives(supergraph_sdl), api_schema, **kwargs)
 
     def for_schema(self, supergraph_sdl: str | DocumentNode, api_schema: GraphQLSchema) -> PolicyPipeline:
