@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from federation.policies import devtoken
+from federation.policies.config import policies_config_from_dict
 from tests.demo.subgraphs import DemoSubgraphs, ServersThread
 
 gateway_module = pytest.importorskip("federation.gateway")
@@ -45,7 +46,7 @@ async def client(subgraphs: DemoSubgraphs, tmp_path: Path) -> AsyncIterator[http
         "demand_control": {"mode": "enforce", "max_cost": 100},
         "limits": {"max_depth": 6, "max_aliases": 5},
     }
-    config = config_module.GatewayConfig(policies=policies)
+    config = config_module.GatewayConfig(policies=policies_config_from_dict(policies))
     gateway = gateway_module.Gateway.from_sdl(subgraphs.supergraph_sdl(), config)
     transport = httpx.ASGITransport(app=http_app.create_app(gateway))
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:

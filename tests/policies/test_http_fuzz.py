@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from federation.policies import devtoken
+from federation.policies.config import policies_config_from_dict
 from tests.policies.generators import operations
 
 gateway_module = pytest.importorskip("federation.gateway")
@@ -47,7 +48,8 @@ def _app() -> Any:
         "demand_control": {"mode": "enforce", "max_cost": 500},
         "limits": {"max_depth": 10, "max_height": 100, "max_aliases": 20, "max_root_fields": 10, "max_tokens": 3000},
     }
-    gateway = gateway_module.Gateway.from_sdl(sdl, config_module.GatewayConfig(policies=policies))
+    config = config_module.GatewayConfig(policies=policies_config_from_dict(policies))
+    gateway = gateway_module.Gateway.from_sdl(sdl, config)
     return http_app.create_app(gateway), gateway.api_schema
 
 
