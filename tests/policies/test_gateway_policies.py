@@ -16,6 +16,7 @@ import federation.config as config_module
 import federation.gateway as gateway_module
 import federation.http.app as http_app
 from federation.policies import devtoken
+from federation.policies.config import policies_config_from_dict
 from tests.demo.subgraphs import DemoSubgraphs, ServersThread
 
 HEADERS = {"accept": "application/graphql-response+json, application/json"}
@@ -38,7 +39,7 @@ async def client(subgraphs: DemoSubgraphs, tmp_path: Path) -> AsyncIterator[http
         "demand_control": {"mode": "enforce", "max_cost": 100},
         "limits": {"max_depth": 6, "max_aliases": 5},
     }
-    config = config_module.GatewayConfig(policies=policies)
+    config = config_module.GatewayConfig(policies=policies_config_from_dict(policies))
     gateway = gateway_module.Gateway.from_sdl(subgraphs.supergraph_sdl(), config)
     transport = httpx.ASGITransport(app=http_app.create_app(gateway))
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
