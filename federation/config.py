@@ -227,16 +227,24 @@ class DemandControlConfig:
 
 @dataclass(frozen=True)
 class LimitsConfig:
-    max_depth: Size | None = None
-    max_height: Size | None = None
-    max_aliases: Size | None = None
-    max_root_fields: Size | None = None
-    max_tokens: Size | None = None
-    max_recursion: Size | None = None
+    # On by default, each far above what a real client sends and far below what hurts the gateway;
+    # null turns one off. Work is bounded by the document before any work that grows with it.
+    max_depth: Size | None = 100
+    max_height: Size | None = 10_000
+    max_aliases: Size | None = 1_000
+    max_root_fields: Size | None = 500
+    # Parser guards (Apollo Router's token default; graphql-core stops at 200 nesting levels anyway).
+    max_tokens: Size | None = 15_000
+    max_recursion: Size | None = 200
+    # Operations and fragments in one document.
+    max_definitions: Size | None = 500
+    # Fields once every fragment spread is expanded, as normalisation and planning will see them.
+    max_expanded_fields: Size | None = 5_000
 
     @property
     def any_document_limit(self) -> bool:
-        return any(v is not None for v in (self.max_depth, self.max_height, self.max_aliases, self.max_root_fields))
+        return any(v is not None for v in (self.max_depth, self.max_height, self.max_aliases, self.max_root_fields,
+                                           self.max_definitions, self.max_expanded_fields))
 
 
 @dataclass(frozen=True)

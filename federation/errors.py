@@ -56,6 +56,12 @@ MAX_ROOT_FIELDS_LIMIT = _code(
     "MAX_ROOT_FIELDS_LIMIT", 400, "The operation selects more root fields than limits.max_root_fields."
 )
 MAX_TOKENS_LIMIT = _code("MAX_TOKENS_LIMIT", 400, "More lexical tokens than limits.max_tokens.")
+MAX_DEFINITIONS_LIMIT = _code(
+    "MAX_DEFINITIONS_LIMIT", 400, "More operations and fragments in one document than limits.max_definitions."
+)
+MAX_EXPANDED_FIELDS_LIMIT = _code(
+    "MAX_EXPANDED_FIELDS_LIMIT", 400, "More fields, fragments expanded, than limits.max_expanded_fields."
+)
 MAX_RECURSION_LIMIT = _code(
     "MAX_RECURSION_LIMIT", 400, "The document nests brackets deeper than limits.max_recursion (parser guard)."
 )

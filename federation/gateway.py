@@ -17,8 +17,8 @@ from federation.errors import RequestError
 from federation.observability.metrics import Metrics
 from federation.pipeline import road
 from federation.pipeline.authorize import AuthorizedOperation
-from federation.pipeline.document import check_document
-from federation.pipeline.plan import plan
+from federation.pipeline.document import check_document_now
+from federation.pipeline.plan import plan_now
 from federation.pipeline.state import PolicyServices, ServingState
 from federation.planner import QueryPlan
 from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
@@ -97,8 +97,8 @@ class Gateway:
     def plan(self, query: str, operation_name: str | None = None) -> QueryPlan:
         """The plan for an operation as an unauthenticated caller with no policies would get it."""
         state = self._state
-        checked = check_document(state, query, GraphQLRequest(query, operation_name), counted=False)
-        return plan(state, AuthorizedOperation.unfiltered(checked)).plan
+        checked = check_document_now(state, query, GraphQLRequest(query, operation_name))
+        return plan_now(state, AuthorizedOperation.unfiltered(checked)).plan
 
     def plan_text(self, query: str, operation_name: str | None = None) -> str:
         return self.plan(query, operation_name).to_text()

@@ -1,14 +1,13 @@
 """The one least-recently-used cache: bounded in entries and, optionally, in bytes.
 
 Used for prepared operations (the plan cache), APQ documents and anything else kept per request
-key. The byte bound is what a caller says an entry weighs (e.g. its document's length), so one
-huge entry cannot push memory past the bound however few entries there are.
+key. The byte bound counts what the caller says each entry weighs (e.g. its document's length), so
+large entries cannot push memory past the bound however few they are.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
@@ -16,11 +15,9 @@ V = TypeVar("V")
 
 
 class LRU(Generic[K, V]):
-    def __init__(self, max_entries: int, max_bytes: int | None = None,
-                 weight: Callable[[K, V], int] | None = None) -> None:
+    def __init__(self, max_entries: int, max_bytes: int | None = None) -> None:
         self.max_entries = max(1, max_entries)
         self.max_bytes = max_bytes
-        self._weight = weight
         self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
         self.bytes = 0
 
@@ -31,8 +28,8 @@ class LRU(Generic[K, V]):
         self._entries.move_to_end(key)
         return entry[0]
 
-    def put(self, key: K, value: V) -> None:
-        weight = self._weight(key, value) if self._weight is not None else 0
+    def put(self, key: K, value: V, weight: int = 0) -> None:
+        """``weight``: what the entry costs against ``max_bytes`` (the caller knows best)."""
         if self.max_bytes is not None and weight > self.max_bytes:
             self.pop(key)  # larger than the whole cache: kept nowhere
             return

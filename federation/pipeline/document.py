@@ -7,6 +7,7 @@ only on the text and the operation name, so it is cached per state, refusals inc
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from graphql import (
@@ -45,7 +46,8 @@ _HIT, _MISS = (("result", "hit"),), (("result", "miss"),)
 class CheckedDocument:
     """A document that parsed within the limits, validates, and names one operation we can run."""
 
-    text: str
+    digest: bytes  # of the text: what the plan cache keys by
+    size: int  # of the text, in characters: what cache entries made from it weigh
     document: DocumentNode
     operation: NormalizedOperation
     root_type: str  # the API schema's root type for the operation
@@ -61,16 +63,32 @@ async def resolve_text(policies: Policies, request: GraphQLRequest) -> str:
     return text
 
 
-def check_document(state: ServingState, text: str, request: GraphQLRequest, *, counted: bool = True) -> CheckedDocument:
-    """The cached ``check``, plus the GET rule: over GET only queries run (GraphQL over HTTP)."""
-    key = (text, request.operation_name)
+def digest(text: str) -> bytes:
+    """What caches key a document by: never the text itself, which may be megabytes."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+async def check_document(state: ServingState, text: str, request: GraphQLRequest) -> CheckedDocument:
+    """The cached ``check`` (computed off the event loop on a miss), plus the GET rule: over GET only
+    queries run (GraphQL over HTTP)."""
+    key = (digest(text), request.operation_name)
     outcome = state.documents.get(key)
-    if counted and state.metrics is not None:  # a hit here skips parsing, validation and (mostly) planning
+    if state.metrics is not None:  # a hit here skips parsing, validation and (mostly) planning
         state.metrics.plan_cache.inc(_MISS if outcome is None else _HIT)
     if outcome is None:
-        outcome = _outcome(state.api_schema, state.policies.config.limits, state.config.http.introspection,
-                           text, request.operation_name)
-        state.documents.put(key, outcome)
+        outcome = await state.documents.get_or_compute(key, lambda: _outcome(state, key[0], text, request))
+    return _admitted(state, outcome, text, request)
+
+
+def check_document_now(state: ServingState, text: str, request: GraphQLRequest) -> CheckedDocument:
+    """``check_document`` on the caller's thread, uncounted: for tools that plan without serving."""
+    key = (digest(text), request.operation_name)
+    outcome = state.documents.get_or_compute_now(key, lambda: _outcome(state, key[0], text, request))
+    return _admitted(state, outcome, text, request)
+
+
+def _admitted(state: ServingState, outcome: CheckedDocument | RequestError, text: str,
+              request: GraphQLRequest) -> CheckedDocument:
     if isinstance(outcome, RequestError):
         if request.http_method == "GET" and _is_mutation(text, request.operation_name, state.policies.config.limits):
             raise RequestError("Can only perform a mutation operation from a POST request.", METHOD_NOT_ALLOWED)
@@ -81,16 +99,19 @@ def check_document(state: ServingState, text: str, request: GraphQLRequest, *, c
     return outcome
 
 
-def _outcome(api_schema: GraphQLSchema, limits: LimitsConfig, introspection: bool, text: str,
-             operation_name: str | None) -> CheckedDocument | RequestError:
+def _outcome(state: ServingState, key: bytes, text: str,
+             request: GraphQLRequest) -> tuple[CheckedDocument | RequestError, int]:
+    """The checked document or the refusal, and what it weighs in the cache (its text's size: the
+    parsed document keeps the text for error locations)."""
     try:
-        return check(api_schema, limits, introspection, text, operation_name)
+        return check(state.api_schema, state.policies.config.limits, state.config.http.introspection, text,
+                     request.operation_name, key), len(text)
     except RequestError as exc:
-        return exc
+        return exc, 256
 
 
 def check(api_schema: GraphQLSchema, limits: LimitsConfig, introspection: bool, text: str,
-          operation_name: str | None) -> CheckedDocument:
+          operation_name: str | None, key: bytes | None = None) -> CheckedDocument:
     """Parse, limit, validate and normalise one document; raises ``RequestError`` saying why not."""
     try:
         document = parse_document(text, limits)
@@ -113,7 +134,7 @@ def check(api_schema: GraphQLSchema, limits: LimitsConfig, introspection: bool, 
     part = _introspection_part(operation)
     if part is not None and not introspection:
         raise RequestError("Introspection is disabled.", INTROSPECTION_DISABLED)
-    return CheckedDocument(text, document, operation, root.name, part)
+    return CheckedDocument(key if key is not None else digest(text), len(text), document, operation, root.name, part)
 
 
 def _is_mutation(text: str, operation_name: str | None, limits: LimitsConfig) -> bool:

@@ -30,29 +30,44 @@ class PlannedOperation:
     shape: ShapeSet
 
 
-def plan(state: ServingState, authorized: AuthorizedOperation) -> PlannedOperation:
+def _key(authorized: AuthorizedOperation) -> tuple[object, ...]:
     checked = authorized.checked
     name = checked.operation.name
-    key: tuple[object, ...] = (checked.text, name, authorized.key) if authorized.key else (checked.text, name)
-    outcome = state.plans.get(key)
-    if outcome is None:
-        outcome = _plan(state, authorized)
-        state.plans.put(key, outcome)
+    return (checked.digest, name, authorized.key) if authorized.key else (checked.digest, name)
+
+
+async def plan(state: ServingState, authorized: AuthorizedOperation) -> PlannedOperation:
+    """The cached plan (made off the event loop on a miss)."""
+    outcome = await state.plans.get_or_compute(_key(authorized), lambda: _plan(state, authorized))
+    return _admitted(authorized, outcome)
+
+
+def plan_now(state: ServingState, authorized: AuthorizedOperation) -> PlannedOperation:
+    """``plan`` on the caller's thread: for tools that plan without serving."""
+    return _admitted(authorized, state.plans.get_or_compute_now(_key(authorized), lambda: _plan(state, authorized)))
+
+
+def _admitted(authorized: AuthorizedOperation, outcome: Planned | RequestError) -> PlannedOperation:
     if isinstance(outcome, RequestError):
         raise outcome
     return PlannedOperation(authorized, outcome.plan, outcome.shape)
 
 
-def _plan(state: ServingState, authorized: AuthorizedOperation) -> Planned | RequestError:
-    checked = authorized.checked
+def _plan(state: ServingState, authorized: AuthorizedOperation) -> tuple[Planned | RequestError, int]:
+    """The plan and shape, or the refusal, and what it weighs in the cache (plans grow with the text)."""
+    size = authorized.checked.size
     try:
-        operation = checked.operation if not authorized.key else \
-            normalize(authorized.document, checked.operation.name)
-        query_plan = build_plan(state.supergraph, operation)
+        return _planned(state, authorized), size
     except RequestError as exc:
-        return exc
+        return exc, 256
     except GatewayError as exc:
-        return RequestError(f"query planning failed: {exc.message}", QUERY_PLANNING_FAILED)
+        return RequestError(f"query planning failed: {exc.message}", QUERY_PLANNING_FAILED), 256
+
+
+def _planned(state: ServingState, authorized: AuthorizedOperation) -> Planned:
+    checked = authorized.checked
+    operation = checked.operation if not authorized.key else normalize(authorized.document, checked.operation.name)
+    query_plan = build_plan(state.supergraph, operation)
     # The shape follows the client's whole selection; removed fields answer null at their paths.
     denied = frozenset(tuple(e["path"]) for e in authorized.errors if isinstance(e.get("path"), list))
     shape = compile_shape(state.api_schema, checked.root_type, checked.operation.selection_set.selections, denied)

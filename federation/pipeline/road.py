@@ -20,9 +20,9 @@ async def run(state: ServingState, request: GraphQLRequest, context: RequestCont
     policies = state.policies
     await authenticate(policies, context)                         # 1. token -> claims (401)
     text = await resolve_text(policies, request)                  # 2. persisted queries -> text
-    checked = check_document(state, text, request)                #    parse, limits, validate, normalise
+    checked = await check_document(state, text, request)          #    parse, limits, validate, normalise
     authorized = await authorize(policies, checked, request, context)  # 3. what the caller may see
-    planned = plan(state, authorized)                             # 4. query plan and response shape
+    planned = await plan(state, authorized)                       # 4. query plan and response shape
     variables = coerce_variables(state, planned, request)         # 5. variable values
     check_cost(policies, planned, variables, context)             # 6. demand control
     executed = await execute(state, planned, variables, context)  # 7. subgraph fetches

@@ -9,8 +9,9 @@ the next.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+import asyncio
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from graphql import DocumentNode, GraphQLSchema
 
@@ -35,10 +36,13 @@ if TYPE_CHECKING:
 
 # W3C trace context goes to every subgraph, so their spans join the client's trace.
 _TRACE_HEADERS = frozenset({"traceparent", "tracestate"})
-# Prepared documents and plans kept per state: bounded in entries and in the bytes of their texts,
-# so a flood of large distinct documents cannot grow memory without bound.
+# Prepared documents and plans kept per state: bounded in entries and in (roughly) bytes, counted
+# from the size of each document's text, so a flood of large distinct documents cannot grow memory
+# without bound. Keys are digests: a cache entry never holds a client's text as its key.
 _CACHE_ENTRIES = 2048
-_CACHE_TEXT_BYTES = 64 * 1024 * 1024
+_CACHE_BYTES = 32 * 1024 * 1024
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class PolicyServices:
@@ -81,9 +85,43 @@ class Policies:
         )
 
 
-def _text_weight(key: tuple[object, ...], _value: object) -> int:
-    text = key[0]
-    return len(text) if isinstance(text, str) else 0
+class PreparedCache(Generic[K, V]):
+    """Per-document work (parse, validate, plan): a hit answers at once; a miss is computed in a
+    worker thread, since that work grows with the document and must not hold the event loop, and
+    only once however many requests wait for the same key."""
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self.entries: LRU[K, V] = LRU(max_entries, max_bytes)
+        self._pending: dict[K, asyncio.Task[V]] = {}
+
+    def get(self, key: K) -> V | None:
+        return self.entries.get(key)
+
+    async def get_or_compute(self, key: K, compute: Callable[[], tuple[V, int]]) -> V:
+        hit = self.entries.get(key)
+        if hit is not None:
+            return hit
+        task = self._pending.get(key)
+        if task is None:
+            task = self._pending[key] = asyncio.get_running_loop().create_task(self._compute(key, compute))
+        # Shielded: a waiter that goes away (client disconnect) leaves the work to the others.
+        return await asyncio.shield(task)
+
+    async def _compute(self, key: K, compute: Callable[[], tuple[V, int]]) -> V:
+        try:
+            value, weight = await asyncio.to_thread(compute)
+            self.entries.put(key, value, weight)
+            return value
+        finally:
+            del self._pending[key]
+
+    def get_or_compute_now(self, key: K, compute: Callable[[], tuple[V, int]]) -> V:
+        """The same on the caller's thread, for tools that plan outside any event loop."""
+        hit = self.entries.get(key)
+        if hit is None:
+            hit, weight = compute()
+            self.entries.put(key, hit, weight)
+        return hit
 
 
 class ServingState:
@@ -109,8 +147,8 @@ class ServingState:
         self.forwarded_names = frozenset(n for names in self.forwarded.values() for n in names)
         # Outcomes of the document stage and the plan stage, refusals included (a refused document is
         # refused again for free).
-        self.documents: LRU[tuple[object, ...], CheckedDocument | RequestError] = LRU(
-            _CACHE_ENTRIES, _CACHE_TEXT_BYTES, _text_weight)
-        self.plans: LRU[tuple[object, ...], Planned | RequestError] = LRU(
-            _CACHE_ENTRIES, _CACHE_TEXT_BYTES, _text_weight)
+        self.documents: PreparedCache[tuple[object, ...], CheckedDocument | RequestError] = PreparedCache(
+            _CACHE_ENTRIES, _CACHE_BYTES)
+        self.plans: PreparedCache[tuple[object, ...], Planned | RequestError] = PreparedCache(
+            _CACHE_ENTRIES, _CACHE_BYTES)
         self.inflight = 0  # requests running on this state: it is closed when replaced and idle

@@ -9,7 +9,11 @@ graphql-core's ``max_tokens``) and turns every parser failure into a ``RequestEr
 - height: the number of distinct field names per selection set, summed over all selection sets
   (a field asked for under several aliases counts once);
 - aliases: aliased fields, counted each time their fragment is used;
-- root fields: fields of the root selection set, counted each time they appear.
+- root fields: fields of the root selection set, counted each time they appear;
+- expanded fields: every field as normalisation and planning will see it, each fragment spread
+  expanded where it stands (memoised per fragment, so counting stays linear in the document while
+  the count itself may be exponential: a "fragment bomb" is refused here, before anything expands it);
+- definitions: operations and fragments in the document.
 """
 
 from __future__ import annotations
@@ -32,7 +36,9 @@ from graphql import (
 from federation.errors import (
     GRAPHQL_PARSE_FAILED,
     MAX_ALIASES_LIMIT,
+    MAX_DEFINITIONS_LIMIT,
     MAX_DEPTH_LIMIT,
+    MAX_EXPANDED_FIELDS_LIMIT,
     MAX_HEIGHT_LIMIT,
     MAX_RECURSION_LIMIT,
     MAX_ROOT_FIELDS_LIMIT,
@@ -182,6 +188,43 @@ class _Measurer:
         return totals
 
 
+class _Expansion:
+    """Fields after expanding every spread, counted without expanding any."""
+
+    def __init__(self, fragments: dict[str, FragmentDefinitionNode]) -> None:
+        self.fragments = fragments
+        self.sizes: dict[str, int] = {}
+        self.active: set[str] = set()  # a fragment cycle counts nothing here; validation refuses it
+
+    def size(self, selection_set: SelectionSetNode) -> int:
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += 1 + (self.size(selection.selection_set) if selection.selection_set else 0)
+            elif isinstance(selection, InlineFragmentNode):
+                total += self.size(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                total += self.fragment(selection.name.value)
+        return total
+
+    def fragment(self, name: str) -> int:
+        known = self.sizes.get(name)
+        if known is not None:
+            return known
+        fragment = self.fragments.get(name)
+        if fragment is None or name in self.active:
+            return 0
+        self.active.add(name)
+        size = self.sizes[name] = self.size(fragment.selection_set)
+        self.active.discard(name)
+        return size
+
+
+def expanded_fields(document: DocumentNode, operation: OperationDefinitionNode) -> int:
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    return _Expansion(fragments).size(operation.selection_set)
+
+
 def measure_operation(document: DocumentNode, operation: OperationDefinitionNode) -> OperationMeasure:
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     measurer = _Measurer(fragments)
@@ -194,10 +237,19 @@ def check_limits(document: DocumentNode, operation_name: str | None, limits: Lim
     """Raise a ``RequestError`` with the violated limit's code; returns the measure (None if not measured)."""
     if not limits.any_document_limit:
         return None
+    definitions = len(document.definitions)
+    if limits.max_definitions is not None and definitions > limits.max_definitions:
+        raise RequestError(f"The document has {definitions} definitions, over the limit of "
+                           f"{limits.max_definitions}.", MAX_DEFINITIONS_LIMIT)
     operation = find_operation(document, operation_name)
     if operation is None:
         return None
     try:
+        if limits.max_expanded_fields is not None:
+            expanded = expanded_fields(document, operation)
+            if expanded > limits.max_expanded_fields:
+                raise RequestError(f"The operation has {expanded} fields once its fragments are expanded, over "
+                                   f"the limit of {limits.max_expanded_fields}.", MAX_EXPANDED_FIELDS_LIMIT)
         m = measure_operation(document, operation)
     except RecursionError as exc:  # fragments nesting fields through thousands of levels
         raise RequestError("Maximum depth limit exceeded in this operation.", MAX_DEPTH_LIMIT) from exc

@@ -20,7 +20,8 @@ def test_defaults() -> None:
     assert config == PoliciesConfig() == policies_config_from_dict({})
     assert config.authorization.mode == "filter"
     assert not config.authentication.enabled
-    assert not config.limits.any_document_limit
+    assert config.limits.any_document_limit  # safe limits are on by default
+    assert config.limits.max_tokens == 15_000 and config.limits.max_expanded_fields == 5_000
 
 
 def test_full_section() -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from graphql import OperationDefinitionNode
 
 from federation.errors import (
     GRAPHQL_PARSE_FAILED,
     MAX_ALIASES_LIMIT,
+    MAX_DEFINITIONS_LIMIT,
     MAX_DEPTH_LIMIT,
+    MAX_EXPANDED_FIELDS_LIMIT,
     MAX_HEIGHT_LIMIT,
     MAX_RECURSION_LIMIT,
     MAX_ROOT_FIELDS_LIMIT,
@@ -16,7 +19,7 @@ from federation.errors import (
 )
 from federation.operation.select import find_operation as select_operation
 from federation.policies.config import LimitsConfig
-from federation.policies.limits import check_limits, measure_operation, parse_document
+from federation.policies.limits import check_limits, expanded_fields, measure_operation, parse_document
 
 
 def measure(query: str, name: str | None = None):  # type: ignore[no-untyped-def]
@@ -78,7 +81,52 @@ def test_within_limits_passes() -> None:
 
 
 def test_no_limits_measures_nothing() -> None:
-    assert check_limits(parse_document("{ a { b { c } } }"), None, LimitsConfig()) is None
+    off = LimitsConfig(max_depth=None, max_height=None, max_aliases=None, max_root_fields=None,
+                       max_definitions=None, max_expanded_fields=None)
+    assert check_limits(parse_document("{ a { b { c } } }"), None, off) is None
+
+
+def test_limits_are_on_by_default() -> None:
+    assert check_limits(parse_document("{ a { b { c } } }"), None, LimitsConfig()) is not None
+
+
+def bomb(levels: int) -> str:
+    """Each fragment spreads the next twice: 2**levels fields from a document of a few hundred bytes."""
+    return "query { me { ...F0 } }\n" + "".join(
+        f"fragment F{i} on User {{ ...F{i + 1} ...F{i + 1} }}\n" for i in range(levels)
+    ) + f"fragment F{levels} on User {{ id }}\n"
+
+
+def test_a_fragment_bomb_is_counted_as_expanded_and_refused() -> None:
+    document = parse_document(bomb(30))
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    assert expanded_fields(document, operation) == 1 + 2**30  # counted, never expanded
+    with pytest.raises(RequestError) as info:
+        check_limits(document, None, LimitsConfig())
+    assert info.value.code == MAX_EXPANDED_FIELDS_LIMIT
+
+
+def test_expanded_fields_count_every_use_of_a_fragment_and_survive_cycles() -> None:
+    text = "{ a { ...F } b { ...F ...F } } fragment F on T { x y { z } }"
+    document = parse_document(text)
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    assert expanded_fields(document, operation) == 2 + 3 * 3
+    cyclic = parse_document("{ a { ...F } } fragment F on T { x ...G } fragment G on T { ...F }")
+    operation = cyclic.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    assert expanded_fields(cyclic, operation) == 2  # the cycle counts nothing; validation refuses it
+    with pytest.raises(RequestError) as info:
+        check_limits(document, None, LimitsConfig(max_expanded_fields=10))
+    assert info.value.code == MAX_EXPANDED_FIELDS_LIMIT
+
+
+def test_definitions_are_limited() -> None:
+    many = " ".join(f"query Q{i} {{ a }}" for i in range(501))
+    with pytest.raises(RequestError) as info:
+        check_limits(parse_document(many), "Q1", LimitsConfig())
+    assert info.value.code == MAX_DEFINITIONS_LIMIT
 
 
 def test_token_limit() -> None:
