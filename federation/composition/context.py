@@ -48,9 +48,6 @@ class Ctx:
                     parents.setdefault(m, set()).add(t.name)
         self.is_subtype = SubtypeCheck(parents)
 
-    def graph_roots(self) -> set[str]:
-        return {name for sg in self.subgraphs for name in sg.roots.values()}
-
     def gid(self, index: int) -> str:
         return self.graphs[index].enum
 

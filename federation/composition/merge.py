@@ -7,7 +7,7 @@ from federation import errors as E
 from .context import Ctx
 from .merge_composite import merge_composite
 from .merge_leaf import merge_enum, merge_input_object, merge_scalar, merge_union
-from .supergraph import JoinField, MArg, MField, MType, Supergraph
+from .supergraph import JoinField, MArg, MField, Supergraph
 from .typeref import named
 
 ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
@@ -93,9 +93,3 @@ def _spread_interface_objects(sup: Supergraph) -> None:
                     list(f.applied),
                     join=[JoinField(None)],
                 )
-
-
-def referenced_types(t: MType) -> set[str]:
-    out = {named(f.type) for f in t.fields.values()}
-    out |= {named(a.type) for f in t.fields.values() for a in f.args.values()}
-    return out | set(t.interfaces) | set(t.members)

@@ -39,10 +39,6 @@ class Field:
     from_context: dict[str, str] = field(default_factory=dict)  # argument -> "$context { selection }"
     in_extension: bool = False
 
-    @property
-    def inaccessible(self) -> bool:
-        return any(n == "inaccessible" for n, _ in self.applied)
-
 
 @dataclass
 class Key:
@@ -80,10 +76,6 @@ class TypeDef:
             return True
         return not fed1 and self.has_extension and not self.has_definition
 
-    @property
-    def is_entity(self) -> bool:
-        return bool(self.keys)
-
 
 @dataclass
 class Subgraph:
@@ -98,7 +90,3 @@ class Subgraph:
     @property
     def is_fed1(self) -> bool:
         return self.version is None
-
-    def obj(self, name: str) -> TypeDef | None:
-        t = self.types.get(name)
-        return t if t is not None and t.kind in ("object", "interface") else None

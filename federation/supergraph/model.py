@@ -112,7 +112,8 @@ class TypeInfo:
 
 @dataclass(frozen=True)
 class Subgraph:
-    enum_value: str
+    """What ``@join__graph`` says of one subgraph; ``Supergraph.subgraphs`` keys it by its join__Graph value."""
+
     name: str
     url: str
 
@@ -175,7 +176,7 @@ class Supergraph:
                 if d.name.value == self._d["graph"]:
                     args = self._args(d)
                     self.subgraphs[value.name.value] = Subgraph(
-                        value.name.value, str(args.get("name", value.name.value)), str(args.get("url", ""))
+                        str(args.get("name", value.name.value)), str(args.get("url", ""))
                     )
 
     def _load_type(self, info: TypeInfo, node: object) -> None:
