@@ -73,6 +73,11 @@ class Ctx:
         quoted = [f'"{self.subgraphs[i].name}"' for i in indexes]
         return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
+    def per_subgraph(self, found: Iterable[tuple[int, str]], quote: bool = True) -> str:
+        """'"Int" in "a", "Int!" in "b"' for messages: what each subgraph says."""
+        q = '"' if quote else ""
+        return ", ".join(f'{q}{value}{q} in "{self.subgraphs[i].name}"' for i, value in found)
+
 
 def pick_description(ctx: Ctx, coord: str, found: list[tuple[int, str | None]]) -> str | None:
     """The description most subgraphs agree on (the first on ties); a hint when they differ."""

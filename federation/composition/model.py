@@ -23,13 +23,19 @@ class Arg:
 
 
 @dataclass
-class Field:
+class FieldDef:
+    """A field as SDL states it; the subgraph's ``Field`` and the supergraph's ``MField`` add their own."""
+
     name: str
     type: str
     args: dict[str, Arg] = field(default_factory=dict)
     description: str | None = None
     applied: list[Applied] = field(default_factory=list)
     default: str | None = None  # input fields only
+
+
+@dataclass
+class Field(FieldDef):
     external: bool = False
     shareable: bool = False
     requires: str | None = None
