@@ -2,7 +2,7 @@
 
 The passes, in order, each in its own module:
 ``loading`` (parse, resolve ``@link`` names, ``sdl_validation``) -> ``subgraph_rules`` (per-subgraph
-checks, the Federation 1 upgrade) -> ``merge`` (``merge_composite``, ``merge_leaf``) ->
+checks, the Federation 1 upgrade) -> ``merge`` (``merge_composite``, ``merge_leaf``, ``merge_input``) ->
 ``merged_rules`` -> ``satisfiability`` -> ``printer``. ``compare`` tells whether two supergraphs are
 equivalent; ``config`` reads Rover's supergraph.yaml; ``cli`` is ``federation compose``.
 """

@@ -48,9 +48,6 @@ class Ctx:
                     parents.setdefault(m, set()).add(t.name)
         self.is_subtype = SubtypeCheck(parents)
 
-    def graph_roots(self) -> set[str]:
-        return {name for sg in self.subgraphs for name in sg.roots.values()}
-
     def gid(self, index: int) -> str:
         return self.graphs[index].enum
 
@@ -75,6 +72,11 @@ class Ctx:
         """'"a" and "b"' for messages."""
         quoted = [f'"{self.subgraphs[i].name}"' for i in indexes]
         return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+    def per_subgraph(self, found: Iterable[tuple[int, str]], quote: bool = True) -> str:
+        """'"Int" in "a", "Int!" in "b"' for messages: what each subgraph says."""
+        q = '"' if quote else ""
+        return ", ".join(f'{q}{value}{q} in "{self.subgraphs[i].name}"' for i, value in found)
 
 
 def pick_description(ctx: Ctx, coord: str, found: list[tuple[int, str | None]]) -> str | None:

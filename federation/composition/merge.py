@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from federation import errors as E
 
 from .context import Ctx
 from .merge_composite import merge_composite
 from .merge_leaf import merge_enum, merge_input_object, merge_scalar, merge_union
-from .supergraph import JoinField, MArg, MField, MType, Supergraph
+from .supergraph import JoinField, MField, Supergraph
 from .typeref import named
 
 ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
@@ -40,8 +42,8 @@ def merge(ctx: Ctx) -> Supergraph:
                 E.TYPE_KIND_MISMATCH,
                 name,
                 f'Type "{name}" has mismatched kinds: it is defined as '
-                + ", ".join(f'{t.kind} in "{ctx.subgraphs[i].name}"' for i, t in defs)
-                + ". A type must have the same kind in every subgraph.",
+                f"{ctx.per_subgraph(((i, t.kind) for i, t in defs), quote=False)}. "
+                "A type must have the same kind in every subgraph.",
                 [i for i, _ in defs],
             )
             continue
@@ -88,14 +90,8 @@ def _spread_interface_objects(sup: Supergraph) -> None:
                 t.fields[f.name] = MField(
                     f.name,
                     f.type,
-                    {a.name: MArg(a.name, a.type, a.default, a.description, list(a.applied)) for a in f.args.values()},
+                    {a.name: replace(a, applied=list(a.applied)) for a in f.args.values()},
                     f.description,
                     list(f.applied),
                     join=[JoinField(None)],
                 )
-
-
-def referenced_types(t: MType) -> set[str]:
-    out = {named(f.type) for f in t.fields.values()}
-    out |= {named(a.type) for f in t.fields.values() for a in f.args.values()}
-    return out | set(t.interfaces) | set(t.members)

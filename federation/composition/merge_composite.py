@@ -12,9 +12,10 @@ from federation import errors as E
 
 from .applied import merge_applied
 from .context import Ctx, pick_description
-from .model import Field, TypeDef
-from .supergraph import JoinField, JoinType, MArg, MField, MType
-from .typeref import is_non_null, merge_input, merge_output
+from .merge_input import ARGUMENT, merge_input_value
+from .model import Arg, Field, TypeDef
+from .supergraph import JoinField, JoinType, MField, MType
+from .typeref import merge_output
 
 
 @dataclass
@@ -133,8 +134,8 @@ def _merge_field(
                 E.FIELD_TYPE_MISMATCH,
                 coord,
                 f'Type of field "{coord}" is incompatible across subgraphs: '
-                + ", ".join(f'"{x.field.type}" in "{ctx.subgraphs[x.index].name}"' for x in typed)
-                + ". Make the types the same (nullability may differ).",
+                f"{ctx.per_subgraph((x.index, x.field.type) for x in typed)}. "
+                "Make the types the same (nullability may differ).",
                 [x.index for x in typed],
             )
             return None
@@ -163,8 +164,7 @@ def _merge_field(
             E.HINT_INCONSISTENT_TYPE,
             coord,
             f'Type of field "{coord}" is inconsistent but compatible across subgraphs: '
-            + ", ".join(f'"{s.field.type}" in "{ctx.subgraphs[s.index].name}"' for s in sources)
-            + f'; the supergraph uses "{merged_type}".',
+            f'{ctx.per_subgraph((s.index, s.field.type) for s in sources)}; the supergraph uses "{merged_type}".',
             [s.index for s in sources],
         )
     if differs or {s.index for s in all_sources} != graphs_with_type:
@@ -254,69 +254,15 @@ def _check_sharing(ctx: Ctx, coord: str, parent: str, sources: list[_Source]) ->
     )
 
 
-def _merge_args(ctx: Ctx, coord: str, sources: list[_Source]) -> dict[str, MArg]:
+def _merge_args(ctx: Ctx, coord: str, sources: list[_Source]) -> dict[str, Arg]:
     order: list[str] = []
     for s in sources:
         order += [a for a in s.field.args if a not in order and s.field.args[a].name not in s.field.from_context]
-    out: dict[str, MArg] = {}
+    out: dict[str, Arg] = {}
     for aname in order:
-        acoord = f"{coord}({aname}:)"
-        having = [s for s in sources if aname in s.field.args]
-        if len(having) < len(sources):
-            required = [
-                s.index for s in having if is_non_null(s.field.args[aname].type) and s.field.args[aname].default is None
-            ]
-            missing = [s.index for s in sources if aname not in s.field.args]
-            if required:
-                ctx.error(
-                    E.REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH,
-                    acoord,
-                    f'Argument "{acoord}" is required in subgraph(s) {ctx.names(required)} but missing in '
-                    f"subgraph(s) {ctx.names(missing)}. Add it everywhere, or make it optional.",
-                    required + missing,
-                )
-            else:
-                ctx.hint(
-                    E.HINT_INCONSISTENT_ARGUMENT_PRESENCE,
-                    acoord,
-                    f'Optional argument "{acoord}" is missing in subgraph(s) {ctx.names(missing)}; '
-                    "it is removed from the supergraph.",
-                    missing,
-                )
-            continue
-        args = [s.field.args[aname] for s in having]
-        t: str | None = args[0].type
-        for a in args[1:]:
-            t = merge_input(t, a.type) if t is not None else None
-        if t is None:
-            ctx.error(
-                E.FIELD_ARGUMENT_TYPE_MISMATCH,
-                acoord,
-                f'Type of argument "{acoord}" is incompatible across subgraphs: '
-                + ", ".join(f'"{s.field.args[aname].type}" in "{ctx.subgraphs[s.index].name}"' for s in having)
-                + ".",
-                [s.index for s in having],
-            )
-            continue
-        defaults = {a.default for a in args if a.default is not None}
-        if len(defaults) > 1:
-            ctx.error(
-                E.FIELD_ARGUMENT_DEFAULT_MISMATCH,
-                acoord,
-                f'Argument "{acoord}" has incompatible default values across subgraphs: '
-                + ", ".join(
-                    f'{s.field.args[aname].default} in "{ctx.subgraphs[s.index].name}"'
-                    for s in having
-                    if s.field.args[aname].default is not None
-                )
-                + ".",
-                [s.index for s in having],
-            )
-        out[aname] = MArg(
-            aname,
-            t,
-            next(iter(defaults)) if len(defaults) == 1 else None,
-            pick_description(ctx, acoord, [(s.index, s.field.args[aname].description) for s in having]),
-            merge_applied(a.applied for a in args),
-        )
+        found = [(s.index, s.field.args[aname]) for s in sources if aname in s.field.args]
+        missing = [s.index for s in sources if aname not in s.field.args]
+        merged = merge_input_value(ctx, ARGUMENT, f"{coord}({aname}:)", found, missing)
+        if merged is not None:
+            out[aname] = merged
     return out

@@ -6,9 +6,9 @@ from federation import errors as E
 
 from .applied import merge_applied
 from .context import Ctx, pick_description
+from .merge_input import INPUT_FIELD, merge_input_value
 from .model import TypeDef
 from .supergraph import JoinField, JoinType, MEnumValue, MField, MType
-from .typeref import is_non_null, merge_input
 
 
 def _base(ctx: Ctx, kind: str, name: str, defs: list[tuple[int, TypeDef]]) -> MType:
@@ -93,57 +93,14 @@ def merge_input_object(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]]) -> 
     for _, t in defs:
         order += [f for f in t.fields if f not in order]
     for fname in order:
-        coord = f"{name}.{fname}"
-        srcs = [(i, t.fields[fname]) for i, t in defs if fname in t.fields]
-        if len(srcs) < len(defs):
-            missing = [i for i, t in defs if fname not in t.fields]
-            required = [i for i, f in srcs if is_non_null(f.type) and f.default is None]
-            if required:
-                ctx.error(
-                    E.REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH,
-                    coord,
-                    f'Input object field "{coord}" is required in subgraph(s) {ctx.names(required)} but '
-                    f"missing in subgraph(s) {ctx.names(missing)}. Add it everywhere, or make it optional.",
-                    required + missing,
-                )
-            else:
-                ctx.hint(
-                    E.HINT_INCONSISTENT_INPUT_OBJECT_FIELD,
-                    coord,
-                    f'Input object field "{coord}" is missing in subgraph(s) {ctx.names(missing)}; '
-                    "it is removed from the supergraph.",
-                    missing,
-                )
+        found = [(i, t.fields[fname]) for i, t in defs if fname in t.fields]
+        missing = [i for i, t in defs if fname not in t.fields]
+        merged = merge_input_value(ctx, INPUT_FIELD, f"{name}.{fname}", found, missing)
+        if merged is None:
             continue
-        ftype: str | None = srcs[0][1].type
-        for _, f in srcs[1:]:
-            ftype = merge_input(ftype, f.type) if ftype is not None else None
-        if ftype is None:
-            ctx.error(
-                E.FIELD_TYPE_MISMATCH,
-                coord,
-                f'Type of input field "{coord}" is incompatible across subgraphs: '
-                + ", ".join(f'"{f.type}" in "{ctx.subgraphs[i].name}"' for i, f in srcs)
-                + ".",
-                [i for i, _ in srcs],
-            )
-            continue
-        defaults = {f.default for _, f in srcs if f.default is not None}
-        if len(defaults) > 1:
-            ctx.error(
-                E.INPUT_FIELD_DEFAULT_MISMATCH,
-                coord,
-                f'Input field "{coord}" has incompatible default values across subgraphs: '
-                + ", ".join(f'{f.default} in "{ctx.subgraphs[i].name}"' for i, f in srcs if f.default is not None)
-                + ".",
-                [i for i, _ in srcs],
-            )
-        mf = MField(fname, ftype)
-        mf.default = next(iter(defaults)) if len(defaults) == 1 else None
-        mf.description = pick_description(ctx, coord, [(i, f.description) for i, f in srcs])
-        mf.applied = merge_applied(f.applied for _, f in srcs)
-        if any(f.type != ftype for _, f in srcs):
-            mf.join = [JoinField(ctx.gid(i), type=f.type) for i, f in srcs]
+        mf = MField(fname, merged.type, {}, merged.description, merged.applied, merged.default)
+        if any(f.type != merged.type for _, f in found):
+            mf.join = [JoinField(ctx.gid(i), type=f.type) for i, f in found]
         mt.fields[fname] = mf
     if not mt.fields:
         ctx.error(

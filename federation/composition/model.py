@@ -23,13 +23,19 @@ class Arg:
 
 
 @dataclass
-class Field:
+class FieldDef:
+    """A field as SDL states it; the subgraph's ``Field`` and the supergraph's ``MField`` add their own."""
+
     name: str
     type: str
     args: dict[str, Arg] = field(default_factory=dict)
     description: str | None = None
     applied: list[Applied] = field(default_factory=list)
     default: str | None = None  # input fields only
+
+
+@dataclass
+class Field(FieldDef):
     external: bool = False
     shareable: bool = False
     requires: str | None = None
@@ -38,10 +44,6 @@ class Field:
     override_label: str | None = None
     from_context: dict[str, str] = field(default_factory=dict)  # argument -> "$context { selection }"
     in_extension: bool = False
-
-    @property
-    def inaccessible(self) -> bool:
-        return any(n == "inaccessible" for n, _ in self.applied)
 
 
 @dataclass
@@ -80,10 +82,6 @@ class TypeDef:
             return True
         return not fed1 and self.has_extension and not self.has_definition
 
-    @property
-    def is_entity(self) -> bool:
-        return bool(self.keys)
-
 
 @dataclass
 class Subgraph:
@@ -98,7 +96,3 @@ class Subgraph:
     @property
     def is_fed1(self) -> bool:
         return self.version is None
-
-    def obj(self, name: str) -> TypeDef | None:
-        t = self.types.get(name)
-        return t if t is not None and t.kind in ("object", "interface") else None

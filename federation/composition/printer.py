@@ -5,8 +5,8 @@ from __future__ import annotations
 from graphql.language.block_string import print_block_string
 from graphql.language.print_string import print_string
 
-from .model import Applied
-from .supergraph import JoinField, JoinType, MArg, MField, MType, Supergraph
+from .model import Applied, Arg
+from .supergraph import JoinField, JoinType, MField, MType, Supergraph
 
 JOIN_DEFINITIONS = "\n\n".join(
     [
@@ -177,7 +177,7 @@ def _join_field(j: JoinField) -> str:
     return f"@join__field({', '.join(parts)})" if parts else "@join__field"
 
 
-def _args(args: dict[str, MArg]) -> str:
+def _args(args: dict[str, Arg]) -> str:
     if not args:
         return ""
     items = []

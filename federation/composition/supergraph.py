@@ -1,10 +1,13 @@
-"""The merged model the printer turns into supergraph SDL (join v0.5)."""
+"""The merged model the printer turns into supergraph SDL (join v0.5).
+
+Fields, arguments and enum values are the subgraph model's, with the join metadata added where there is any.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Applied
+from .model import Applied, EnumValue, FieldDef
 
 
 @dataclass
@@ -30,30 +33,12 @@ class JoinField:
 
 
 @dataclass
-class MArg:
-    name: str
-    type: str
-    default: str | None = None
-    description: str | None = None
-    applied: list[Applied] = field(default_factory=list)
-
-
-@dataclass
-class MField:
-    name: str
-    type: str
-    args: dict[str, MArg] = field(default_factory=dict)
-    description: str | None = None
-    applied: list[Applied] = field(default_factory=list)
-    default: str | None = None
+class MField(FieldDef):
     join: list[JoinField] | None = None  # None: every subgraph that has the type resolves it alike
 
 
 @dataclass
-class MEnumValue:
-    name: str
-    description: str | None = None
-    applied: list[Applied] = field(default_factory=list)
+class MEnumValue(EnumValue):
     graphs: list[str] = field(default_factory=list)
 
 

@@ -16,15 +16,6 @@ def nullable(type_ref: str) -> str:
     return type_ref[:-1] if type_ref.endswith("!") else type_ref
 
 
-def is_list(type_ref: str) -> bool:
-    return nullable(type_ref).startswith("[")
-
-
-def of_list(type_ref: str) -> str:
-    """The item type of a (possibly non-null) list type."""
-    return nullable(type_ref)[1:-1]
-
-
 def rename(type_ref: str, old: str, new: str) -> str:
     return type_ref.replace(named(type_ref), new) if named(type_ref) == old else type_ref
 

@@ -20,25 +20,14 @@ from dataclasses import dataclass, field
 from graphql import (
     DirectiveNode,
     DocumentNode,
-    EnumTypeDefinitionNode,
-    EnumTypeExtensionNode,
     FieldDefinitionNode,
-    InputObjectTypeDefinitionNode,
-    InputObjectTypeExtensionNode,
     InputValueDefinitionNode,
-    InterfaceTypeDefinitionNode,
-    InterfaceTypeExtensionNode,
-    ObjectTypeDefinitionNode,
-    ObjectTypeExtensionNode,
-    ScalarTypeDefinitionNode,
-    ScalarTypeExtensionNode,
-    UnionTypeDefinitionNode,
-    UnionTypeExtensionNode,
+    TypeDefinitionNode,
+    TypeExtensionNode,
     parse,
-    value_from_ast_untyped,
 )
 
-from federation.supergraph.links import linked_features
+from federation.supergraph.links import directive_args, linked_features
 
 # spec name -> directives of that spec we read
 _FEATURES: dict[str, tuple[str, ...]] = {
@@ -128,10 +117,6 @@ def _directive_names(document: DocumentNode) -> dict[tuple[str, str], str]:
     return names
 
 
-def _args(directive: DirectiveNode) -> dict[str, object]:
-    return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments or ()}
-
-
 def _any_set(value: object) -> AnySet:
     if not isinstance(value, list):
         return ()
@@ -151,7 +136,7 @@ class _Reader:
             key = self.by_local.get(directive.name.value)
             if key is None:
                 continue
-            args = _args(directive)
+            args = directive_args(directive)
             spec, name = key
             if spec == "authenticated":
                 self._require(coordinate, Requirement(authenticated=True))
@@ -189,28 +174,12 @@ def _list_size(args: dict[str, object]) -> ListSize:
     )
 
 
-_TYPE_NODES = (
-    ObjectTypeDefinitionNode,
-    ObjectTypeExtensionNode,
-    InterfaceTypeDefinitionNode,
-    InterfaceTypeExtensionNode,
-    InputObjectTypeDefinitionNode,
-    InputObjectTypeExtensionNode,
-    ScalarTypeDefinitionNode,
-    ScalarTypeExtensionNode,
-    EnumTypeDefinitionNode,
-    EnumTypeExtensionNode,
-    UnionTypeDefinitionNode,
-    UnionTypeExtensionNode,
-)
-
-
 def read_directives(sdl: str | DocumentNode) -> DirectivesMetadata:
     """Collect the policy directives of a supergraph (or any schema SDL) by coordinate."""
     document = parse(sdl, no_location=True) if isinstance(sdl, str) else sdl
     reader = _Reader(_directive_names(document))
     for definition in document.definitions:
-        if not isinstance(definition, _TYPE_NODES):
+        if not isinstance(definition, TypeDefinitionNode | TypeExtensionNode):
             continue
         type_name = definition.name.value
         reader.read(type_name, tuple(definition.directives or ()))

@@ -9,9 +9,10 @@ that feature are then named ``join__type`` and so on, or ``X__type`` with ``as: 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from graphql import DocumentNode, SchemaDefinitionNode, SchemaExtensionNode, ValueNode, value_from_ast_untyped
+from graphql import DirectiveNode, DocumentNode, SchemaDefinitionNode, SchemaExtensionNode, value_from_ast_untyped
 
 from federation.errors import UNSUPPORTED_FEATURE, SupergraphError
 
@@ -65,6 +66,24 @@ class Links:
         return self.by_name.get(name)
 
 
+def directive_args(directive: DirectiveNode) -> dict[str, object]:
+    """The arguments of one directive application as plain values (SDL has no variables)."""
+    return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments or ()}
+
+
+def _link_applications(document: DocumentNode) -> Iterator[dict[str, object]]:
+    """The arguments of each @link (or legacy @core) on the schema."""
+    for definition in document.definitions:
+        if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
+            for directive in definition.directives or ():
+                if directive.name.value in ("link", "core"):
+                    yield directive_args(directive)
+
+
+def _url(args: dict[str, object]) -> object:
+    return args["url"] if "url" in args else args.get("feature")  # @core names it feature:
+
+
 def _parse_url(url: str) -> tuple[str, tuple[int, int]] | None:
     m = _URL.match(url)
     if not m:
@@ -91,41 +110,25 @@ def linked_features(document: DocumentNode) -> dict[str, Link]:
     Applications whose URL is not a feature URL are skipped; ``read_links`` is the checked form.
     """
     by_name: dict[str, Link] = {}
-    for definition in document.definitions:
-        if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
+    for args in _link_applications(document):
+        url = _url(args)
+        parsed = _parse_url(url) if isinstance(url, str) else None
+        if not isinstance(url, str) or parsed is None:
             continue
-        for directive in definition.directives or ():
-            if directive.name.value not in ("link", "core"):
-                continue
-            args: dict[str, ValueNode] = {a.name.value: a.value for a in directive.arguments or ()}
-            url_node = args.get("url") or args.get("feature")
-            url = value_from_ast_untyped(url_node) if url_node is not None else None
-            parsed = _parse_url(url) if isinstance(url, str) else None
-            if not isinstance(url, str) or parsed is None:
-                continue
-            name, version = parsed
-            prefix_node = args.get("as")
-            prefix = str(value_from_ast_untyped(prefix_node)) if prefix_node is not None else name
-            purpose_node = args.get("for")
-            purpose = str(value_from_ast_untyped(purpose_node)) if purpose_node is not None else None
-            imports = _imports(value_from_ast_untyped(args["import"])) if "import" in args else {}
-            by_name[name] = Link(url, name, version, prefix, purpose, imports)
+        name, version = parsed
+        prefix = str(args["as"]) if "as" in args else name
+        purpose = str(args["for"]) if "for" in args else None
+        by_name[name] = Link(url, name, version, prefix, purpose, _imports(args.get("import")))
     return by_name
 
 
 def read_links(document: DocumentNode) -> Links:
     """The links of a supergraph, checked: a join link, a join version we serve, no unknown feature
     that the supergraph needs for SECURITY or EXECUTION."""
-    for definition in document.definitions:
-        if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
-            for directive in definition.directives or ():
-                if directive.name.value not in ("link", "core"):
-                    continue
-                url_arg = next((a.value for a in directive.arguments or () if a.name.value in ("url", "feature")),
-                               None)
-                url = value_from_ast_untyped(url_arg) if url_arg is not None else None
-                if isinstance(url, str) and _parse_url(url) is None:
-                    raise SupergraphError(f"@link url {url!r} is not a feature URL (…/name/vX.Y)")
+    for args in _link_applications(document):
+        url = _url(args)
+        if isinstance(url, str) and _parse_url(url) is None:
+            raise SupergraphError(f"@link url {url!r} is not a feature URL (…/name/vX.Y)")
     by_name = linked_features(document)
     for link in by_name.values():
         if link.name not in KNOWN_FEATURES and link.purpose in ("SECURITY", "EXECUTION"):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from graphql import (
-    DirectiveNode,
     DocumentNode,
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
@@ -29,12 +28,11 @@ from graphql import (
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
     parse,
-    value_from_ast_untyped,
 )
 from graphql.language import NamedTypeNode
 
 from federation.errors import SupergraphError
-from federation.supergraph.links import Links, read_links
+from federation.supergraph.links import Links, directive_args, read_links
 
 OBJECT, INTERFACE, UNION, ENUM, INPUT, SCALAR = "OBJECT", "INTERFACE", "UNION", "ENUM", "INPUT_OBJECT", "SCALAR"
 
@@ -112,7 +110,8 @@ class TypeInfo:
 
 @dataclass(frozen=True)
 class Subgraph:
-    enum_value: str
+    """What ``@join__graph`` says of one subgraph; ``Supergraph.subgraphs`` keys it by its join__Graph value."""
+
     name: str
     url: str
 
@@ -166,16 +165,13 @@ class Supergraph:
         if not self.subgraphs:
             raise SupergraphError(f"the supergraph declares no subgraphs (enum {graph_enum_name} is empty)")
 
-    def _args(self, directive: DirectiveNode) -> dict[str, object]:
-        return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments or ()}
-
     def _load_graphs(self, node: EnumTypeDefinitionNode) -> None:
         for value in node.values or ():
             for d in value.directives or ():
                 if d.name.value == self._d["graph"]:
-                    args = self._args(d)
+                    args = directive_args(d)
                     self.subgraphs[value.name.value] = Subgraph(
-                        value.name.value, str(args.get("name", value.name.value)), str(args.get("url", ""))
+                        str(args.get("name", value.name.value)), str(args.get("url", ""))
                     )
 
     def _load_type(self, info: TypeInfo, node: object) -> None:
@@ -183,7 +179,7 @@ class Supergraph:
         for directive in getattr(node, "directives", None) or ():
             dname = directive.name.value
             if dname == d["type"]:
-                args = self._args(directive)
+                args = directive_args(directive)
                 graph = str(args["graph"])
                 tig = info.graphs.get(graph)
                 if tig is None:
@@ -194,13 +190,13 @@ class Supergraph:
                 tig.extension = tig.extension or bool(args.get("extension", False))
                 tig.interface_object = tig.interface_object or bool(args.get("isInterfaceObject", False))
             elif dname == d["implements"]:
-                args = self._args(directive)
+                args = directive_args(directive)
                 info.implements.setdefault(str(args["graph"]), set()).add(str(args["interface"]))
             elif dname == d["unionMember"]:
-                args = self._args(directive)
+                args = directive_args(directive)
                 info.members.setdefault(str(args["graph"]), set()).add(str(args["member"]))
             elif dname == d["owner"]:
-                info.owner = str(self._args(directive)["graph"])
+                info.owner = str(directive_args(directive)["graph"])
         for iface in getattr(node, "interfaces", None) or ():
             info.interfaces.append(iface.name.value)
         for member in getattr(node, "types", None) or ():
@@ -214,7 +210,7 @@ class Supergraph:
         for directive in node.directives or ():
             if directive.name.value != self._d["field"]:
                 continue
-            args = self._args(directive)
+            args = directive_args(directive)
             if info.graphs is None:
                 info.graphs = {}
             if args.get("graph") is None:

@@ -84,6 +84,24 @@ def test_unknown_feature_without_purpose_is_accepted() -> None:
     assert load_supergraph(sdl).subgraphs
 
 
+def test_legacy_core_feature_links_join() -> None:
+    """join v0.1 supergraphs name their features with ``@core(feature:)`` instead of ``@link(url:)``."""
+    sdl = supergraph(["a", "b"], TYPES.replace("@inaccessible", "")).replace(
+        '@link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)',
+        '@core(feature: "https://specs.apollo.dev/join/v0.1", as: "j", for: EXECUTION)').replace("join__", "j__")
+    sg = load_supergraph(sdl)
+    assert sg.join_version == (0, 1)
+    assert sg.field_graphs("Product", "price") == ["B"]
+    assert sg.graph_name("A") == "a" and sg.subgraphs["B"].url == "http://127.0.0.1:9/b"
+
+
+def test_a_link_url_that_names_no_feature_is_refused() -> None:
+    sdl = supergraph(["a"], "type Query @join__type(graph: A) { x: Int }").replace(
+        '@link(url: "https://specs.apollo.dev/link/v1.0")', '@link(url: "https://specs.apollo.dev/link")')
+    with pytest.raises(SupergraphError, match="not a feature URL"):
+        load_supergraph(sdl)
+
+
 def test_not_a_supergraph() -> None:
     with pytest.raises(SupergraphError, match="join"):
         load_supergraph("type Query { x: Int }")
