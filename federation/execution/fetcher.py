@@ -108,19 +108,22 @@ class SubgraphClient:
             body["operationName"] = operation_name
         raw = orjson.dumps(body)
         name = endpoint.name
-        replicas = len(route.urls)
-        first = next(route.turns) % replicas if replicas > 1 else 0
         timeout = endpoint.timeout
-        deadline = time.monotonic() + timeout
+        connect_timeout = route.connect_timeout  # never above timeout
+        replicas = len(route.urls)
+        if replicas == 1:  # the usual case: no turns to take, no retry to time
+            first, deadline = 0, 0.0
+        else:
+            first, deadline = next(route.turns) % replicas, time.monotonic() + timeout
         for attempt in range(replicas):
             index = (first + attempt) % replicas
-            request = SubgraphHttpRequest(route.urls[index], raw, headers, timeout,
-                                          min(route.connect_timeout, timeout), idempotent)
+            request = SubgraphHttpRequest(route.urls[index], raw, headers, timeout, connect_timeout, idempotent)
             try:
                 response = await route.transports[index].send(request)
             except ConnectFailed as exc:
                 # Nothing was sent: the next replica may take it, within what is left of the time.
                 timeout = deadline - time.monotonic()
+                connect_timeout = min(connect_timeout, timeout)
                 if attempt + 1 < replicas and timeout > 0:
                     continue
                 raise _failure(name, exc) from None

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
-@dataclass(frozen=True, slots=True)
-class SubgraphHttpRequest:
+# Request and response are NamedTuples, not frozen dataclasses: one of each is made per subgraph
+# call, and a frozen dataclass takes about three times as long to build (~0.7 us against ~0.25 us),
+# which is measurable next to the lean transport's whole cost per call. Both are immutable all the same.
+class SubgraphHttpRequest(NamedTuple):
     url: str
     body: bytes
     # Per-call headers (propagated from the client); the fixed ones belong to the transport.
@@ -36,8 +38,7 @@ class SubgraphHttpRequest:
     idempotent: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class SubgraphHttpResponse:
+class SubgraphHttpResponse(NamedTuple):
     status: int
     # As received, in order, names in their case: Set-Cookie repeats and later features read it.
     headers: Sequence[tuple[bytes, bytes]]

@@ -133,44 +133,51 @@ class LeanTransport:
             head += request_head_extra(request.headers)
         body = request.body
         raw = head + b"content-length: %d\r\n\r\n" % len(body) + body
-        try:
-            async with asyncio.timeout(request.timeout):
-                return await self._exchange(raw, request)
-        except TimeoutError:
-            raise TimedOut("timed out") from None
-
-    async def _exchange(self, raw: bytes, request: SubgraphHttpRequest) -> SubgraphHttpResponse:
         # A reused connection that the subgraph closed while it sat idle fails on first use; such a
         # request is sent once more, but only when it is idempotent and nothing of an answer came.
-        for attempt in (0, 1):
-            conn, reused = await self._acquire(request.connect_timeout)
-            try:
-                response = await conn.exchange(raw)
-            except (ConnectionError, OSError) as exc:
-                self._discard(conn)
-                if attempt == 0 and reused and request.idempotent and not conn.answered:
-                    continue
-                raise ConnectionLost(str(exc) or type(exc).__name__) from None
-            except httptools.HttpParserError as exc:
-                self._discard(conn)
-                raise MalformedResponse(str(exc)) from None
-            except BaseException:
-                self._discard(conn)  # timed out or cancelled mid-exchange: its state is unknown
-                raise
-            if conn.keep_alive and not conn.closed:
-                self._release(conn)
-            else:
-                self._discard(conn)
-            return response
+        try:
+            async with asyncio.timeout(request.timeout):
+                for attempt in (0, 1):
+                    conn = self._take_idle()  # the usual case: no await, no coroutine
+                    reused = conn is not None
+                    if conn is None:
+                        conn, reused = await self._acquire(request.connect_timeout)
+                    try:
+                        response = await conn.exchange(raw)
+                    except (ConnectionError, OSError) as exc:
+                        self._discard(conn)
+                        if attempt == 0 and reused and request.idempotent and not conn.answered:
+                            continue
+                        raise ConnectionLost(str(exc) or type(exc).__name__) from None
+                    except httptools.HttpParserError as exc:
+                        self._discard(conn)
+                        raise MalformedResponse(str(exc)) from None
+                    except BaseException:
+                        self._discard(conn)  # timed out or cancelled mid-exchange: its state is unknown
+                        raise
+                    if conn.keep_alive and not conn.closed:
+                        if self._waiters or self._closed:
+                            self._release(conn)
+                        else:
+                            self._idle.append(conn)  # the usual case, inline
+                    else:
+                        self._discard(conn)
+                    return response
+        except TimeoutError:
+            raise TimedOut("timed out") from None
         raise AssertionError("unreachable")
 
-    async def _acquire(self, connect_timeout: float) -> tuple[_Connection, bool]:
+    def _take_idle(self) -> _Connection | None:
         idle = self._idle
         while idle:
             conn = idle.pop()
             if not conn.closed:
-                return conn, True
+                return conn
             self._open -= 1  # closed by the subgraph while idle
+        return None
+
+    async def _acquire(self, connect_timeout: float) -> tuple[_Connection, bool]:
+        """A connection when none is idle: a new one if there is room, else the next one freed."""
         if self._closed:
             raise ConnectFailed("the client is closed")
         if self._open < self._max:
