@@ -9,7 +9,8 @@ Replicas: request *n* to a subgraph starts at replica *n mod r* and, when its co
 moves on to the next replicas of its own sequence, never back to one it already tried. A failed
 *connect* sent nothing, so any operation moves on, mutations too; a failure after the request may
 have been sent is never retried here (the lean transport alone resends an idempotent request caught
-on a keep-alive connection the subgraph had closed, before any answer).
+on a keep-alive connection the subgraph had closed, before any answer). A full connection queue
+fails at once: the subgraph is overloaded, and queueing elsewhere would only hide it.
 """
 
 from __future__ import annotations
