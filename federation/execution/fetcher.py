@@ -15,7 +15,6 @@ fails at once: the subgraph is overloaded, and queueing elsewhere would only hid
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
 from collections.abc import Callable, Mapping
@@ -93,9 +92,19 @@ class SubgraphClient:
                  transports: TransportFactory = open_transport) -> None:
         self.endpoints = dict(endpoints)
         self._routes = {graph: _route(e, transports) for graph, e in self.endpoints.items()}
+        self._closed = False
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
 
     async def aclose(self) -> None:
-        await asyncio.gather(*(t.aclose() for r in self._routes.values() for t in r.transports))
+        # One after the other: the lean transports close without suspending, so a client nothing
+        # is using is closed within one turn of the event loop.
+        for route in self._routes.values():
+            for transport in route.transports:
+                await transport.aclose()
+        self._closed = True
 
     async def request(self, graph: str, document: str, variables: dict[str, Any] | None,
                       operation_name: str | None, headers: Mapping[str, str] | None = None,

@@ -158,8 +158,9 @@ async def test_each_call_carries_its_body_headers_and_timeouts_and_the_fixed_hea
     assert dict(transport.config.headers) == {"content-type": "application/json", "accept": "application/json",
                                               "x-gateway": "yes"}
     assert (transport.config.max_connections, transport.config.max_waiters) == (100, 1000)
+    assert not client.is_closed
     await client.aclose()
-    assert transport.closed
+    assert transport.closed and client.is_closed
 
 
 def test_the_connect_timeout_defaults_to_the_smaller_of_the_timeout_and_five_seconds() -> None:
