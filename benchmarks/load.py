@@ -13,9 +13,7 @@ import math
 import time
 from dataclasses import dataclass
 
-import httptools
-
-from federation.execution.transport import ConnectionPool, request_head
+from federation.execution.transport import LeanTransport, SubgraphHttpRequest, TransportConfig, TransportError
 
 REQUEST_TIMEOUT_S = 10.0
 # After a failed request: a dead server must not turn the loop into a busy spin.
@@ -58,8 +56,9 @@ async def run_load(
     concurrency: int,
     expected: bytes | None = None,
 ) -> LoadResult:
-    head = request_head(host, port, path, {"content-type": "application/json", "accept": "application/json"})
-    pool = ConnectionPool(max_idle_per_host=concurrency)
+    url = f"http://{host}:{port}{path or '/'}"
+    fixed = (("content-type", "application/json"), ("accept", "application/json"))
+    pool = LeanTransport(TransportConfig(url, fixed, max_connections=concurrency, max_waiters=0))
     latencies: list[float] = []
     counts = {"issued": 0, "non_200": 0, "wrong": 0, "failures": 0}
     loop = asyncio.get_running_loop()
@@ -69,24 +68,25 @@ async def run_load(
     async def client() -> None:
         while counts["issued"] < max_requests and loop.time() < deadline:
             counts["issued"] += 1
-            request = head + b"x-bench-request: %d\r\n" % counts["issued"]
+            request = SubgraphHttpRequest(url, body, {"x-bench-request": str(counts["issued"])},
+                                          REQUEST_TIMEOUT_S, REQUEST_TIMEOUT_S)
             sent = time.perf_counter()
             try:
-                status, _headers, content = await pool.post(host, port, request, body, REQUEST_TIMEOUT_S)
-            except (OSError, TimeoutError, httptools.HttpParserError):
+                response = await pool.send(request)
+            except TransportError:
                 counts["failures"] += 1
                 await asyncio.sleep(FAILURE_PAUSE_S)
                 continue
             latencies.append(time.perf_counter() - sent)
-            if status != 200:
+            if response.status != 200:
                 counts["non_200"] += 1
-            elif expected is not None and content != expected:
+            elif expected is not None and response.body != expected:
                 counts["wrong"] += 1
 
     try:
         await asyncio.gather(*(client() for _ in range(concurrency)))
     finally:
-        pool.close()
+        await pool.aclose()
     elapsed = loop.time() - started
     latencies.sort()
     return LoadResult(

@@ -1,36 +1,70 @@
-"""HTTP calls to subgraphs: pooled keep-alive connections, replicas taken in turn, errors as values.
+"""GraphQL requests to subgraphs: replicas taken in turn, one transport per replica, errors as values.
 
-Plain-HTTP subgraphs (the usual case inside a cluster) go through the lean pool in ``transport``;
-HTTPS subgraphs through one shared httpx client. A subgraph that is down, slow, or answers something
-that is not a GraphQL response never raises out of here: the caller gets a ``FetchFailure`` and turns
-it into a GraphQL error with a code.
+Each replica's transport is chosen once, by URL scheme, when the client is built (see
+``transport.open_transport``). A subgraph that is down, slow, or answers something that is not a
+GraphQL response never raises out of here: the caller gets a ``FetchFailure`` and turns it into a
+GraphQL error with a code.
+
+Replicas: request *n* to a subgraph starts at replica *n mod r* and, when its connection fails,
+moves on to the next replicas of its own sequence, never back to one it already tried. A failed
+*connect* sent nothing, so any operation moves on, mutations too; a failure after the request may
+have been sent is never retried here (the lean transport alone resends an idempotent request caught
+on a keep-alive connection the subgraph had closed, before any answer). A full connection queue
+fails at once: the subgraph is overloaded, and queueing elsewhere would only hide it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-import httptools
-import httpx
 import orjson
 
 from federation.errors import SUBREQUEST_HTTP_ERROR, SUBREQUEST_MALFORMED_RESPONSE
-from federation.execution.transport import ConnectionPool, request_head
+from federation.execution.transport import (
+    ConnectFailed,
+    ConnectTimeout,
+    MalformedResponse,
+    QueueFull,
+    SubgraphHttpRequest,
+    TimedOut,
+    Transport,
+    TransportConfig,
+    TransportError,
+    open_transport,
+)
 
 _BASE_HEADERS = {"content-type": "application/json", "accept": "application/json"}
+# A new connection that takes longer than this is as good as down, whatever the request timeout.
+_CONNECT_TIMEOUT_CAP = 5.0
+
+TransportFactory = Callable[[TransportConfig], Transport]
 
 
 @dataclass(frozen=True)
 class SubgraphEndpoint:
     name: str
     urls: tuple[str, ...]
-    timeout: float = 30.0
+    timeout: float = 30.0  # seconds for a whole call: queueing, connecting, answering, retries
     headers: Mapping[str, str] = field(default_factory=dict)
+    connect_timeout: float | None = None  # seconds per new connection; None: min(timeout, 5)
+    max_connections: int = 100  # open connections per replica, busy or idle
+    max_waiters: int = 1000  # requests queued per replica for a connection; beyond, fail at once
+    ca_file: str | None = None  # PEM bundle trusted for https replicas instead of the system's
+
+    def __post_init__(self) -> None:
+        if not self.urls:
+            raise ValueError(f"subgraph '{self.name}' has no URL")
+        if self.max_connections < 1 or self.max_waiters < 0:
+            raise ValueError(f"subgraph '{self.name}': max_connections must be >= 1 and max_waiters >= 0")
+
+    @property
+    def connect_limit(self) -> float:
+        limit = min(self.timeout, _CONNECT_TIMEOUT_CAP) if self.connect_timeout is None else self.connect_timeout
+        return min(limit, self.timeout)
 
 
 class FetchFailure(Exception):
@@ -41,52 +75,42 @@ class FetchFailure(Exception):
 
 
 @dataclass(frozen=True)
-class _Target:
-    url: str
-    host: str
-    port: int
-    path: str
-    plain: bool  # http: the lean pool; https: httpx
+class _Route:
+    """One subgraph as the client calls it: its replicas' URLs and transports, and its turn counter."""
 
-
-def _target(url: str) -> _Target:
-    parts = urlsplit(url)
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    plain = parts.scheme == "http" and parts.hostname is not None
-    return _Target(url, parts.hostname or "", parts.port or (80 if parts.scheme == "http" else 443), path, plain)
+    endpoint: SubgraphEndpoint
+    urls: tuple[str, ...]
+    transports: tuple[Transport, ...]
+    turns: itertools.count[int]
+    connect_timeout: float
 
 
 class SubgraphClient:
     """Sends GraphQL requests to subgraphs by join__Graph value."""
 
-    def __init__(self, endpoints: Mapping[str, SubgraphEndpoint], *, max_connections: int = 200) -> None:
+    def __init__(self, endpoints: Mapping[str, SubgraphEndpoint], *,
+                 transports: TransportFactory = open_transport) -> None:
         self.endpoints = dict(endpoints)
-        self._turns: dict[str, Iterator[_Target]] = {
-            g: itertools.cycle([_target(u) for u in e.urls]) for g, e in self.endpoints.items()
-        }
-        # Request heads are the same for every call to a target: built once.
-        self._heads: dict[tuple[str, str], bytes] = {}
-        self._pool = ConnectionPool(max_idle_per_host=max_connections)
-        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        self._client = httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(30.0), trust_env=False)
+        self._routes = {graph: _route(e, transports) for graph, e in self.endpoints.items()}
+        self._closed = False
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
 
     async def aclose(self) -> None:
-        self._pool.close()
-        await self._client.aclose()
-
-    def _head(self, graph: str, target: _Target) -> bytes:
-        head = self._heads.get((graph, target.url))
-        if head is None:
-            headers = {**_BASE_HEADERS, **self.endpoints[graph].headers}
-            head = self._heads[(graph, target.url)] = request_head(target.host, target.port, target.path, headers)
-        return head
+        # One after the other: the lean transports close without suspending, so a client nothing
+        # is using is closed within one turn of the event loop.
+        for route in self._routes.values():
+            for transport in route.transports:
+                await transport.aclose()
+        self._closed = True
 
     async def request(self, graph: str, document: str, variables: dict[str, Any] | None,
                       operation_name: str | None, headers: Mapping[str, str] | None = None,
                       idempotent: bool = True) -> dict[str, Any]:
-        endpoint = self.endpoints[graph]
+        route = self._routes[graph]
+        endpoint = route.endpoint
         body: dict[str, Any] = {"query": document}
         if variables:
             body["variables"] = variables
@@ -94,45 +118,47 @@ class SubgraphClient:
             body["operationName"] = operation_name
         raw = orjson.dumps(body)
         name = endpoint.name
-        # A replica that refuses connections is skipped: the request (if it may be repeated) goes to
-        # the next one, so one replica down costs no errors while another is up.
-        attempts = len(endpoint.urls) if idempotent else 1
-        for attempt in range(attempts):
-            target = next(self._turns[graph])
+        timeout = endpoint.timeout
+        connect_timeout = route.connect_timeout  # never above timeout
+        replicas = len(route.urls)
+        if replicas == 1:  # the usual case: no turns to take, no retry to time
+            first, deadline = 0, 0.0
+        else:
+            first, deadline = next(route.turns) % replicas, time.monotonic() + timeout
+        for attempt in range(replicas):
+            index = (first + attempt) % replicas
+            request = SubgraphHttpRequest(route.urls[index], raw, headers, timeout, connect_timeout, idempotent)
             try:
-                status, content = await self._send(graph, target, endpoint, raw, headers, idempotent)
-                return _decode(name, status, content)
-            except (TimeoutError, httpx.TimeoutException):
-                raise FetchFailure(name, f"subgraph '{name}' timed out", SUBREQUEST_HTTP_ERROR) from None
-            except (ConnectionRefusedError, httpx.ConnectError) as exc:
-                if attempt + 1 < attempts:
+                response = await route.transports[index].send(request)
+            except ConnectFailed as exc:
+                # Nothing was sent: the next replica may take it, within what is left of the time.
+                timeout = deadline - time.monotonic()
+                connect_timeout = min(connect_timeout, timeout)
+                if attempt + 1 < replicas and timeout > 0:
                     continue
-                raise FetchFailure(name, f"subgraph '{name}' could not be reached: {exc or type(exc).__name__}",
-                                   SUBREQUEST_HTTP_ERROR) from None
-            except httptools.HttpParserError as exc:
-                raise FetchFailure(name, f"subgraph '{name}' answered with malformed HTTP: {exc}",
-                                   SUBREQUEST_MALFORMED_RESPONSE) from None
-            except (OSError, httpx.HTTPError, asyncio.IncompleteReadError) as exc:
-                raise FetchFailure(name, f"subgraph '{name}' could not be reached: {exc or type(exc).__name__}",
-                                   SUBREQUEST_HTTP_ERROR) from None
+                raise _failure(name, exc) from None
+            except TransportError as exc:
+                raise _failure(name, exc) from None
+            return _decode(name, response.status, response.body)
         raise AssertionError("unreachable")
 
-    async def _send(self, graph: str, target: _Target, endpoint: SubgraphEndpoint, raw: bytes,
-                    headers: Mapping[str, str] | None, idempotent: bool) -> tuple[int, bytes]:
-        if target.plain:
-            head = self._head(graph, target)
-            if headers:
-                head += request_head_extra(headers)
-            status, _, content = await self._pool.post(target.host, target.port, head, raw, endpoint.timeout,
-                                                       idempotent)
-            return status, content
-        send = {**_BASE_HEADERS, **endpoint.headers, **(headers or {})}
-        response = await self._client.post(target.url, content=raw, headers=send, timeout=endpoint.timeout)
-        return response.status_code, response.content
+
+def _route(endpoint: SubgraphEndpoint, transports: TransportFactory) -> _Route:
+    fixed = tuple({**_BASE_HEADERS, **endpoint.headers}.items())
+    built = tuple(transports(TransportConfig(url, fixed, endpoint.max_connections, endpoint.max_waiters,
+                                             endpoint.ca_file)) for url in endpoint.urls)
+    return _Route(endpoint, tuple(endpoint.urls), built, itertools.count(), endpoint.connect_limit)
 
 
-def request_head_extra(headers: Mapping[str, str]) -> bytes:
-    return "".join(f"{k}: {v}\r\n" for k, v in headers.items() if "\r" not in v and "\n" not in v).encode("latin-1")
+def _failure(name: str, exc: TransportError) -> FetchFailure:
+    if isinstance(exc, TimedOut | ConnectTimeout):
+        return FetchFailure(name, f"subgraph '{name}' timed out", SUBREQUEST_HTTP_ERROR)
+    if isinstance(exc, QueueFull):
+        return FetchFailure(name, f"subgraph '{name}' connection queue is full", SUBREQUEST_HTTP_ERROR)
+    if isinstance(exc, MalformedResponse):
+        return FetchFailure(name, f"subgraph '{name}' answered with malformed HTTP: {exc}",
+                            SUBREQUEST_MALFORMED_RESPONSE)
+    return FetchFailure(name, f"subgraph '{name}' could not be reached: {exc}", SUBREQUEST_HTTP_ERROR)
 
 
 def _decode(name: str, status: int, content: bytes) -> dict[str, Any]:

@@ -109,3 +109,16 @@ async def test_replicas_share_the_load(recorders: tuple[Recorder, Recorder]) -> 
     await gateway.aclose()
     other.server.close()
     assert len(products.heads) == len(other.heads) == 3
+
+
+async def test_with_one_of_two_replicas_refusing_no_request_fails_sequential_or_concurrent(
+        harness: Harness, recorders: tuple[Recorder, Recorder]) -> None:
+    products, reviews = recorders
+    config = GatewayConfig(subgraphs={"products": SubgraphConfig(url=(harness.refused_url(), products.url))})
+    gateway = Gateway.from_sdl(supergraph({"products": products.url, "reviews": reviews.url}, TYPES), config)
+    query = GraphQLRequest("{ product { upc } }")
+    sequential = [await gateway.execute(query) for _ in range(50)]
+    concurrent = await asyncio.gather(*(gateway.execute(query) for _ in range(50)))
+    await gateway.aclose()
+    assert [r.body for r in sequential + concurrent] == [{"data": {"product": {"upc": "1"}}}] * 100
+    assert len(products.heads) == 100

@@ -140,5 +140,5 @@ async def test_a_replaced_supergraph_releases_its_connections() -> None:
     await asyncio.sleep(0)  # the old state's client closes in the background, nothing being in flight
     await asyncio.sleep(0)
     assert gateway._retired == [] and gateway._state is not old
-    assert old.client._client.is_closed
+    assert old.client.is_closed
     await gateway.aclose()

@@ -1,0 +1,68 @@
+"""The httpx transport: HTTPS subgraphs, and any URL the lean transport does not take.
+
+httpx's own pool caps open connections (``Limits``) and queues the rest; this adds the bound on
+that queue and a deadline for the whole call, and turns httpx's exceptions into ``TransportError``s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+import httpx
+
+from federation.execution.transport.base import (
+    ConnectFailed,
+    ConnectionLost,
+    ConnectTimeout,
+    MalformedResponse,
+    QueueFull,
+    SubgraphHttpRequest,
+    SubgraphHttpResponse,
+    TimedOut,
+    TransportConfig,
+)
+
+
+class HttpxTransport:
+    def __init__(self, config: TransportConfig) -> None:
+        verify: ssl.SSLContext | bool = True
+        if config.ca_file is not None:
+            verify = ssl.create_default_context(cafile=config.ca_file)
+        limits = httpx.Limits(max_connections=config.max_connections,
+                              max_keepalive_connections=config.max_connections)
+        self._client = httpx.AsyncClient(limits=limits, headers=dict(config.headers), verify=verify,
+                                         trust_env=False, follow_redirects=False)
+        # Requests inside httpx (busy on a connection or queued in its pool): the queue's bound.
+        self._inside = 0
+        self._bound = config.max_connections + config.max_waiters
+
+    async def send(self, request: SubgraphHttpRequest) -> SubgraphHttpResponse:
+        if self._inside >= self._bound:
+            raise QueueFull(f"{self._inside} requests busy or waiting")
+        self._inside += 1
+        # httpx's timeouts are per phase (a read timeout restarts with each chunk): the whole call
+        # has its own deadline around them; the connect one covers the TLS handshake too.
+        timeout = httpx.Timeout(request.timeout, connect=request.connect_timeout)
+        try:
+            async with asyncio.timeout(request.timeout):
+                response = await self._client.post(request.url, content=request.body, headers=request.headers,
+                                                   timeout=timeout)
+        except TimeoutError:
+            raise TimedOut("timed out") from None
+        except httpx.ConnectTimeout:
+            raise ConnectTimeout(f"connecting took longer than {request.connect_timeout:g}s") from None
+        except httpx.TimeoutException:
+            raise TimedOut("timed out") from None
+        except httpx.ConnectError as exc:
+            raise ConnectFailed(str(exc) or type(exc).__name__) from None
+        except (httpx.RemoteProtocolError, httpx.DecodingError) as exc:
+            raise (ConnectionLost if "disconnected" in str(exc) else MalformedResponse)(str(exc)) from None
+        except (httpx.HTTPError, OSError) as exc:
+            raise ConnectionLost(str(exc) or type(exc).__name__) from None
+        finally:
+            self._inside -= 1
+        return SubgraphHttpResponse(response.status_code, response.headers.raw, response.content)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
