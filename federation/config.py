@@ -1,4 +1,4 @@
-"""The gateway's configuration file (``gateway.yaml``), as frozen dataclasses.
+"""The gateway's configuration file (``gateway.yaml``), as frozen dataclasses: the whole file's shape.
 
 Every key is optional; an absent file means the defaults below. The file is read by
 :func:`federation.config_loader.load_config`, which also applies environment overrides::
@@ -10,31 +10,85 @@ Every key is optional; an absent file means the defaults below. The file is read
     FEDERATION_SUBGRAPHS__ACCOUNTS__URL=http://127.0.0.1:5001/graphql
 
 Names are matched case-insensitively (``__`` separates levels); the value is parsed as YAML, so
-numbers, booleans and ``[a, b]`` lists come out typed. Unknown keys and wrong types are errors
-that name the offending key, in the file and in the environment alike.
+numbers, booleans and ``[a, b]`` lists come out typed. The type hints below are the schema: the
+decoder (:func:`federation.config_loader.decode`) reads them, ``Annotated[..., Range(...)]`` gives a
+number's allowed range, and ``__post_init__`` states the rules that span fields. Unknown keys, wrong
+types and values out of range are a :class:`ConfigError` naming the dotted key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Literal
+
+from federation.errors import GatewayError
 
 ENV_PREFIX = "FEDERATION_"
+
+
+class ConfigError(GatewayError):
+    """The configuration is not valid; the message names the key (and the variable that set it)."""
+
+    def __init__(self, reason: str, key: str = "", *, source: str = "", variable: str = "") -> None:
+        self.reason = reason
+        # Dotted path of the offending key ("http.cors.origins"), empty when not about one key.
+        self.key = key
+        self.source = source  # the file the value came from, if any
+        self.variable = variable  # the environment variable that set it, if one did
+        message = f"{key}: {reason}" if key else reason
+        if variable:
+            message += f" (set by environment variable {variable})"
+        elif source:
+            message = f"{source}: {message}"
+        super().__init__(message)
+
+    def under(self, prefix: str) -> ConfigError:
+        """The same error, its key seen from the enclosing section ``prefix``."""
+        key = f"{prefix}.{self.key}" if prefix and self.key else prefix or self.key
+        return ConfigError(self.reason, key, source=self.source, variable=self.variable)
+
+
+@dataclass(frozen=True)
+class Range:
+    """Allowed values of a number, checked by the decoder: ``Annotated[int, Range(0, 65535)]``."""
+
+    low: float | None = None
+    high: float | None = None
+    # True: ``low`` itself is refused (a timeout of 0 would fail every request).
+    above: bool = False
+
+    def problem(self, value: float) -> str | None:
+        too_low = self.low is not None and (value <= self.low if self.above else value < self.low)
+        if not too_low and (self.high is None or value <= self.high):
+            return None
+        if self.low is not None and self.high is not None:
+            return f"must be between {self.low:g} and {self.high:g}, got {value!r}"
+        if self.above:
+            return f"must be greater than {self.low:g}, got {value!r}"
+        return f"must be at least {self.low:g}, got {value!r}"
+
+
+Port = Annotated[int, Range(0, 65535)]
+Timeout = Annotated[float, Range(0, above=True)]  # seconds; zero would give up before starting
+Seconds = Annotated[float, Range(0)]  # seconds where zero means "none" or "off"
+Size = Annotated[int, Range(0)]
+Cost = Annotated[float, Range(0)]
+AtLeastOne = Annotated[int, Range(1)]
 
 
 @dataclass(frozen=True)
 class ServerConfig:
     host: str = "127.0.0.1"
-    port: int = 4000
+    port: Port = 4000
     # More than one worker runs separate processes, each with its own gateway and reload watcher.
-    workers: int = 1
+    workers: AtLeastOne = 1
     # One line per request on the ``federation.access`` logger.
     access_log: bool = True
     json_logs: bool = False
-    log_level: str = "info"
-    # Seconds given to in-flight requests on SIGTERM before connections are closed.
-    graceful_timeout: float = 10.0
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Seconds given to in-flight requests on SIGTERM before connections are closed (0: none).
+    graceful_timeout: Seconds = 10.0
 
 
 @dataclass(frozen=True)
@@ -44,7 +98,11 @@ class SupergraphConfig:
     # ... or a Rover-style supergraph.yaml (subgraph names and schema files) composed at start.
     config: str | None = None
     # Seconds between checks of the file's modification time; 0 turns hot reload off.
-    poll_interval: float = 1.0
+    poll_interval: Seconds = 1.0
+
+    def __post_init__(self) -> None:
+        if self.path and self.config:
+            raise ConfigError("give path or config, not both", "config")
 
 
 @dataclass(frozen=True)
@@ -52,7 +110,14 @@ class SubgraphConfig:
     # One URL, or several replicas used in turn (round-robin). Empty: the URL in the supergraph.
     url: tuple[str, ...] = ()
     # Seconds for one subgraph request; None: the gateway's default.
-    timeout: float | None = None
+    timeout: Timeout | None = None
+    # Seconds to open a connection (TCP connect and TLS handshake); None: the fetcher's default.
+    connect_timeout: Timeout | None = None
+    # Open connections to this subgraph at most; None: the fetcher's default (100).
+    max_connections: AtLeastOne | None = None
+    # Requests allowed to queue for a connection once max_connections are open; more fail at once,
+    # so a slow subgraph cannot pile up unbounded work. None: the fetcher's default (1000).
+    max_waiters: Size | None = None
     # Client request headers (names, lower-case) forwarded to this subgraph.
     propagate_headers: tuple[str, ...] = ()
     # Fixed headers added to every request to this subgraph.
@@ -67,7 +132,12 @@ class CorsConfig:
     # Request headers a preflight may ask for; empty: whatever the browser asks for.
     allow_headers: tuple[str, ...] = ()
     expose_headers: tuple[str, ...] = ()
-    max_age: int = 600
+    max_age: Size = 600
+
+    def __post_init__(self) -> None:
+        # A wildcard with credentials would let any site act with the user's cookies.
+        if self.allow_credentials and "*" in self.origins:
+            raise ConfigError("cannot be used with origins '*'", "allow_credentials")
 
 
 @dataclass(frozen=True)
@@ -81,7 +151,7 @@ class CsrfConfig:
 class HttpConfig:
     # Where GraphQL is served (GET and POST); GraphiQL and its assets live under it too.
     path: str = "/graphql"
-    max_body_bytes: int = 2 * 1024 * 1024
+    max_body_bytes: AtLeastOne = 2 * 1024 * 1024
     cors: CorsConfig = field(default_factory=CorsConfig)
     csrf: CsrfConfig = field(default_factory=CsrfConfig)
     graphiql: bool = True
@@ -91,6 +161,103 @@ class HttpConfig:
     introspection: bool = True
     # Replace subgraph error messages with a generic one, keeping the code and path.
     mask_subgraph_errors: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.path.startswith("/") or (self.path.endswith("/") and self.path != "/"):
+            raise ConfigError("must start with '/' and not end with one", "path")
+
+
+# -- policies: read by the stages in federation/policies/ ---------------------------------------
+
+AuthorizationMode = Literal["filter", "reject", "dry_run"]
+DemandControlMode = Literal["measure", "enforce"]
+
+
+@dataclass(frozen=True)
+class AuthenticationConfig:
+    # Off unless a key source is given: a token we cannot check must not be taken as proof.
+    jwks_url: str | None = None
+    jwks_file: str | None = None
+    issuers: tuple[str, ...] = ()
+    audiences: tuple[str, ...] = ()
+    leeway: Seconds = 0.0
+    header_name: str = "authorization"
+    header_prefix: str = "Bearer"
+    cookie: str | None = None
+    algorithms: tuple[str, ...] = ("RS256", "RS384", "RS512", "ES256", "ES384", "EdDSA", "HS256")
+    # How often the JWKS URL is polled, and the least time between refreshes forced by unknown kids.
+    poll_interval: Timeout = 300.0
+    min_refresh_interval: Seconds = 10.0
+
+    def __post_init__(self) -> None:
+        if self.jwks_url and self.jwks_file:
+            raise ConfigError("give jwks_url or jwks_file, not both", "jwks_file")
+        # An unsigned token proves nothing, whatever the file says.
+        if any(a.lower() == "none" for a in self.algorithms):
+            raise ConfigError("'none' is never accepted", "algorithms")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.jwks_url or self.jwks_file)
+
+
+@dataclass(frozen=True)
+class AuthorizationConfig:
+    mode: AuthorizationMode = "filter"
+    scope_claim: str = "scope"
+    # Policy name -> "module:function" (a mapping in the file); the callable gets (claims, context)
+    # and returns a bool. Pairs rather than a dict so the config stays hashable.
+    policies: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        for name, reference in self.policies:
+            module, sep, function = reference.partition(":")
+            if not (module and sep and function):
+                raise ConfigError(f"expected 'module:function', got {reference!r}", f"policies.{name}")
+
+
+@dataclass(frozen=True)
+class DemandControlConfig:
+    mode: DemandControlMode = "measure"
+    max_cost: Cost | None = None
+    default_list_size: Size = 10
+    # Put the estimate (and the actual cost) in response extensions.cost.
+    expose_in_extensions: bool = False
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    max_depth: Size | None = None
+    max_height: Size | None = None
+    max_aliases: Size | None = None
+    max_root_fields: Size | None = None
+    max_tokens: Size | None = None
+    max_recursion: Size | None = None
+
+    @property
+    def any_document_limit(self) -> bool:
+        return any(v is not None for v in (self.max_depth, self.max_height, self.max_aliases, self.max_root_fields))
+
+
+@dataclass(frozen=True)
+class PersistedQueriesConfig:
+    apq: bool = True
+    apq_cache_size: Size = 1000
+    redis_url: str | None = None
+    redis_ttl: Timeout | None = 86400.0
+    manifest: str | None = None
+    # safelist: refuse documents whose body is not in the manifest; require_id: refuse any text at all.
+    safelist: bool = False
+    require_id: bool = False
+
+
+@dataclass(frozen=True)
+class PoliciesConfig:
+    authentication: AuthenticationConfig = field(default_factory=AuthenticationConfig)
+    authorization: AuthorizationConfig = field(default_factory=AuthorizationConfig)
+    demand_control: DemandControlConfig = field(default_factory=DemandControlConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    persisted_queries: PersistedQueriesConfig = field(default_factory=PersistedQueriesConfig)
 
 
 @dataclass(frozen=True)
@@ -102,18 +269,8 @@ class GatewayConfig:
     # Keyed by subgraph name as it appears in the supergraph (join__Graph name).
     subgraphs: Mapping[str, SubgraphConfig] = field(default_factory=dict)
     http: HttpConfig = field(default_factory=HttpConfig)
-    # Request policies (authentication, authorization, limits, cost): raw sections, each parsed
-    # and validated by the module that owns it, e.g. ``policies["auth"]``, ``policies["limits"]``.
-    policies: Mapping[str, Any] = field(default_factory=dict)
+    # Request policies (authentication, authorization, limits, cost, persisted queries).
+    policies: PoliciesConfig = field(default_factory=PoliciesConfig)
 
     def subgraph(self, name: str) -> SubgraphConfig:
         return self.subgraphs.get(name) or SubgraphConfig()
-
-
-class ConfigError(ValueError):
-    """The configuration file or an environment override is not valid; the message names the key."""
-
-    def __init__(self, message: str, key: str = "") -> None:
-        super().__init__(message)
-        # Dotted path of the offending key ("http.cors.origins"), empty when not about one key.
-        self.key = key

@@ -1,7 +1,9 @@
 """Read ``gateway.yaml`` and environment overrides into :class:`federation.config.GatewayConfig`.
 
-The conversion is driven by the dataclasses' own type hints, so adding a field to a config
-dataclass is all it takes to make it loadable and overridable from the environment.
+One decoder for the whole file (:func:`decode`), driven by the dataclasses' own type hints: adding
+a field to a config dataclass is all it takes to make it loadable, checked and overridable from the
+environment. Every error is a :class:`federation.config.ConfigError` naming the dotted key, the file,
+and the environment variable when one set the value.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from federation.config import ENV_PREFIX, ConfigError, CorsConfig, GatewayConfig
+from federation.config import ENV_PREFIX, ConfigError, GatewayConfig, Range
 
 T = TypeVar("T")
 
@@ -27,7 +29,7 @@ def load_config(
 ) -> GatewayConfig:
     """The file at ``path`` (if any), then ``FEDERATION_*`` variables from ``environ`` on top."""
     raw: dict[str, Any] = {}
-    source = "defaults"
+    source = ""
     if path is not None:
         source = str(path)
         try:
@@ -37,22 +39,26 @@ def load_config(
         try:
             loaded = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+            raise ConfigError(f"not valid YAML: {exc}", source=source) from exc
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: the top level must be a mapping, got {_kind(loaded)}")
+            raise ConfigError(f"the top level must be a mapping, got {_kind(loaded)}", source=source)
         raw = loaded
     from_env = apply_env_overrides(raw, os.environ if environ is None else environ)
     try:
-        config = from_dict(GatewayConfig, raw, source)
+        return decode(GatewayConfig, raw)
     except ConfigError as exc:
-        variable = next((v for k, v in from_env.items() if exc.key.lower().startswith(k)), None)
-        if variable is None:
-            raise
-        raise ConfigError(f"{exc} (set by environment variable {variable})", exc.key) from None
-    _check(config, source)
-    return config
+        raise ConfigError(exc.reason, exc.key, source=source, variable=_setter(exc.key, from_env)) from None
+
+
+def _setter(key: str, from_env: Mapping[str, str]) -> str:
+    """The variable that set ``key`` or a section holding it; empty when the value is the file's."""
+    key = key.lower()
+    for path, variable in from_env.items():
+        if key == path or key.startswith((f"{path}.", f"{path}[")):
+            return variable
+    return ""
 
 
 def apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, str]:
@@ -93,119 +99,132 @@ def _existing_key(node: dict[str, Any], part: str) -> str:
     return part.lower()
 
 
+def decode(cls: type[T], raw: Any, key: str = "") -> T:
+    """Build the config dataclass ``cls`` from plain YAML data, checking every key and value.
+
+    ``key`` is where ``raw`` sits in the file (``"policies"``), so errors name the full dotted key.
+    """
+    return typing.cast(T, _convert(cls, raw, key))
+
+
 def from_dict(cls: type[T], raw: Any, where: str) -> T:
-    """Build dataclass ``cls`` from plain YAML data; ``where`` prefixes error messages."""
-    return typing.cast(T, _convert(cls, raw, where, ""))
+    """:func:`decode` for a whole document; ``where`` names where it came from in errors."""
+    try:
+        return decode(cls, raw)
+    except ConfigError as exc:
+        raise ConfigError(exc.reason, exc.key, source=where) from None
 
 
-def _convert(hint: Any, value: Any, where: str, key: str) -> Any:
-    label = f"{where}: {key}" if key else where
+def _convert(hint: Any, value: Any, key: str) -> Any:
     origin = typing.get_origin(hint)
+    if origin is typing.Annotated:
+        inner, *extras = typing.get_args(hint)
+        converted = _convert(inner, value, key)
+        for extra in extras:
+            problem = extra.problem(converted) if isinstance(extra, Range) else None
+            if problem:
+                raise ConfigError(problem, key)
+        return converted
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        return _convert_dataclass(hint, value, where, key)
-    if hint is Any:
-        return value
+        return _convert_dataclass(hint, value, key)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(hint)
         if value is None and type(None) in options:
             return None
         inner = [o for o in options if o is not type(None)]
         if len(inner) == 1:
-            return _convert(inner[0], value, where, key)
-        raise ConfigError(f"{label}: unsupported union type", key)  # not used by the config classes
+            return _convert(inner[0], value, key)
+        raise ConfigError(f"unsupported union type {hint!r}", key)  # not used by the config classes
+    if origin is typing.Literal:
+        return _convert_choice(typing.get_args(hint), value, key)
     if origin is tuple:
-        (item,) = typing.get_args(hint)[:1]
-        if isinstance(value, str):
-            value = [value]  # a single value where a list is allowed: `url: http://...`
-        if not isinstance(value, list):
-            raise ConfigError(f"{label}: expected a list, got {_kind(value)}", key)
-        return tuple(_convert(item, v, where, f"{key}[{i}]") for i, v in enumerate(value))
+        return _convert_tuple(typing.get_args(hint), value, key)
     if origin in (Mapping, dict):
         _, item = typing.get_args(hint)
         if value is None:
             return {}
-        if not isinstance(value, dict):
-            raise ConfigError(f"{label}: expected a mapping, got {_kind(value)}", key)
-        return {str(k): _convert(item, v, where, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{label}: expected true or false, got {_kind(value)}", key)
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{label}: expected an integer, got {_kind(value)}", key)
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{label}: expected a number, got {_kind(value)}", key)
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{label}: expected a string, got {_kind(value)}", key)
-        return value
-    raise ConfigError(f"{label}: unsupported type {hint!r}", key)
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"expected a mapping, got {_kind(value)}", key)
+        return {str(k): _convert(item, v, _join(key, k)) for k, v in value.items()}
+    if hint in _SCALARS:
+        expected, accepts = _SCALARS[hint]
+        # bool is an int in Python, but `port: true` is a mistake, not port 1.
+        if isinstance(value, bool) != (hint is bool) or not isinstance(value, accepts):
+            raise ConfigError(f"expected {expected}, got {_kind(value)}", key)
+        return hint(value)
+    raise ConfigError(f"unsupported type {hint!r}", key)
 
 
-def _convert_dataclass(cls: type[Any], value: Any, where: str, key: str) -> Any:
-    label = f"{where}: {key}" if key else where
+_SCALARS: dict[Any, tuple[str, type | tuple[type, ...]]] = {
+    bool: ("a boolean", bool),
+    int: ("an integer", int),
+    float: ("a number", (int, float)),
+    str: ("a string", str),
+}
+
+
+def _convert_choice(choices: tuple[Any, ...], value: Any, key: str) -> Any:
+    if isinstance(value, str) and value in choices:
+        return value
+    listed = ", ".join(repr(c) for c in choices)
+    close = difflib.get_close_matches(value, [str(c) for c in choices], n=1) if isinstance(value, str) else []
+    also = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ConfigError(f"expected one of {listed}, got {_kind(value)}{also}", key)
+
+
+def _convert_tuple(items: tuple[Any, ...], value: Any, key: str) -> tuple[Any, ...]:
+    if len(items) == 2 and items[1] is Ellipsis:
+        item = items[0]
+        if isinstance(value, Mapping) and typing.get_origin(item) is tuple:
+            # Name -> value pairs written as a mapping, each named by its key (`policies.hr`).
+            return tuple(_convert(item, [k, v], _join(key, k)) for k, v in value.items())
+        if isinstance(value, str):
+            value = [value]  # a single value where a list is allowed: `url: http://...`
+        if not isinstance(value, list):
+            raise ConfigError(f"expected a list, got {_kind(value)}", key)
+        return tuple(_convert(item, v, f"{key}[{i}]") for i, v in enumerate(value))
+    if not isinstance(value, list) or len(value) != len(items):
+        raise ConfigError(f"expected a list of {len(items)}, got {_kind(value)}", key)
+    return tuple(_convert(item, v, key) for item, v in zip(items, value, strict=True))
+
+
+def _convert_dataclass(cls: type[Any], value: Any, key: str) -> Any:
     if value is None:
         value = {}
-    if not isinstance(value, dict):
-        raise ConfigError(f"{label}: expected a mapping, got {_kind(value)}", key)
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"expected a mapping, got {_kind(value)}", key)
+    hints = _hints(cls)
     kwargs: dict[str, Any] = {}
     for name, item in value.items():
-        sub = f"{key}.{name}" if key else str(name)
-        if name not in fields:
-            hint = difflib.get_close_matches(str(name), fields, n=1)
-            also = f" (did you mean {hint[0]!r}?)" if hint else f" (known: {', '.join(fields)})"
-            raise ConfigError(f"{where}: unknown key {sub!r}{also}", sub)
-        kwargs[name] = _convert(hints[name], item, where, sub)
-    return cls(**kwargs)
-
-
-def _check(config: GatewayConfig, where: str) -> None:
-    """Rules that span fields, stated once here rather than discovered at run time."""
-    server, http = config.server, config.http
-    if not 0 <= server.port <= 65535:
-        raise ConfigError(f"{where}: server.port must be between 0 and 65535")
-    if server.workers < 1:
-        raise ConfigError(f"{where}: server.workers must be at least 1")
-    if config.supergraph.path and config.supergraph.config:
-        raise ConfigError(f"{where}: give supergraph.path or supergraph.config, not both")
-    if config.supergraph.poll_interval < 0:
-        raise ConfigError(f"{where}: supergraph.poll_interval must not be negative")
-    if http.max_body_bytes < 1:
-        raise ConfigError(f"{where}: http.max_body_bytes must be positive")
-    if not http.path.startswith("/") or (http.path.endswith("/") and http.path != "/"):
-        raise ConfigError(f"{where}: http.path must start with '/' and not end with one")
-    _check_cors(http.cors, where)
-    _check_policies(config, where)
-    for name, sub in config.subgraphs.items():
-        if sub.timeout is not None and sub.timeout <= 0:
-            raise ConfigError(f"{where}: subgraphs.{name}.timeout must be positive")
-
-
-def _check_policies(config: GatewayConfig, where: str) -> None:
-    """The ``policies`` section is validated by its owner, so its errors show at load time too."""
-    from federation.policies.config import PoliciesConfigError, policies_config_from_dict
-
+        sub = _join(key, name)
+        if name not in hints:
+            close = difflib.get_close_matches(str(name), hints, n=1)
+            also = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(hints)}"
+            raise ConfigError(f"unknown key ({also})", sub)
+        kwargs[name] = _convert(hints[name], item, sub)
     try:
-        policies_config_from_dict(dict(config.policies) if config.policies else None)
-    except PoliciesConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from exc
+        return cls(**kwargs)
+    except ConfigError as exc:  # a rule spanning fields, stated by the dataclass itself
+        raise exc.under(key) from None
 
 
-def _check_cors(cors: CorsConfig, where: str) -> None:
-    # A wildcard with credentials would let any site act with the user's cookies.
-    if cors.allow_credentials and "*" in cors.origins:
-        raise ConfigError(f"{where}: http.cors.allow_credentials cannot be used with origins '*'")
+def _hints(cls: type[Any]) -> dict[str, Any]:
+    """Field name -> type hint, with its ``Annotated`` range."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+
+
+def _join(key: str, name: Any) -> str:
+    return f"{key}.{name}" if key else str(name)
 
 
 def _kind(value: Any) -> str:
+    """How a wrong value is shown: its YAML kind, and the value itself when it is short."""
     if value is None:
         return "null"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(
-        type(value), type(value).__name__
-    )
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    shown = repr(value)
+    return f"{type(value).__name__} {shown if len(shown) <= 40 else shown[:37] + '...'}"

@@ -309,6 +309,19 @@ def graphql_error(
     return err
 
 
+def from_graphql_errors(errors: list[Any], code: str) -> list[dict[str, Any]]:
+    """graphql-core's errors (parse, validation, variable coercion) as response entries with ``code``."""
+    out = []
+    for error in errors:
+        formatted = error.formatted
+        entry: dict[str, Any] = {"message": formatted["message"]}
+        if formatted.get("locations"):
+            entry["locations"] = formatted["locations"]
+        entry["extensions"] = {"code": code}
+        out.append(entry)
+    return out
+
+
 class GatewayError(Exception):
     """Base of the gateway's own exceptions."""
 

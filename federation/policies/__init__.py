@@ -1,9 +1,9 @@
-"""Request policies: the stages a request passes before it is planned and executed.
+"""Request policies: what each policy decides, one module each, independent of the planner.
 
-One module per stage, each a function over graphql-core ASTs, independent of the planner:
 ``jwt``/``jwks`` (authentication), ``persisted`` (persisted queries), ``limits`` (parser and
-operation limits), ``authorization`` (``@authenticated``/``@requiresScopes``/``@policy``), ``cost``
-and ``actual_cost`` (demand control, ``@cost``/``@listSize``). ``directives`` reads the directives
-from the supergraph, ``config`` the ``policies`` section of the config file, and ``pipeline`` puts
-the stages together in the order the gateway calls them; ``operation`` holds what they share.
+operation limits), ``authorization`` (``@authenticated``/``@requiresScopes``/``@policy``),
+``functions`` (the configured ``@policy`` functions), ``cost`` and ``actual_cost`` (demand control,
+``@cost``/``@listSize``), ``response_paths`` (authorization errors placed over lists). ``directives``
+reads the directives from the supergraph, ``config`` the ``policies`` section of the config file.
+When each runs is the request road's business: ``federation.pipeline.road``.
 """

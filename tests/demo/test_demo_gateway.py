@@ -13,12 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
+import federation.gateway as gateway_module
+import federation.http.app as http_app
 from services_demo.runner import ServedApp, bind
 
 from .subgraphs import DemoSubgraphs
-
-gateway_module = pytest.importorskip("federation.gateway", reason="the core gateway is not available")
-http_app = pytest.importorskip("federation.http.app", reason="the HTTP app is not available")
 
 StartGateway = Callable[[str], Awaitable[str]]
 HEADERS = {"accept": "application/graphql-response+json, application/json"}

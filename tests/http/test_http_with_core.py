@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+import federation.gateway as gateway_module
 from federation.http import create_app
 
 SUPERGRAPH = Path(__file__).resolve().parents[2] / "schemas" / "supergraph.graphql"
@@ -16,7 +17,6 @@ GQL_RESPONSE = "application/graphql-response+json"
 
 @pytest.fixture
 async def core_client() -> AsyncIterator[httpx.AsyncClient]:
-    gateway_module = pytest.importorskip("federation.gateway")
     if not SUPERGRAPH.exists():
         pytest.skip("demo supergraph not present")
     gateway = gateway_module.Gateway.from_sdl(SUPERGRAPH.read_text())

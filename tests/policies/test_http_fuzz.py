@@ -14,16 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+import federation.config as config_module
+import federation.gateway as gateway_module
+import federation.http.app as http_app
 from federation.policies import devtoken
+from federation.policies.config import policies_config_from_dict
 from tests.policies.generators import operations
-
-gateway_module = pytest.importorskip("federation.gateway")
-http_app = pytest.importorskip("federation.http.app")
-config_module = pytest.importorskip("federation.config")
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
@@ -47,7 +46,8 @@ def _app() -> Any:
         "demand_control": {"mode": "enforce", "max_cost": 500},
         "limits": {"max_depth": 10, "max_height": 100, "max_aliases": 20, "max_root_fields": 10, "max_tokens": 3000},
     }
-    gateway = gateway_module.Gateway.from_sdl(sdl, config_module.GatewayConfig(policies=policies))
+    config = config_module.GatewayConfig(policies=policies_config_from_dict(policies))
+    gateway = gateway_module.Gateway.from_sdl(sdl, config)
     return http_app.create_app(gateway), gateway.api_schema
 
 

@@ -1,0 +1,144 @@
+"""Stage 2, the document: its text (persisted queries), then parsed within the parser limits, checked
+against the operation limits, validated against the API schema and normalised to one operation.
+
+What comes out is a ``CheckedDocument``, the only form the later stages accept. The outcome depends
+only on the text and the operation name, so it is cached per state, refusals included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    validate,
+)
+
+from federation.errors import (
+    BAD_REQUEST,
+    GRAPHQL_PARSE_FAILED,
+    GRAPHQL_VALIDATION_FAILED,
+    INTROSPECTION_DISABLED,
+    METHOD_NOT_ALLOWED,
+    RequestError,
+    from_graphql_errors,
+    graphql_error,
+)
+from federation.operation.normalize import NormalizedOperation, normalize
+from federation.operation.select import find_operation
+from federation.pipeline.state import Policies, ServingState
+from federation.policies.config import LimitsConfig
+from federation.policies.limits import check_limits, parse_document
+from federation.request import GraphQLRequest
+
+_HIT, _MISS = (("result", "hit"),), (("result", "miss"),)
+
+
+@dataclass(frozen=True)
+class CheckedDocument:
+    """A document that parsed within the limits, validates, and names one operation we can run."""
+
+    text: str
+    document: DocumentNode
+    operation: NormalizedOperation
+    root_type: str  # the API schema's root type for the operation
+    introspection: DocumentNode | None  # the operation's __schema/__type part, answered by graphql-core
+
+
+async def resolve_text(policies: Policies, request: GraphQLRequest) -> str:
+    """The document text to run: the request's own, or the persisted one its hash or id names."""
+    persisted = policies.services.persisted
+    text = await persisted.resolve(request) if persisted.active else request.query
+    if not text:
+        raise RequestError("Must provide query string.", BAD_REQUEST)
+    return text
+
+
+def check_document(state: ServingState, text: str, request: GraphQLRequest, *, counted: bool = True) -> CheckedDocument:
+    """The cached ``check``, plus the GET rule: over GET only queries run (GraphQL over HTTP)."""
+    key = (text, request.operation_name)
+    outcome = state.documents.get(key)
+    if counted and state.metrics is not None:  # a hit here skips parsing, validation and (mostly) planning
+        state.metrics.plan_cache.inc(_MISS if outcome is None else _HIT)
+    if outcome is None:
+        outcome = _outcome(state.api_schema, state.policies.config.limits, state.config.http.introspection,
+                           text, request.operation_name)
+        state.documents.put(key, outcome)
+    if isinstance(outcome, RequestError):
+        if request.http_method == "GET" and _is_mutation(text, request.operation_name, state.policies.config.limits):
+            raise RequestError("Can only perform a mutation operation from a POST request.", METHOD_NOT_ALLOWED)
+        raise outcome
+    kind = outcome.operation.operation
+    if kind != "query" and request.http_method == "GET":
+        raise RequestError(f"Can only perform a {kind} operation from a POST request.", METHOD_NOT_ALLOWED)
+    return outcome
+
+
+def _outcome(api_schema: GraphQLSchema, limits: LimitsConfig, introspection: bool, text: str,
+             operation_name: str | None) -> CheckedDocument | RequestError:
+    try:
+        return check(api_schema, limits, introspection, text, operation_name)
+    except RequestError as exc:
+        return exc
+
+
+def check(api_schema: GraphQLSchema, limits: LimitsConfig, introspection: bool, text: str,
+          operation_name: str | None) -> CheckedDocument:
+    """Parse, limit, validate and normalise one document; raises ``RequestError`` saying why not."""
+    try:
+        document = parse_document(text, limits)
+    except GraphQLError as exc:
+        raise RequestError(exc.message, GRAPHQL_PARSE_FAILED,
+                           errors=from_graphql_errors([exc], GRAPHQL_PARSE_FAILED)) from None
+    check_limits(document, operation_name, limits)
+    errors = validate(api_schema, document)
+    if errors:
+        raise RequestError("validation failed", GRAPHQL_VALIDATION_FAILED,
+                           errors=from_graphql_errors(errors, GRAPHQL_VALIDATION_FAILED))
+    operation = normalize(document, operation_name)
+    root = api_schema.get_root_type(OperationType(operation.operation))
+    if root is None:
+        raise RequestError(f"The schema has no {operation.operation} type.", GRAPHQL_VALIDATION_FAILED,
+                           errors=[graphql_error(f"Schema is not configured to execute {operation.operation} "
+                                                 "operation.", GRAPHQL_VALIDATION_FAILED)])
+    if operation.operation == "subscription":
+        raise RequestError("Subscriptions are not supported over this transport.", BAD_REQUEST)
+    part = _introspection_part(operation)
+    if part is not None and not introspection:
+        raise RequestError("Introspection is disabled.", INTROSPECTION_DISABLED)
+    return CheckedDocument(text, document, operation, root.name, part)
+
+
+def _is_mutation(text: str, operation_name: str | None, limits: LimitsConfig) -> bool:
+    """Whether a refused GET asked for a mutation: those answer 405 before anything else."""
+    try:
+        operation = find_operation(parse_document(text, limits), operation_name)
+    except (GraphQLError, RequestError, RecursionError):
+        return False
+    return operation is not None and operation.operation == OperationType.MUTATION
+
+
+def _introspection_part(operation: NormalizedOperation) -> DocumentNode | None:
+    fields: list[FieldNode] = []
+
+    def walk(selection_set: SelectionSetNode) -> None:
+        for sel in selection_set.selections:
+            if isinstance(sel, FieldNode) and sel.name.value in ("__schema", "__type"):
+                fields.append(sel)
+            elif isinstance(sel, InlineFragmentNode):
+                walk(sel.selection_set)
+
+    walk(operation.selection_set)
+    if not fields:
+        return None
+    definition = OperationDefinitionNode(operation=OperationType.QUERY,
+                                         variable_definitions=operation.variable_definitions,
+                                         selection_set=SelectionSetNode(selections=tuple(fields)))
+    return DocumentNode(definitions=(definition,))

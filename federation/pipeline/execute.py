@@ -1,0 +1,44 @@
+"""Stage 7, execution: the plan's fetches run against the subgraphs (entity fetches batched), and the
+introspection part of the operation is answered from the API schema."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import ExecutionResult
+from graphql import execute as execute_introspection
+
+from federation.execution.executor import Execution
+from federation.pipeline.plan import PlannedOperation
+from federation.pipeline.state import ServingState
+from federation.pipeline.variables import Variables
+from federation.request import RequestContext
+
+
+@dataclass(frozen=True)
+class Executed:
+    data: dict[str, Any]  # merged subgraph data, not yet shaped
+    errors: list[dict[str, Any]]  # subgraph and transport errors, with client paths
+
+
+async def execute(state: ServingState, planned: PlannedOperation, variables: Variables,
+                  context: RequestContext) -> Executed:
+    execution = Execution(state.client, variables.sent, state.possible, _forwarded(state, context.headers),
+                          state.metrics)
+    await execution.run(planned.plan.node)
+    introspection = planned.authorized.checked.introspection
+    if introspection is not None:
+        result = execute_introspection(state.api_schema, introspection, variable_values=dict(variables.raw))
+        assert isinstance(result, ExecutionResult)  # introspection resolves synchronously
+        if result.data:
+            execution.data.update(result.data)
+    return Executed(execution.data, execution.errors)
+
+
+def _forwarded(state: ServingState, headers: Mapping[str, str]) -> dict[str, dict[str, str]] | None:
+    """Per subgraph, the client headers it is configured to receive (trace context always)."""
+    if not any(n in headers for n in state.forwarded_names):
+        return None
+    return {g: {n: headers[n] for n in names if n in headers} for g, names in state.forwarded.items()}

@@ -1,0 +1,29 @@
+"""The road every request takes, in order. Each stage is a module of this package; each returns the
+checked value the next one accepts, and any stage may refuse the request with a ``RequestError``
+before a subgraph is called (stages 1-6)."""
+
+from __future__ import annotations
+
+from federation.pipeline.authenticate import authenticate
+from federation.pipeline.authorize import authorize
+from federation.pipeline.cost import check_cost
+from federation.pipeline.document import check_document, resolve_text
+from federation.pipeline.execute import execute
+from federation.pipeline.plan import plan
+from federation.pipeline.respond import respond
+from federation.pipeline.state import ServingState
+from federation.pipeline.variables import coerce_variables
+from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
+
+
+async def run(state: ServingState, request: GraphQLRequest, context: RequestContext) -> GraphQLResponse:
+    policies = state.policies
+    await authenticate(policies, context)                         # 1. token -> claims (401)
+    text = await resolve_text(policies, request)                  # 2. persisted queries -> text
+    checked = check_document(state, text, request)                #    parse, limits, validate, normalise
+    authorized = await authorize(policies, checked, request, context)  # 3. what the caller may see
+    planned = plan(state, authorized)                             # 4. query plan and response shape
+    variables = coerce_variables(state, planned, request)         # 5. variable values
+    check_cost(policies, planned, variables, context)             # 6. demand control
+    executed = await execute(state, planned, variables, context)  # 7. subgraph fetches
+    return respond(state, planned, variables, executed, context)  # 8. shaped answer
