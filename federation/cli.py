@@ -138,7 +138,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from federation.server import new_gateway
+    from federation.gateway import Gateway  # the core loads only for the commands that use it
 
     try:
         sdl = Path(args.supergraph).read_text(encoding="utf-8")
@@ -147,10 +147,9 @@ def _plan(args: argparse.Namespace) -> int:
         )
     except OSError as exc:
         raise ConfigError(f"cannot read {exc.filename}: {exc.strerror}") from exc
-    gateway: Any = new_gateway(sdl)
+    gateway = Gateway.from_sdl(sdl)
     if args.json:
-        plan = gateway.plan_json(query, args.operation_name)
-        text = plan if isinstance(plan, str) else orjson.dumps(plan, option=orjson.OPT_INDENT_2).decode()
+        text = orjson.dumps(gateway.plan_json(query, args.operation_name), option=orjson.OPT_INDENT_2).decode()
     else:
         text = gateway.plan_text(query, args.operation_name)
     print(text.rstrip("\n"))

@@ -1,7 +1,8 @@
 """``federation serve``: the gateway behind uvicorn, with supergraph hot reload.
 
 One process by default. With ``server.workers > 1`` uvicorn starts that many processes, each
-building its own gateway (and watcher) from the configuration handed over in the environment.
+building its own gateway (and watcher) from the configuration handed over in the environment; the
+parent makes a directory for the run where the workers pool their metrics, and removes it at exit.
 uvicorn picks uvloop and httptools when they are installed, and on SIGTERM stops accepting,
 lets in-flight requests finish (up to ``server.graceful_timeout``) and then runs our shutdown.
 """
@@ -10,36 +11,28 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import importlib
 import math
 import os
-from typing import Any, Protocol, cast
+import tempfile
+from pathlib import Path
+from typing import Any
 
 import orjson
 import uvicorn
 
 from federation.config import GatewayConfig
 from federation.config_loader import from_dict
+from federation.gateway import Gateway
 from federation.hot_reload import SupergraphWatcher
 from federation.http import GatewayApp, GatewayHolder, create_app
+from federation.http.app import Hook
 from federation.logging_setup import configure_logging
-from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
-from federation.supergraph_source import load_supergraph, source_files
+from federation.observability.workers import WorkerMetrics
+from federation.supergraph_source import read_supergraph_sdl, source_files
 
-# How the parent hands the merged configuration to worker processes.
+# How the parent hands the merged configuration, and the metrics directory, to worker processes.
 _CONFIG_ENV = "FEDERATION_SERVE_CONFIG_JSON"
-
-
-class ServedGateway(Protocol):
-    async def execute(self, request: GraphQLRequest, context: RequestContext) -> GraphQLResponse: ...
-    def reload(self, supergraph_sdl: str) -> None: ...
-    async def aclose(self) -> None: ...
-
-
-def new_gateway(supergraph_sdl: str, config: GatewayConfig | None = None) -> ServedGateway:
-    # Imported late: the CLI's other commands (compose, token) must not pay for the core.
-    gateway_class: Any = importlib.import_module("federation.gateway").Gateway
-    return cast(ServedGateway, gateway_class.from_sdl(supergraph_sdl, config))
+_METRICS_DIR_ENV = "FEDERATION_SERVE_METRICS_DIR"
 
 
 def tune_gc() -> None:
@@ -55,22 +48,32 @@ def tune_gc() -> None:
     gc.freeze()
 
 
-def build_app(config: GatewayConfig) -> GatewayApp:
-    """Load the supergraph, build the gateway, and wire reload and shutdown into the app's lifespan."""
+def build_app(config: GatewayConfig, metrics_dir: Path | None = None) -> GatewayApp:
+    """Load the supergraph, build the gateway, and wire reload and shutdown into the app's lifespan.
+
+    ``metrics_dir``: where the workers of a multi-process server pool their metrics.
+    """
     supergraph = config.supergraph
-    gateway = new_gateway(load_supergraph(supergraph), config)
+    gateway = Gateway.from_sdl(read_supergraph_sdl(supergraph), config)
     watcher = SupergraphWatcher(
         source_files(supergraph),
         supergraph.poll_interval,
-        load=lambda: load_supergraph(supergraph),
-        apply=gateway.reload,
+        load=lambda: read_supergraph_sdl(supergraph),
+        build=gateway.build,
+        apply=gateway.swap,
     )
+    on_startup: list[Hook] = [watcher.start]
+    on_shutdown: list[Hook] = [watcher.stop, gateway.aclose]
+    if metrics_dir is not None:
+        shared = WorkerMetrics(gateway.metrics, metrics_dir)
+        on_startup.append(shared.start)
+        on_shutdown.insert(0, shared.stop)
     return create_app(
         GatewayHolder(gateway),
         config.http,
         access_log=config.server.access_log,
-        on_startup=[watcher.start],
-        on_shutdown=[watcher.stop, gateway.aclose],
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
     )
 
 
@@ -78,7 +81,8 @@ def app_from_environment() -> GatewayApp:
     """uvicorn's factory in each worker process."""
     config = from_dict(GatewayConfig, orjson.loads(os.environ[_CONFIG_ENV]), "worker configuration")
     configure_logging(config.server.log_level, config.server.json_logs)
-    app = build_app(config)
+    metrics_dir = os.environ.get(_METRICS_DIR_ENV)
+    app = build_app(config, Path(metrics_dir) if metrics_dir else None)
     tune_gc()
     return app
 
@@ -96,9 +100,13 @@ def run(config: GatewayConfig) -> int:
         "timeout_graceful_shutdown": max(1, math.ceil(server.graceful_timeout)),
     }
     if server.workers > 1:
-        load_supergraph(config.supergraph)  # fail here, once, rather than in every worker
+        read_supergraph_sdl(config.supergraph)  # fail here, once, rather than in every worker
         os.environ[_CONFIG_ENV] = orjson.dumps(dataclasses.asdict(config)).decode()
-        uvicorn.run("federation.server:app_from_environment", factory=True, workers=server.workers, **common)
+        # uvicorn's supervisor returns after SIGTERM (it does not re-raise it), so this cleans up.
+        with tempfile.TemporaryDirectory(prefix="federation-metrics-") as metrics_dir:
+            os.environ[_METRICS_DIR_ENV] = metrics_dir
+            uvicorn.run("federation.server:app_from_environment", factory=True, workers=server.workers,
+                        **common)
         return 0
     app = build_app(config)
     tune_gc()

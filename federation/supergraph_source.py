@@ -31,7 +31,9 @@ def source_files(config: SupergraphConfig) -> list[Path]:
     raise ConfigError("no supergraph: give --supergraph FILE or supergraph.path / supergraph.config")
 
 
-def load_supergraph(config: SupergraphConfig) -> str:
+def read_supergraph_sdl(config: SupergraphConfig) -> str:
+    """The supergraph's SDL: the file's text, or the Rover config composed (blocking: it may fetch
+    schemas over HTTP, so a running server calls it off the event loop)."""
     if config.path:
         try:
             return Path(config.path).read_text(encoding="utf-8")

@@ -7,12 +7,16 @@ clients and would let any client grow the registry without limit.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 # Seconds; covers a cached plan answered in a millisecond up to a subgraph timing out.
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 Labels = tuple[tuple[str, str], ...]
+# Every series of every metric, by metric name: a counter's value, or a histogram's bucket counts,
+# sum and count. Adding two snapshots element-wise adds up what two processes counted.
+Series = dict[Labels, list[float]]
+Snapshot = dict[str, Series]
 
 
 def _labels(labels: Labels) -> str:
@@ -32,10 +36,14 @@ class Counter:
     def inc(self, labels: Labels = (), amount: float = 1.0) -> None:
         self.values[labels] = self.values.get(labels, 0.0) + amount
 
-    def render(self) -> Iterable[str]:
+    def snapshot(self) -> Series:
+        # dict() copies in one C call, the GIL held: safe while a reload thread counts a failure
+        return {labels: [value] for labels, value in dict(self.values).items()}
+
+    def render(self, snapshot: Series | None = None) -> Iterable[str]:
         yield f"# HELP {self.name} {self.help}"
         yield f"# TYPE {self.name} counter"
-        for labels, value in sorted(self.values.items()):
+        for labels, (value, *_) in sorted((self.snapshot() if snapshot is None else snapshot).items()):
             yield f"{self.name}{_labels(labels)} {value:g}"
 
 
@@ -44,7 +52,7 @@ class Histogram:
         self.name = name
         self.help = help_text
         self.buckets = buckets
-        self.series: dict[Labels, list[float]] = {}  # bucket counts..., then sum, then count
+        self.series: Series = {}  # bucket counts..., then sum, then count
 
     def observe(self, value: float, labels: Labels = ()) -> None:
         series = self.series.get(labels)
@@ -56,10 +64,13 @@ class Histogram:
         series[-2] += value
         series[-1] += 1
 
-    def render(self) -> Iterable[str]:
+    def snapshot(self) -> Series:
+        return {labels: list(values) for labels, values in dict(self.series).items()}
+
+    def render(self, snapshot: Series | None = None) -> Iterable[str]:
         yield f"# HELP {self.name} {self.help}"
         yield f"# TYPE {self.name} histogram"
-        for labels, series in sorted(self.series.items()):
+        for labels, series in sorted((self.snapshot() if snapshot is None else snapshot).items()):
             running = 0.0
             for bound, count in zip(self.buckets, series, strict=False):
                 running += count
@@ -70,7 +81,12 @@ class Histogram:
 
 
 class Metrics:
-    """The gateway's metrics; one instance lives across supergraph reloads."""
+    """The gateway's metrics; one instance lives across supergraph reloads.
+
+    Counting only touches this process's dicts. With several worker processes, ``combine`` (set by
+    the server, see :mod:`federation.observability.workers`) adds the other workers' counts to a
+    scrape.
+    """
 
     def __init__(self) -> None:
         self.requests = Counter("federation_requests_total", "GraphQL requests by outcome.")
@@ -81,8 +97,31 @@ class Metrics:
                                           "Subgraph request latency, by subgraph.")
         self.plan_cache = Counter("federation_plan_cache_total", "Operation preparations: hits and misses.")
         self.reloads = Counter("federation_supergraph_reloads_total", "Supergraph reloads by outcome.")
+        self.combine: Callable[[Snapshot], Snapshot] | None = None
+
+    def _all(self) -> tuple[Counter | Histogram, ...]:
+        return (self.requests, self.request_seconds, self.subgraph_requests, self.subgraph_seconds,
+                self.plan_cache, self.reloads)
+
+    def snapshot(self) -> Snapshot:
+        """What this process has counted."""
+        return {metric.name: metric.snapshot() for metric in self._all()}
 
     def render(self) -> str:
-        parts = (self.requests, self.request_seconds, self.subgraph_requests, self.subgraph_seconds,
-                 self.plan_cache, self.reloads)
-        return "\n".join(line for metric in parts for line in metric.render()) + "\n"
+        totals = self.snapshot()
+        if self.combine is not None:
+            totals = self.combine(totals)
+        return "\n".join(line for metric in self._all() for line in metric.render(totals.get(metric.name, {}))) + "\n"
+
+
+def add_snapshots(into: Snapshot, other: Snapshot) -> None:
+    """Adds ``other``'s counts to ``into``, series by series (histograms bucket by bucket)."""
+    for name, series in other.items():
+        target = into.setdefault(name, {})
+        for labels, values in series.items():
+            mine = target.get(labels)
+            if mine is None:
+                target[labels] = list(values)
+            elif len(mine) == len(values):  # other buckets (another version's worker): left out
+                for i, value in enumerate(values):
+                    mine[i] += value

@@ -11,7 +11,7 @@ from federation.config import SupergraphConfig
 from federation.errors import SupergraphError
 from federation.gateway import Gateway
 from federation.request import GraphQLRequest
-from federation.supergraph_source import load_supergraph, source_files
+from federation.supergraph_source import read_supergraph_sdl, source_files
 
 from .subgraphs import DemoSubgraphs
 
@@ -28,7 +28,7 @@ def _rover(tmp_path: Path, urls: dict[str, str]) -> Path:
 async def test_serve_composes_from_running_subgraphs(demo_subgraphs: DemoSubgraphs, tmp_path: Path) -> None:
     rover = _rover(tmp_path, demo_subgraphs.urls)
     config = SupergraphConfig(config=str(rover))
-    sdl = load_supergraph(config)
+    sdl = read_supergraph_sdl(config)
     assert source_files(config) == [rover]  # nothing on disk but the config itself to watch
     gateway = Gateway.from_sdl(sdl)
     try:
@@ -45,4 +45,4 @@ async def test_serve_composes_from_running_subgraphs(demo_subgraphs: DemoSubgrap
 def test_a_subgraph_that_is_down_is_a_clear_start_up_error(demo_subgraphs: DemoSubgraphs, tmp_path: Path) -> None:
     urls = {**demo_subgraphs.urls, "inventory": "http://127.0.0.1:9/graphql"}
     with pytest.raises(SupergraphError, match=r"127\.0\.0\.1:9"):
-        load_supergraph(SupergraphConfig(config=str(_rover(tmp_path, urls))))
+        read_supergraph_sdl(SupergraphConfig(config=str(_rover(tmp_path, urls))))

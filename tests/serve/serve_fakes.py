@@ -33,11 +33,17 @@ class FakeGateway:
             await asyncio.sleep(1.0)
         return GraphQLResponse({"data": {"sdl": self.sdl.strip()}})
 
-    def reload(self, supergraph_sdl: str) -> None:
+    def build(self, supergraph_sdl: str) -> str:
         if "broken" in supergraph_sdl:
             raise ValueError("cannot load a broken supergraph")
-        self.reloads.append(supergraph_sdl)
-        self.sdl = supergraph_sdl
+        return supergraph_sdl
+
+    def swap(self, state: str) -> None:
+        self.reloads.append(state)
+        self.sdl = state
+
+    def reload(self, supergraph_sdl: str) -> None:
+        self.swap(self.build(supergraph_sdl))
 
     async def aclose(self) -> None:
         self.closed = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -21,27 +22,66 @@ def bump(path: Path, text: str) -> None:
     os.utime(path, (later, later))
 
 
-def test_watcher_applies_changes_and_survives_bad_ones(tmp_path: Path) -> None:
+async def test_watcher_applies_changes_and_survives_bad_ones(tmp_path: Path) -> None:
     path = tmp_path / "supergraph.graphql"
     path.write_text("v1")
     applied: list[str] = []
-    watcher = SupergraphWatcher([path], 0.01, load=path.read_text, apply=applied.append)
-    assert watcher.check() is False
+    watcher = SupergraphWatcher([path], 0.01, load=path.read_text, build=str.upper, apply=applied.append)
+    assert await watcher.check() is False
     bump(path, "v2")
-    assert watcher.check() is True
-    assert watcher.check() is False  # nothing new
+    assert await watcher.check() is True
+    assert await watcher.check() is False  # nothing new
     path.unlink()
-    assert watcher.check() is False
+    assert await watcher.check() is False
     bump(path, "v3")
-    assert watcher.check() is True
-    assert applied == ["v2", "v3"]
+    assert await watcher.check() is True
+    assert applied == ["V2", "V3"]
 
-    def refuse(sdl: str) -> None:
+    def refuse(sdl: str) -> str:
         raise ValueError("bad")
 
-    watcher.apply = refuse
+    watcher.build = refuse
     bump(path, "v4")
-    assert watcher.check() is False
+    assert await watcher.check() is False
+    assert watcher.reloads == 2
+    assert applied == ["V2", "V3"]
+
+
+async def test_load_and_build_run_off_the_loop_and_one_reload_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "supergraph.graphql"
+    path.write_text("v1")
+    loop_thread = threading.get_ident()
+    threads: list[int] = []
+    release = threading.Event()
+
+    def load() -> str:
+        threads.append(threading.get_ident())
+        release.wait(5)
+        return path.read_text()
+
+    def build(sdl: str) -> str:
+        threads.append(threading.get_ident())
+        return sdl
+
+    def apply(state: str) -> None:
+        threads.append(threading.get_ident())
+
+    watcher = SupergraphWatcher([path], 0.01, load=load, build=build, apply=apply)
+    bump(path, "v2")
+    first = asyncio.create_task(watcher.check())
+    for _ in range(500):  # up to 5 s, until load() is blocked in its thread
+        if threads:
+            break
+        await asyncio.sleep(0.01)
+    bump(path, "v3")
+    # The loop is free while load() blocks; a second check does not start another reload.
+    assert await asyncio.wait_for(watcher.check(), 1) is False
+    release.set()
+    assert await asyncio.wait_for(first, 5) is True
+    load_thread, build_thread, apply_thread = threads
+    assert load_thread != loop_thread and build_thread != loop_thread
+    assert apply_thread == loop_thread
+    assert await asyncio.wait_for(watcher.check(), 5) is True  # v3, seen during the first reload
     assert watcher.reloads == 2
 
 
