@@ -118,6 +118,8 @@ class SubgraphConfig:
     # Requests allowed to queue for a connection once max_connections are open; more fail at once,
     # so a slow subgraph cannot pile up unbounded work. None: the fetcher's default (1000).
     max_waiters: Size | None = None
+    # A PEM bundle trusted for this subgraph's https URLs instead of the system's certificates.
+    ca_file: str | None = None
     # Client request headers (names, lower-case) forwarded to this subgraph.
     propagate_headers: tuple[str, ...] = ()
     # Fixed headers added to every request to this subgraph.

@@ -124,6 +124,11 @@ class PreparedCache(Generic[K, V]):
         return hit
 
 
+def _given(**values: int | None) -> dict[str, int]:
+    """The keys the configuration sets; the fetcher's own defaults stand for the rest."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
 class ServingState:
     def __init__(self, supergraph: Supergraph, config: GatewayConfig, services: PolicyServices,
                  metrics: Metrics | None = None) -> None:
@@ -137,7 +142,9 @@ class ServingState:
         for graph, sub in supergraph.subgraphs.items():
             conf = config.subgraph(sub.name)
             urls = conf.url or (sub.url,)
-            endpoints[graph] = SubgraphEndpoint(sub.name, tuple(urls), conf.timeout or 30.0, dict(conf.headers))
+            endpoints[graph] = SubgraphEndpoint(
+                sub.name, tuple(urls), conf.timeout or 30.0, dict(conf.headers), connect_timeout=conf.connect_timeout,
+                ca_file=conf.ca_file, **_given(max_connections=conf.max_connections, max_waiters=conf.max_waiters))
         self.client = SubgraphClient(endpoints)
         # Client headers each subgraph gets: its own propagation list, and trace context for all.
         self.forwarded = {
