@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from federation.background import Every
+
 log = logging.getLogger("federation.reload")
 
 Signature = tuple[int, int, int] | None
@@ -60,25 +62,16 @@ class SupergraphWatcher(Generic[State]):
         self.apply = apply
         self.reloads = 0
         self._seen = [signature(f) for f in self.files]
-        self._task: asyncio.Task[None] | None = None
+        self._polling = Every(interval, self.check, "supergraph-watcher")
         self._reloading = False
 
     async def start(self) -> None:
-        if self.interval > 0 and self.files:
+        if self.files:
             self._seen = [signature(f) for f in self.files]
-            self._task = asyncio.create_task(self._run(), name="supergraph-watcher")
+            self._polling.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            await self.check()
+        await self._polling.stop()
 
     async def check(self) -> bool:
         """One poll; True when a new supergraph was put in service."""

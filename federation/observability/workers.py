@@ -12,8 +12,6 @@ that gets a dead one's pid does not overwrite its counts. The directory lives fo
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import os
 import secrets
@@ -21,6 +19,7 @@ from pathlib import Path
 
 import orjson
 
+from federation.background import Every
 from federation.observability.metrics import Metrics, Snapshot, add_snapshots
 
 log = logging.getLogger("federation.metrics")
@@ -50,7 +49,7 @@ class WorkerMetrics:
         self.interval = interval
         self.path = directory / f"{os.getpid()}-{secrets.token_hex(4)}{_SUFFIX}"
         self._written: bytes | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._writing = Every(interval, self._tick, "worker-metrics")
 
     def install(self) -> None:
         self.metrics.combine = self.totals
@@ -89,17 +88,11 @@ class WorkerMetrics:
     async def start(self) -> None:
         self.install()
         self.write()
-        self._task = asyncio.create_task(self._run(), name="worker-metrics")
+        self._writing.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._writing.stop()
         self.write()  # the last requests this worker answered
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            self.write()
+    async def _tick(self) -> None:
+        self.write()

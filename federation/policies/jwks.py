@@ -10,7 +10,6 @@ curve we lack) are skipped rather than failing the whole set.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -20,6 +19,8 @@ from typing import Any, Protocol
 import httpx
 from jwt import PyJWK
 from jwt.exceptions import PyJWKError
+
+from federation.background import Every
 
 log = logging.getLogger("federation.policies.jwks")
 
@@ -71,14 +72,8 @@ def _matching(keys: list[PyJWK], kid: str | None, algorithm: str) -> list[PyJWK]
     return out
 
 
-class StaticKeys:
-    """Keys given in memory (tests, the development token helper)."""
-
-    def __init__(self, jwks: dict[str, Any]) -> None:
-        self.keys = parse_jwks(jwks)
-
-    async def keys_for(self, kid: str | None, algorithm: str) -> list[PyJWK]:
-        return _matching(self.keys, kid, algorithm)
+class _Passive:
+    """Key sources with no background work."""
 
     async def start(self) -> None:
         return None
@@ -87,7 +82,17 @@ class StaticKeys:
         return None
 
 
-class FileKeys:
+class StaticKeys(_Passive):
+    """Keys given in memory (tests, the development token helper)."""
+
+    def __init__(self, jwks: dict[str, Any]) -> None:
+        self.keys = parse_jwks(jwks)
+
+    async def keys_for(self, kid: str | None, algorithm: str) -> list[PyJWK]:
+        return _matching(self.keys, kid, algorithm)
+
+
+class FileKeys(_Passive):
     """A JWKS file, re-read when it changes (checked at most once a second)."""
 
     def __init__(self, path: str | Path) -> None:
@@ -118,12 +123,6 @@ class FileKeys:
                 log.warning("JWKS file %s not reloaded: %s", self.path, exc)
         return _matching(self.keys, kid, algorithm)
 
-    async def start(self) -> None:
-        return None
-
-    async def aclose(self) -> None:
-        return None
-
 
 class UrlKeys:
     """A JWKS URL: cached, refreshed on an unknown kid (rate-limited), polled in the background."""
@@ -145,7 +144,7 @@ class UrlKeys:
         self.keys: list[PyJWK] = []
         self._fetched_at: float | None = None
         self._lock = asyncio.Lock()
-        self._poller: asyncio.Task[None] | None = None
+        self._poller = Every(self.poll_interval, self._poll, "jwks-poll")
         self.fetches = 0
 
     async def refresh(self) -> bool:
@@ -178,20 +177,13 @@ class UrlKeys:
         return found
 
     async def _poll(self) -> None:
-        while True:
-            await asyncio.sleep(self.poll_interval)
-            async with self._lock:
-                await self.refresh()
+        async with self._lock:
+            await self.refresh()
 
     async def start(self) -> None:
-        if self._poller is None and self.poll_interval > 0:
-            self._poller = asyncio.create_task(self._poll(), name="jwks-poll")
+        self._poller.start()
 
     async def aclose(self) -> None:
-        if self._poller is not None:
-            self._poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller
-            self._poller = None
+        await self._poller.stop()
         if self._own_client:
             await self._client.aclose()

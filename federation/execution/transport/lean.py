@@ -16,17 +16,7 @@ from urllib.parse import urlsplit
 
 import httptools
 
-from federation.execution.transport.base import (
-    ConnectFailed,
-    ConnectionLost,
-    ConnectTimeout,
-    MalformedResponse,
-    QueueFull,
-    SubgraphHttpRequest,
-    SubgraphHttpResponse,
-    TimedOut,
-    TransportConfig,
-)
+from federation.execution.transport import base
 
 
 class _Connection(asyncio.Protocol):
@@ -75,7 +65,7 @@ class _Connection(asyncio.Protocol):
         if self._done is not None and not self._done.done():
             self._done.set_exception(exc)
 
-    async def exchange(self, raw: bytes) -> SubgraphHttpResponse:
+    async def exchange(self, raw: bytes) -> base.SubgraphHttpResponse:
         assert self.transport is not None
         self._body = []
         self._headers = []
@@ -84,7 +74,7 @@ class _Connection(asyncio.Protocol):
         self.transport.write(raw)
         await self._done
         self._done = None
-        return SubgraphHttpResponse(self.status, self._headers, b"".join(self._body))
+        return base.SubgraphHttpResponse(self.status, self._headers, b"".join(self._body))
 
     def close(self) -> None:
         self.closed = True
@@ -104,7 +94,7 @@ class LeanTransport:
     for, its place) straight to the longest-waiting request, so the queue drains in order.
     """
 
-    def __init__(self, config: TransportConfig) -> None:
+    def __init__(self, config: base.TransportConfig) -> None:
         parts = urlsplit(config.url)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"not a plain-HTTP URL: {config.url}")
@@ -127,7 +117,7 @@ class LeanTransport:
     def waiting(self) -> int:
         return len(self._waiters)
 
-    async def send(self, request: SubgraphHttpRequest) -> SubgraphHttpResponse:
+    async def send(self, request: base.SubgraphHttpRequest) -> base.SubgraphHttpResponse:
         head = self._heads.get(request.url) or self._head(request.url)
         if request.headers:
             head += request_head_extra(request.headers)
@@ -148,10 +138,10 @@ class LeanTransport:
                         self._discard(conn)
                         if attempt == 0 and reused and request.idempotent and not conn.answered:
                             continue
-                        raise ConnectionLost(str(exc) or type(exc).__name__) from None
+                        raise base.ConnectionLost(str(exc) or type(exc).__name__) from None
                     except httptools.HttpParserError as exc:
                         self._discard(conn)
-                        raise MalformedResponse(str(exc)) from None
+                        raise base.MalformedResponse(str(exc)) from None
                     except BaseException:
                         self._discard(conn)  # timed out or cancelled mid-exchange: its state is unknown
                         raise
@@ -164,7 +154,7 @@ class LeanTransport:
                         self._discard(conn)
                     return response
         except TimeoutError:
-            raise TimedOut("timed out") from None
+            raise base.TimedOut("timed out") from None
         raise AssertionError("unreachable")
 
     def _take_idle(self) -> _Connection | None:
@@ -179,7 +169,7 @@ class LeanTransport:
     async def _acquire(self, connect_timeout: float) -> tuple[_Connection, bool]:
         """A connection when none is idle: a new one if there is room, else the next one freed."""
         if self._closed:
-            raise ConnectFailed("the client is closed")
+            raise base.ConnectFailed("the client is closed")
         if self._open < self._max:
             self._open += 1
         else:
@@ -192,10 +182,10 @@ class LeanTransport:
                 _, conn = await asyncio.get_running_loop().create_connection(_Connection, self._host, self._port)
         except TimeoutError:
             self._free_place()
-            raise ConnectTimeout(f"connecting took longer than {connect_timeout:g}s") from None
+            raise base.ConnectTimeout(f"connecting took longer than {connect_timeout:g}s") from None
         except OSError as exc:
             self._free_place()
-            raise ConnectFailed(str(exc) or type(exc).__name__) from None
+            raise base.ConnectFailed(str(exc) or type(exc).__name__) from None
         except BaseException:
             self._free_place()
             raise
@@ -203,7 +193,7 @@ class LeanTransport:
 
     async def _wait(self) -> _Handoff:
         if len(self._waiters) >= self._max_waiters:
-            raise QueueFull(f"{self._open} connections busy and {len(self._waiters)} requests waiting")
+            raise base.QueueFull(f"{self._open} connections busy and {len(self._waiters)} requests waiting")
         waiter: asyncio.Future[_Handoff] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
@@ -265,7 +255,7 @@ class LeanTransport:
             self._open -= 1
         self._idle.clear()
         while (waiter := self._next_waiter()) is not None:
-            waiter.set_exception(ConnectFailed("the client is closed"))
+            waiter.set_exception(base.ConnectFailed("the client is closed"))
 
 
 def request_head(host: str, port: int, path: str, headers: Mapping[str, str]) -> bytes:

@@ -11,21 +11,11 @@ import ssl
 
 import httpx
 
-from federation.execution.transport.base import (
-    ConnectFailed,
-    ConnectionLost,
-    ConnectTimeout,
-    MalformedResponse,
-    QueueFull,
-    SubgraphHttpRequest,
-    SubgraphHttpResponse,
-    TimedOut,
-    TransportConfig,
-)
+from federation.execution.transport import base
 
 
 class HttpxTransport:
-    def __init__(self, config: TransportConfig) -> None:
+    def __init__(self, config: base.TransportConfig) -> None:
         verify: ssl.SSLContext | bool = True
         if config.ca_file is not None:
             verify = ssl.create_default_context(cafile=config.ca_file)
@@ -37,9 +27,9 @@ class HttpxTransport:
         self._inside = 0
         self._bound = config.max_connections + config.max_waiters
 
-    async def send(self, request: SubgraphHttpRequest) -> SubgraphHttpResponse:
+    async def send(self, request: base.SubgraphHttpRequest) -> base.SubgraphHttpResponse:
         if self._inside >= self._bound:
-            raise QueueFull(f"{self._inside} requests busy or waiting")
+            raise base.QueueFull(f"{self._inside} requests busy or waiting")
         self._inside += 1
         # httpx's timeouts are per phase (a read timeout restarts with each chunk): the whole call
         # has its own deadline around them; the connect one covers the TLS handshake too.
@@ -49,20 +39,20 @@ class HttpxTransport:
                 response = await self._client.post(request.url, content=request.body, headers=request.headers,
                                                    timeout=timeout)
         except TimeoutError:
-            raise TimedOut("timed out") from None
+            raise base.TimedOut("timed out") from None
         except httpx.ConnectTimeout:
-            raise ConnectTimeout(f"connecting took longer than {request.connect_timeout:g}s") from None
+            raise base.ConnectTimeout(f"connecting took longer than {request.connect_timeout:g}s") from None
         except httpx.TimeoutException:
-            raise TimedOut("timed out") from None
+            raise base.TimedOut("timed out") from None
         except httpx.ConnectError as exc:
-            raise ConnectFailed(str(exc) or type(exc).__name__) from None
+            raise base.ConnectFailed(str(exc) or type(exc).__name__) from None
         except (httpx.RemoteProtocolError, httpx.DecodingError) as exc:
-            raise (ConnectionLost if "disconnected" in str(exc) else MalformedResponse)(str(exc)) from None
+            raise (base.ConnectionLost if "disconnected" in str(exc) else base.MalformedResponse)(str(exc)) from None
         except (httpx.HTTPError, OSError) as exc:
-            raise ConnectionLost(str(exc) or type(exc).__name__) from None
+            raise base.ConnectionLost(str(exc) or type(exc).__name__) from None
         finally:
             self._inside -= 1
-        return SubgraphHttpResponse(response.status_code, response.headers.raw, response.content)
+        return base.SubgraphHttpResponse(response.status_code, response.headers.raw, response.content)
 
     async def aclose(self) -> None:
         await self._client.aclose()
