@@ -244,7 +244,6 @@ class PolicyPipeline:
         context: RequestContext,
         *,
         entity_fetches: int = 0,
-        requires_fetches: int = 0,
     ) -> float:
         """The estimate (also left in ``context.attributes["cost.estimated"]``); raises when over budget."""
         if not self.cost_active:
@@ -254,7 +253,7 @@ class PolicyPipeline:
         if violations and demand.mode == "enforce":
             raise RequestError("; ".join(violations), SLICING_ARGUMENT_REQUIRED,
                                errors=[graphql_error(v, SLICING_ARGUMENT_REQUIRED) for v in violations])
-        estimated += plan_extra_cost(entity_fetches, requires_fetches)
+        estimated += plan_extra_cost(entity_fetches)
         context.attributes[COST_ATTRIBUTE] = estimated
         log.debug("operation %s estimated cost %g", operation_name or "<anonymous>", estimated)
         if demand.mode == "enforce":
