@@ -12,29 +12,21 @@ from graphql import print_ast
 
 from federation.operation.conditions import Condition
 from federation.operation.normalize import NormalizedOperation
+from federation.planner import plan
 from federation.planner.fetch_graph import FetchGraph, Group
-from federation.planner.plan import (
-    ConditionNode,
-    FetchNode,
-    FlattenNode,
-    ParallelNode,
-    PlanNode,
-    QueryPlan,
-    SequenceNode,
-)
 from federation.planner.selection import field_conflicts
 from federation.supergraph.model import Supergraph
 
 
-def emit(supergraph: Supergraph, op: NormalizedOperation, graph: FetchGraph) -> QueryPlan:
+def emit(supergraph: Supergraph, op: NormalizedOperation, graph: FetchGraph) -> plan.QueryPlan:
     groups = graph.groups()
     node = _Emitter(supergraph, op).emit(graph)
-    return QueryPlan(node, len(groups), sum(1 for g in groups if g.entity is not None))
+    return plan.QueryPlan(node, len(groups), sum(1 for g in groups if g.entity is not None))
 
 
-def _wrap(node: PlanNode, conditions: tuple[Condition, ...]) -> PlanNode:
+def _wrap(node: plan.PlanNode, conditions: tuple[Condition, ...]) -> plan.PlanNode:
     for variable, include in reversed(conditions):
-        node = ConditionNode(variable, node, None) if include else ConditionNode(variable, None, node)
+        node = plan.ConditionNode(variable, node, None) if include else plan.ConditionNode(variable, None, node)
     return node
 
 
@@ -48,7 +40,7 @@ class _Emitter:
             for v in op.variable_definitions
         }
 
-    def fetch(self, group: Group) -> PlanNode:
+    def fetch(self, group: Group) -> plan.PlanNode:
         renames = field_conflicts(group.selection)
         service = self.sg.graph_name(group.graph)
         usages = tuple(dict.fromkeys(group.selection.variables()))
@@ -62,17 +54,17 @@ class _Emitter:
             defs = ",".join(["$representations:[_Any!]!", *var_defs])
             document = (f"query{name_text}({defs}){{_entities(representations:$representations)"
                         f"{{...on {group.entity}{group.selection.compact()}}}}}")
-        node = FetchNode(
+        node = plan.FetchNode(
             id=group.id, service=service, graph=group.graph, operation_kind=group.kind,
             selection=group.selection, operation=document, operation_name=name, variable_usages=usages,
             requires=group.inputs, entity=group.entity, typename_rewrite=group.typename_rewrite,
             accept=group.accept, renames=renames,
             batch_key=f"{group.graph}:{group.entity}:{group.selection.compact()}:{','.join(usages)}",
         )
-        out: PlanNode = node if group.entity is None else FlattenNode(group.path, node)
+        out: plan.PlanNode = node if group.entity is None else plan.FlattenNode(group.path, node)
         return _wrap(out, group.conditions)
 
-    def emit(self, graph: FetchGraph) -> PlanNode | None:
+    def emit(self, graph: FetchGraph) -> plan.PlanNode | None:
         groups = graph.groups()
         if not groups:
             return None
@@ -80,27 +72,30 @@ class _Emitter:
             nodes = self._tree(graph, groups)
             if len(nodes) == 1:
                 return nodes[0]
-            return SequenceNode(tuple(nodes)) if self.op.operation == "mutation" else ParallelNode(tuple(nodes))
+            # Mutation roots run in order; query roots need nothing from each other.
+            if self.op.operation == "mutation":
+                return plan.SequenceNode(tuple(nodes))
+            return plan.ParallelNode(tuple(nodes))
         return self._waves(graph, groups)
 
-    def _tree(self, graph: FetchGraph, groups: list[Group]) -> list[PlanNode]:
+    def _tree(self, graph: FetchGraph, groups: list[Group]) -> list[plan.PlanNode]:
         """One node per root: its fetch, then (in parallel) the subtrees of the groups waiting for it."""
         children: dict[int, list[Group]] = {g.id: [] for g in groups}
         for g in groups:
             for d in graph.deps(g.id):
                 children[d].append(g)
 
-        def tree(g: Group) -> PlanNode:
+        def tree(g: Group) -> plan.PlanNode:
             head = self.fetch(g)
             kids = [tree(c) for c in children[g.id]]
             if not kids:
                 return head
-            tail = kids[0] if len(kids) == 1 else ParallelNode(tuple(kids))
-            return SequenceNode((head, tail))
+            tail = kids[0] if len(kids) == 1 else plan.ParallelNode(tuple(kids))
+            return plan.SequenceNode((head, tail))
 
         return [tree(g) for g in groups if not graph.deps(g.id)]
 
-    def _waves(self, graph: FetchGraph, groups: list[Group]) -> PlanNode:
+    def _waves(self, graph: FetchGraph, groups: list[Group]) -> plan.PlanNode:
         """Fetches by depth (longest chain of waits below them); one wave runs in parallel."""
         level: dict[int, int] = {}
         by_id = {g.id: g for g in groups}
@@ -111,8 +106,8 @@ class _Emitter:
                 level[g.id] = 1 + max((depth(by_id[d]) for d in graph.deps(g.id) if d in by_id), default=-1)
             return level[g.id]
 
-        waves: dict[int, list[PlanNode]] = {}
+        waves: dict[int, list[plan.PlanNode]] = {}
         for g in groups:
             waves.setdefault(depth(g), []).append(self.fetch(g))
-        steps = [w[0] if len(w) == 1 else ParallelNode(tuple(w)) for _, w in sorted(waves.items())]
-        return steps[0] if len(steps) == 1 else SequenceNode(tuple(steps))
+        steps = [w[0] if len(w) == 1 else plan.ParallelNode(tuple(w)) for _, w in sorted(waves.items())]
+        return steps[0] if len(steps) == 1 else plan.SequenceNode(tuple(steps))
