@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from federation.planner.path import Each, Key, OfTypes, PathStep
+
 
 def merge(target: dict[str, Any], source: dict[str, Any]) -> None:
     for key, value in source.items():
@@ -32,39 +34,43 @@ def merge_lists(target: list[Any], source: list[Any]) -> None:
             target[i] = value
 
 
-def collect(data: dict[str, Any], path: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Objects at ``path`` ("@" walks into lists, "|A,B" keeps objects of those types)."""
+def collect(data: dict[str, Any], path: tuple[PathStep, ...]) -> list[dict[str, Any]]:
+    """Objects at ``path`` (see ``federation.planner.path`` for what each step does)."""
     current: list[Any] = [data]
-    for elem in path:
-        if elem == "@":
+    for step in path:
+        # Exact type checks: cheap on the request's hot path, and mypy narrows on them.
+        if type(step) is Key:
+            name = step.name
+            current = [v for c in current if c.__class__ is dict and (v := c.get(name)) is not None]
+        elif type(step) is Each:
             nxt: list[Any] = []
             for c in current:
                 if c.__class__ is list:
                     nxt += c
             current = [x for x in nxt if x is not None]
-        elif elem[0] == "|":
-            types = elem[1:].split(",")
-            current = [c for c in current if c.__class__ is dict and c.get("__typename", types[0]) in types]
-        else:
-            current = [v for c in current if c.__class__ is dict and (v := c.get(elem)) is not None]
+        elif type(step) is OfTypes:
+            types = step.types
+            anyone = next(iter(types))  # objects without __typename are kept
+            current = [c for c in current if c.__class__ is dict and c.get("__typename", anyone) in types]
     return [c for c in current if c.__class__ is dict]
 
 
-def collect_paths(data: dict[str, Any], path: tuple[str, ...]) -> dict[int, list[str | int]]:
+def collect_paths(data: dict[str, Any], path: tuple[PathStep, ...]) -> dict[int, list[str | int]]:
     """Response paths of the objects ``collect`` finds, by object identity (used only to place errors)."""
     current: list[tuple[Any, list[str | int]]] = [(data, [])]
-    for elem in path:
+    for step in path:
         nxt: list[tuple[Any, list[str | int]]] = []
-        if elem == "@":
+        if isinstance(step, Key):
+            name = step.name
+            for c, p in current:
+                if isinstance(c, dict) and c.get(name) is not None:
+                    nxt.append((c[name], [*p, name]))
+        elif isinstance(step, Each):
             for c, p in current:
                 if isinstance(c, list):
                     nxt.extend((x, [*p, i]) for i, x in enumerate(c) if x is not None)
-        elif elem[0] == "|":
-            types = elem[1:].split(",")
-            nxt = [(c, p) for c, p in current if isinstance(c, dict) and c.get("__typename", types[0]) in types]
         else:
-            for c, p in current:
-                if isinstance(c, dict) and c.get(elem) is not None:
-                    nxt.append((c[elem], [*p, elem]))
+            anyone = next(iter(step.types))
+            nxt = [(c, p) for c, p in current if isinstance(c, dict) and c.get("__typename", anyone) in step.types]
         current = nxt
     return {id(c): p for c, p in current if isinstance(c, dict)}

@@ -1,14 +1,19 @@
 """Query planning: a normalised operation -> a tree of fetches (Sequence, Parallel, Flatten, Fetch, Condition).
 
-Phases, one module each: ``build`` (walk the operation and give every field to a fetch group, asking
-``reach`` what a subgraph resolves by itself and ``aliases`` how to name the fields it adds),
-``optimize`` (merge groups that can share one fetch), ``emit`` (groups -> plan nodes with their
-subgraph operations), ``plan`` (the node types and printing). ``groups`` holds the fetch group and
-the walker's position; ``selection`` the selection trees fetches are built from.
+``build_plan`` (``phases``) runs four phases, one module (or package) each:
+
+1. ``walk``: give every field of the operation to a fetch group (one request to one subgraph), asking
+   ``reach`` what a subgraph resolves by itself and ``aliases`` how to name the fields it adds;
+2. ``fetch_graph``: the groups and which groups each waits for, as a ``FetchGraph``;
+3. ``passes``: optimisation passes over that graph, one module each, run until nothing changes;
+4. ``emit``: the graph -> plan nodes (``plan``) with the documents subgraphs receive.
+
+``path`` holds the typed steps of Flatten paths, ``selection`` the selection trees fetches are built
+from, ``errors`` the ``PlanningError`` raised when no plan exists.
 """
 
-from federation.planner.emit import build_plan
-from federation.planner.groups import PlanningError
+from federation.planner.errors import PlanningError
+from federation.planner.phases import build_plan
 from federation.planner.plan import (
     ConditionNode,
     FetchNode,

@@ -7,9 +7,7 @@ from collections.abc import Sequence
 
 from graphql import FieldNode, InlineFragmentNode, NameNode, SelectionNode, SelectionSetNode, print_ast
 
-
-def _args_text(node: FieldNode) -> str:
-    return "".join(print_ast(a) for a in node.arguments or ())
+from federation.planner.selection import print_args
 
 
 def _client_fields(selections: Sequence[SelectionNode]) -> dict[str, FieldNode]:
@@ -34,12 +32,15 @@ def prealias(fields: SelectionSetNode, siblings: Sequence[SelectionNode]) -> Sel
     for sel in fields.selections:
         if isinstance(sel, FieldNode):
             name = sel.name.value
-            mine = _args_text(sel)
+            mine = print_args(tuple(sel.arguments))
             c = client.get(name)
-            same = c is not None and c.name.value == name and _args_text(c) == mine
+            same = c is not None and c.name.value == name and print_args(tuple(c.arguments)) == mine
             alias = None
             if sel.arguments and not same:
-                alias = f"{name}__{zlib.crc32(mine.encode()):08x}"
+                # Hashed as the arguments printed back to back, as it always was: the alias is in
+                # every subgraph document and plan, and must not change between versions.
+                digest = zlib.crc32("".join(print_ast(a) for a in sel.arguments).encode())
+                alias = f"{name}__{digest:08x}"
             elif not sel.arguments and c is not None and not same:
                 alias = f"{name}__key"
             sub = None

@@ -1,54 +1,32 @@
-"""Fetch groups -> plan nodes, each fetch with the exact document its subgraph receives."""
+"""Phase 4, emit: the optimised fetch graph -> plan nodes, each fetch with the exact document its
+subgraph receives.
+
+In: the ``FetchGraph`` after the passes. Out: the ``QueryPlan``. A graph where every group waits for
+at most one other is emitted as a tree (each fetch followed by what waits for it); otherwise in
+waves by depth (a fetch runs once everything it waits for has).
+"""
 
 from __future__ import annotations
 
-import itertools
+from graphql import print_ast
 
-from graphql import DirectiveNode, VariableNode, print_ast
-
-from federation.operation.conditions import is_variable_condition
+from federation.operation.conditions import Condition
 from federation.operation.normalize import NormalizedOperation
-from federation.planner.build import Builder
-from federation.planner.groups import Group
-from federation.planner.optimize import optimize
-from federation.planner.plan import (
-    ConditionNode,
-    FetchNode,
-    FlattenNode,
-    ParallelNode,
-    PlanNode,
-    QueryPlan,
-    SequenceNode,
-)
-from federation.planner.selection import FieldItem, FragItem, SelSet, field_conflicts
+from federation.planner import plan
+from federation.planner.fetch_graph import FetchGraph, Group
+from federation.planner.selection import field_conflicts
 from federation.supergraph.model import Supergraph
 
 
-def _condition(group: Group) -> tuple[DirectiveNode, ...]:
-    """@skip/@include that guard a whole group, so the fetch can be skipped instead of sent empty."""
-    items = list(group.selection.items.values())
-    if len(items) == 1 and isinstance(items[0], FragItem) and items[0].type_condition is None:
-        frag = items[0]
-        if frag.directives and all(is_variable_condition(d) for d in frag.directives):
-            group.selection = frag.sub
-            return frag.directives
-    if items and all(isinstance(i, FieldItem) for i in items):
-        first = items[0].directives
-        if len(first) == 1 and is_variable_condition(first[0]):
-            text = print_ast(first[0])
-            if all(len(i.directives) == 1 and print_ast(i.directives[0]) == text for i in items):
-                return first
-    return ()
+def emit(supergraph: Supergraph, op: NormalizedOperation, graph: FetchGraph) -> plan.QueryPlan:
+    groups = graph.groups()
+    node = _Emitter(supergraph, op).emit(graph)
+    return plan.QueryPlan(node, len(groups), sum(1 for g in groups if g.entity is not None))
 
 
-def _wrap(node: PlanNode, conditions: tuple[DirectiveNode, ...]) -> PlanNode:
-    for d in reversed(conditions):
-        arg = next(a.value for a in d.arguments or () if a.name.value == "if")
-        assert isinstance(arg, VariableNode)
-        if d.name.value == "include":
-            node = ConditionNode(arg.name.value, node, None)
-        else:
-            node = ConditionNode(arg.name.value, None, node)
+def _wrap(node: plan.PlanNode, conditions: tuple[Condition, ...]) -> plan.PlanNode:
+    for variable, include in reversed(conditions):
+        node = plan.ConditionNode(variable, node, None) if include else plan.ConditionNode(variable, None, node)
     return node
 
 
@@ -62,8 +40,7 @@ class _Emitter:
             for v in op.variable_definitions
         }
 
-    def fetch(self, group: Group) -> PlanNode:
-        conditions = _condition(group)
+    def fetch(self, group: Group) -> plan.PlanNode:
         renames = field_conflicts(group.selection)
         service = self.sg.graph_name(group.graph)
         usages = tuple(dict.fromkeys(group.selection.variables()))
@@ -77,63 +54,60 @@ class _Emitter:
             defs = ",".join(["$representations:[_Any!]!", *var_defs])
             document = (f"query{name_text}({defs}){{_entities(representations:$representations)"
                         f"{{...on {group.entity}{group.selection.compact()}}}}}")
-        node = FetchNode(
+        node = plan.FetchNode(
             id=group.id, service=service, graph=group.graph, operation_kind=group.kind,
             selection=group.selection, operation=document, operation_name=name, variable_usages=usages,
             requires=group.inputs, entity=group.entity, typename_rewrite=group.typename_rewrite,
             accept=group.accept, renames=renames,
             batch_key=f"{group.graph}:{group.entity}:{group.selection.compact()}:{','.join(usages)}",
         )
-        out: PlanNode = node if group.entity is None else FlattenNode(group.path, node)
-        return _wrap(out, conditions)
+        out: plan.PlanNode = node if group.entity is None else plan.FlattenNode(group.path, node)
+        return _wrap(out, group.conditions)
 
-    def emit(self, groups: list[Group]) -> PlanNode | None:
+    def emit(self, graph: FetchGraph) -> plan.PlanNode | None:
+        groups = graph.groups()
         if not groups:
             return None
-        mutation = self.op.operation == "mutation"
-        roots = [g for g in groups if not g.deps]
-        if all(len(g.deps) <= 1 for g in groups):
-            children: dict[int, list[Group]] = {g.id: [] for g in groups}
-            for g in groups:
-                for d in g.deps:
-                    children[d].append(g)
+        if all(len(graph.deps(g.id)) <= 1 for g in groups):
+            nodes = self._tree(graph, groups)
+            if len(nodes) == 1:
+                return nodes[0]
+            # Mutation roots run in order; query roots need nothing from each other.
+            if self.op.operation == "mutation":
+                return plan.SequenceNode(tuple(nodes))
+            return plan.ParallelNode(tuple(nodes))
+        return self._waves(graph, groups)
 
-            def tree(g: Group) -> PlanNode:
-                head = self.fetch(g)
-                kids = [tree(c) for c in children[g.id]]
-                if not kids:
-                    return head
-                tail = kids[0] if len(kids) == 1 else ParallelNode(tuple(kids))
-                return SequenceNode((head, tail))
+    def _tree(self, graph: FetchGraph, groups: list[Group]) -> list[plan.PlanNode]:
+        """One node per root: its fetch, then (in parallel) the subtrees of the groups waiting for it."""
+        children: dict[int, list[Group]] = {g.id: [] for g in groups}
+        for g in groups:
+            for d in graph.deps(g.id):
+                children[d].append(g)
 
-            nodes = [tree(r) for r in roots]
-        else:
-            if mutation:  # keep mutation root fields in order
-                for prev, nxt in itertools.pairwise(roots):
-                    nxt.deps.add(prev.id)
-            level: dict[int, int] = {}
-            by_id = {g.id: g for g in groups}
+        def tree(g: Group) -> plan.PlanNode:
+            head = self.fetch(g)
+            kids = [tree(c) for c in children[g.id]]
+            if not kids:
+                return head
+            tail = kids[0] if len(kids) == 1 else plan.ParallelNode(tuple(kids))
+            return plan.SequenceNode((head, tail))
 
-            def depth(g: Group) -> int:
-                if g.id not in level:
-                    level[g.id] = 0
-                    level[g.id] = 1 + max((depth(by_id[d]) for d in g.deps if d in by_id), default=-1)
-                return level[g.id]
+        return [tree(g) for g in groups if not graph.deps(g.id)]
 
-            waves: dict[int, list[PlanNode]] = {}
-            for g in groups:
-                waves.setdefault(depth(g), []).append(self.fetch(g))
-            steps = [w[0] if len(w) == 1 else ParallelNode(tuple(w)) for _, w in sorted(waves.items())]
-            return steps[0] if len(steps) == 1 else SequenceNode(tuple(steps))
-        if len(nodes) == 1:
-            return nodes[0]
-        return SequenceNode(tuple(nodes)) if mutation else ParallelNode(tuple(nodes))
+    def _waves(self, graph: FetchGraph, groups: list[Group]) -> plan.PlanNode:
+        """Fetches by depth (longest chain of waits below them); one wave runs in parallel."""
+        level: dict[int, int] = {}
+        by_id = {g.id: g for g in groups}
 
+        def depth(g: Group) -> int:
+            if g.id not in level:
+                level[g.id] = 0
+                level[g.id] = 1 + max((depth(by_id[d]) for d in graph.deps(g.id) if d in by_id), default=-1)
+            return level[g.id]
 
-def build_plan(supergraph: Supergraph, op: NormalizedOperation) -> QueryPlan:
-    groups = optimize(Builder(supergraph, op).build())
-    node = _Emitter(supergraph, op).emit(groups)
-    return QueryPlan(node, len(groups), sum(1 for g in groups if g.entity is not None))
-
-
-__all__ = ["SelSet", "build_plan"]
+        waves: dict[int, list[plan.PlanNode]] = {}
+        for g in groups:
+            waves.setdefault(depth(g), []).append(self.fetch(g))
+        steps = [w[0] if len(w) == 1 else plan.ParallelNode(tuple(w)) for _, w in sorted(waves.items())]
+        return steps[0] if len(steps) == 1 else plan.SequenceNode(tuple(steps))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from federation.planner.path import PathStep, path_text
 from federation.planner.selection import SelSet
 
 
@@ -34,8 +35,8 @@ class FetchNode:
 
 @dataclass(frozen=True)
 class FlattenNode:
-    # Response keys from the root; "@" descends into a list; "|T1,T2" keeps objects of those types.
-    path: tuple[str, ...]
+    # From the response root to the objects the fetch completes (printed "a.@.|T1,T2").
+    path: tuple[PathStep, ...]
     node: FetchNode
 
 
@@ -92,8 +93,7 @@ def _text(node: PlanNode, level: int) -> str:
         body.append(_indent(sel, level + 1))
         return f'{pad}Fetch(service: "{node.service}") {{\n' + "\n".join(body) + f"\n{pad}}},"
     if isinstance(node, FlattenNode):
-        path = ".".join(node.path)
-        return f'{pad}Flatten(path: "{path}") {{\n{_text(node.node, level + 1)}\n{pad}}},'
+        return f'{pad}Flatten(path: "{path_text(node.path)}") {{\n{_text(node.node, level + 1)}\n{pad}}},'
     if isinstance(node, SequenceNode | ParallelNode):
         name = "Sequence" if isinstance(node, SequenceNode) else "Parallel"
         inner = "\n".join(_text(n, level + 1) for n in node.nodes)
@@ -123,7 +123,7 @@ def _json(node: PlanNode) -> dict[str, Any]:
             out["requires"] = node.requires.compact()
         return out
     if isinstance(node, FlattenNode):
-        return {"kind": "Flatten", "path": list(node.path), "node": _json(node.node)}
+        return {"kind": "Flatten", "path": [str(step) for step in node.path], "node": _json(node.node)}
     if isinstance(node, SequenceNode | ParallelNode):
         kind = "Sequence" if isinstance(node, SequenceNode) else "Parallel"
         return {"kind": kind, "nodes": [_json(n) for n in node.nodes]}

@@ -9,10 +9,11 @@ from graphql import ArgumentNode, DirectiveNode, SelectionSetNode, VariableNode,
 from graphql.language import FieldNode, InlineFragmentNode, Node
 
 
-def _print_args(args: tuple[ArgumentNode, ...]) -> str:
+def print_args(args: tuple[ArgumentNode, ...]) -> str:
+    """A field's arguments as printed after its name: ``(a: 1, b: $v)``, empty without any."""
     if not args:
         return ""
-    return "(" + ", ".join(f"{a.name.value}: {print_ast(a.value)}" for a in args) + ")"
+    return "(" + ", ".join(print_ast(a) for a in args) + ")"
 
 
 def _print_directives(directives: tuple[DirectiveNode, ...]) -> str:
@@ -28,7 +29,7 @@ class FieldItem:
         self.name = name
         self.key = alias or name  # the response key the data arrives under
         self.arguments = arguments
-        self.args_text = _print_args(arguments)
+        self.args_text = print_args(arguments)
         self.directives = directives
         self.sub: SelSet | None = SelSet() if composite else None
         # The field's type in the subgraph it is sent to (types may differ in nullability).

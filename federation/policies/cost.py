@@ -70,13 +70,13 @@ def _is_list(type_: Any) -> bool:
     return isinstance(type_, GraphQLList)
 
 
-def plan_extra_cost(entity_fetches: int, requires_fetches: int = 0) -> float:
+def plan_extra_cost(entity_fetches: int) -> float:
     """Cost the query plan adds to :func:`estimate_cost`: one unit per entity fetch.
 
-    The gateway calls it with the number of ``_entities`` fetch nodes in the plan (and of the
-    fetches made only to satisfy ``@requires``) and adds the result to the static estimate.
+    The gateway calls it with the number of ``_entities`` fetch nodes in the plan (fetches made for
+    ``@requires`` are among them) and adds the result to the static estimate.
     """
-    return ENTITY_FETCH_WEIGHT * (max(0, entity_fetches) + max(0, requires_fetches))
+    return ENTITY_FETCH_WEIGHT * max(0, entity_fetches)
 
 
 class CostEstimator:

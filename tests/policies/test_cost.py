@@ -104,7 +104,7 @@ def test_requires_selections_are_costed() -> None:
 
 def test_plan_extra_cost_counts_entity_fetches() -> None:
     assert plan_extra_cost(0) == 0
-    assert plan_extra_cost(3, 1) == 4
+    assert plan_extra_cost(3) == 3
 
 
 def test_enforce_cost() -> None:
