@@ -154,6 +154,9 @@ class HttpConfig:
     # Where GraphQL is served (GET and POST); GraphiQL and its assets live under it too.
     path: str = "/graphql"
     max_body_bytes: AtLeastOne = 2 * 1024 * 1024
+    # All request header names and values together, in bytes; more is answered 431 before the body
+    # is read. Checked by the app, so it holds whatever server (and HTTP parser) runs it.
+    max_header_bytes: AtLeastOne = 32 * 1024
     cors: CorsConfig = field(default_factory=CorsConfig)
     csrf: CsrfConfig = field(default_factory=CsrfConfig)
     graphiql: bool = True
@@ -190,6 +193,8 @@ class AuthenticationConfig:
     # How often the JWKS URL is polled, and the least time between refreshes forced by unknown kids.
     poll_interval: Timeout = 300.0
     min_refresh_interval: Seconds = 10.0
+    # Claims a token must carry. "exp" by default: a token without it would be valid forever.
+    required_claims: tuple[str, ...] = ("exp",)
 
     def __post_init__(self) -> None:
         if self.jwks_url and self.jwks_file:
@@ -261,6 +266,31 @@ class PersistedQueriesConfig:
     require_id: bool = False
 
 
+Rate = Annotated[float, Range(0, above=True)]  # per second; zero would refuse everything forever
+_RATE_LIMIT_KEY_KINDS = ("header", "claim")
+
+
+@dataclass(frozen=True)
+class RateLimitConfig:
+    enabled: bool = False
+    # A token bucket per client: refilled at requests_per_second, holding at most burst requests.
+    requests_per_second: Rate = 10.0
+    burst: AtLeastOne = 20
+    # Who a client is: "ip" (the connection's address), "header:<name>" or "claim:<name>" (of the
+    # verified token). A request without that header or claim is counted by its address.
+    key: str = "ip"
+    # Shared buckets for every gateway process using this Redis; none: each process counts alone.
+    redis_url: str | None = None
+    redis_prefix: str = "federation:ratelimit:"
+    # Clients whose buckets one process keeps in memory (least recently seen forgotten first).
+    max_clients: AtLeastOne = 10000
+
+    def __post_init__(self) -> None:
+        kind, sep, name = self.key.partition(":")
+        if not (self.key == "ip" or (sep and kind in _RATE_LIMIT_KEY_KINDS and name.strip())):
+            raise ConfigError(f"expected 'ip', 'header:<name>' or 'claim:<name>', got {self.key!r}", "key")
+
+
 @dataclass(frozen=True)
 class PoliciesConfig:
     authentication: AuthenticationConfig = field(default_factory=AuthenticationConfig)
@@ -268,6 +298,7 @@ class PoliciesConfig:
     demand_control: DemandControlConfig = field(default_factory=DemandControlConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     persisted_queries: PersistedQueriesConfig = field(default_factory=PersistedQueriesConfig)
+    rate_limit: RateLimitConfig = field(default_factory=RateLimitConfig)
 
 
 @dataclass(frozen=True)
@@ -279,7 +310,7 @@ class GatewayConfig:
     # Keyed by subgraph name as it appears in the supergraph (join__Graph name).
     subgraphs: Mapping[str, SubgraphConfig] = field(default_factory=dict)
     http: HttpConfig = field(default_factory=HttpConfig)
-    # Request policies (authentication, authorization, limits, cost, persisted queries).
+    # Request policies (authentication, rate limits, authorization, limits, cost, persisted queries).
     policies: PoliciesConfig = field(default_factory=PoliciesConfig)
 
     def subgraph(self, name: str) -> SubgraphConfig:

@@ -36,6 +36,9 @@ METHOD_NOT_ALLOWED = _code("METHOD_NOT_ALLOWED", 405, "Mutations over GET, or an
 UNSUPPORTED_MEDIA_TYPE = _code("UNSUPPORTED_MEDIA_TYPE", 415, "The request's content type is not JSON.")
 NOT_ACCEPTABLE = _code("NOT_ACCEPTABLE", 406, "The client accepts no media type we can answer with.")
 PAYLOAD_TOO_LARGE = _code("PAYLOAD_TOO_LARGE", 413, "The request body is larger than the configured limit.")
+REQUEST_HEADERS_TOO_LARGE = _code(
+    "REQUEST_HEADERS_TOO_LARGE", 431, "The request's headers together are larger than http.max_header_bytes."
+)
 GRAPHQL_PARSE_FAILED = _code("GRAPHQL_PARSE_FAILED", 400, "The document is not valid GraphQL syntax.")
 GRAPHQL_VALIDATION_FAILED = _code(
     "GRAPHQL_VALIDATION_FAILED", 400, "The document does not validate against the API schema."
@@ -98,6 +101,9 @@ SLICING_ARGUMENT_REQUIRED = _code(
 )
 COST_ESTIMATED_TOO_EXPENSIVE = _code(
     "COST_ESTIMATED_TOO_EXPENSIVE", 400, "The operation's estimated cost exceeds demand_control.max_cost."
+)
+RATE_LIMITED = _code(
+    "RATE_LIMITED", 429, "The client used up its rate_limit budget; retry after the Retry-After header's seconds."
 )
 
 # Execution
@@ -351,9 +357,12 @@ class RequestError(GatewayError):
 
     code = BAD_REQUEST
 
-    def __init__(self, message: str, code: str | None = None, *, errors: list[dict[str, Any]] | None = None):
+    def __init__(self, message: str, code: str | None = None, *, errors: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None):
         super().__init__(message, code)
         self.errors = errors
+        # HTTP headers the refusal needs (e.g. Retry-After for RATE_LIMITED).
+        self.headers = headers or {}
 
     @property
     def status(self) -> int:

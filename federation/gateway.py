@@ -116,7 +116,7 @@ class Gateway:
             response = await road.run(state, request, context or RequestContext())
             outcome = "errors" if "errors" in response.body else "ok"
         except RequestError as exc:
-            response = GraphQLResponse({"errors": exc.graphql_errors()}, status=exc.status)
+            response = GraphQLResponse({"errors": exc.graphql_errors()}, status=exc.status, headers=dict(exc.headers))
             outcome = "rejected"
         except BaseException:
             self.metrics.requests.inc((("outcome", "failed"),))

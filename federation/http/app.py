@@ -22,6 +22,7 @@ from federation.errors import (
     INTERNAL_SERVER_ERROR,
     METHOD_NOT_ALLOWED,
     NOT_ACCEPTABLE,
+    REQUEST_HEADERS_TOO_LARGE,
     RequestError,
     graphql_error,
 )
@@ -77,7 +78,8 @@ class GatewayApp:
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
         self.graphiql = GraphiQL(config.path, static_dir()) if config.graphiql else None
-        handler: ASGIApp = CorsMiddleware(self._route, config.cors)
+        self._cors: ASGIApp = CorsMiddleware(self._route, config.cors)
+        handler: ASGIApp = self._limit_headers
         self._handler = AccessLogMiddleware(handler) if access_log else handler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -107,6 +109,15 @@ class GatewayApp:
                         log.exception("shutdown hook failed")
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _limit_headers(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Before anything reads them or the body: servers differ in what they cap (uvicorn's
+        # httptools parser takes megabytes), so the limit is the app's, the same under any server.
+        if _header_bytes(scope) > self.config.max_header_bytes:
+            message = f"The request headers are larger than {self.config.max_header_bytes} bytes."
+            await send_error(send, REQUEST_HEADERS_TOO_LARGE, message)
+            return
+        await self._cors(scope, receive, send)
 
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
@@ -194,6 +205,7 @@ class GatewayApp:
             extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
         except RequestError as exc:
             status, body = exc.status, orjson.dumps({"errors": exc.graphql_errors()})
+            extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()]
         except Exception:
             log.exception("unexpected error executing a GraphQL request")
             error = graphql_error("Internal server error.", INTERNAL_SERVER_ERROR)
@@ -230,6 +242,11 @@ def _headers(scope: Scope) -> dict[str, str]:
         text = value.decode("latin-1")
         out[name] = f"{out[name]}, {text}" if name in out else text
     return out
+
+
+def _header_bytes(scope: Scope) -> int:
+    """Names and values of all request headers, as received."""
+    return sum(len(key) + len(value) for key, value in scope["headers"])
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

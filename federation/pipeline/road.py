@@ -10,6 +10,7 @@ from federation.pipeline.cost import check_cost
 from federation.pipeline.document import check_document, resolve_text
 from federation.pipeline.execute import execute
 from federation.pipeline.plan import plan
+from federation.pipeline.rate_limit import rate_limit
 from federation.pipeline.respond import respond
 from federation.pipeline.state import ServingState
 from federation.pipeline.variables import coerce_variables
@@ -19,6 +20,7 @@ from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
 async def run(state: ServingState, request: GraphQLRequest, context: RequestContext) -> GraphQLResponse:
     policies = state.policies
     await authenticate(policies, context)                         # 1. token -> claims (401)
+    await rate_limit(policies, context)                           # 1b. client over its budget (429)
     text = await resolve_text(policies, request)                  # 2. persisted queries -> text
     checked = await check_document(state, text, request)          #    parse, limits, validate, normalise
     authorized = await authorize(policies, checked, request, context)  # 3. what the caller may see

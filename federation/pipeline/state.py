@@ -26,6 +26,7 @@ from federation.policies.directives import read_directives
 from federation.policies.functions import PolicyFunction, load_policy
 from federation.policies.jwt import Authenticator
 from federation.policies.persisted import PersistedQueries
+from federation.policies.rate_limit import RateLimiter
 from federation.supergraph.api_schema import build_api_schema
 from federation.supergraph.model import Supergraph
 
@@ -46,8 +47,8 @@ V = TypeVar("V")
 
 
 class PolicyServices:
-    """Policy parts kept across reloads: the authenticator (and its key cache), the persisted-query
-    store, the configured ``@policy`` functions."""
+    """Policy parts kept across reloads: the authenticator (and its key cache), the rate limiter's
+    buckets, the persisted-query store, the configured ``@policy`` functions."""
 
     def __init__(self, config: PoliciesConfig | Mapping[str, Any] | None,
                  functions: Mapping[str, PolicyFunction] | None = None) -> None:
@@ -55,6 +56,7 @@ class PolicyServices:
             config = policies_config_from_dict(dict(config) if config is not None else None)
         self.config = config
         self.authenticator = Authenticator(config.authentication)
+        self.rate_limiter = RateLimiter.from_config(config.rate_limit)  # None: no limit
         self.persisted = PersistedQueries(config.persisted_queries)
         if functions is None:
             functions = {name: load_policy(ref) for name, ref in config.authorization.policies}
@@ -67,6 +69,8 @@ class PolicyServices:
     async def aclose(self) -> None:
         await self.authenticator.aclose()
         await self.persisted.aclose()
+        if self.rate_limiter is not None:
+            await self.rate_limiter.aclose()
 
 
 class Policies:

@@ -34,6 +34,13 @@ def _claims(values: list[str]) -> dict[str, Any]:
     return claims
 
 
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
 def run_token(args: argparse.Namespace) -> int:
     if args.jwks:
         print(json.dumps(devtoken.jwks(args.keys_dir), indent=2))
@@ -66,7 +73,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--scopes", nargs="*", default=[], help='scopes, e.g. --scopes "read:email admin"')
     parser.add_argument("--sub", default="dev-user", help="the subject claim (default: dev-user)")
-    parser.add_argument("--ttl", type=float, default=3600.0, help="seconds until it expires (default: 3600)")
+    parser.add_argument(
+        "--ttl", type=_positive, default=devtoken.DEFAULT_TTL,
+        help=f"seconds until it expires (default: {devtoken.DEFAULT_TTL:g})",
+    )
     parser.add_argument("--issuer", default=devtoken.DEV_ISSUER, help="the iss claim; empty for none")
     parser.add_argument("--audience", default=None, help="the aud claim")
     parser.add_argument("--claim", action="append", default=[], help="an extra claim name=value (JSON value)")

@@ -7,13 +7,15 @@ typo or a wrong value here is the same :class:`~federation.config.ConfigError` a
 
     policies:
       authentication: {jwks_url: ..., jwks_file: ..., issuers: [...], audiences: [...], leeway: 60,
-                       header_name: authorization, header_prefix: Bearer, cookie: null}
+                       header_name: authorization, header_prefix: Bearer, cookie: null,
+                       required_claims: [exp]}
       authorization: {mode: filter, scope_claim: scope, policies: {name: "module:function"}}
       demand_control: {mode: measure, max_cost: null, default_list_size: 10}
       limits: {max_depth: null, max_height: null, max_aliases: null, max_root_fields: null,
                max_tokens: null, max_recursion: null}
       persisted_queries: {apq: true, apq_cache_size: 1000, redis_url: null, manifest: null,
                           safelist: false, require_id: false}
+      rate_limit: {enabled: false, requests_per_second: 10, burst: 20, key: ip, redis_url: null}
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from federation.config import (
     LimitsConfig,
     PersistedQueriesConfig,
     PoliciesConfig,
+    RateLimitConfig,
 )
 from federation.config_loader import decode
 
@@ -42,6 +45,7 @@ __all__ = [
     "LimitsConfig",
     "PersistedQueriesConfig",
     "PoliciesConfig",
+    "RateLimitConfig",
     "policies_config_from_dict",
 ]
 

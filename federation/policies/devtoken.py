@@ -24,6 +24,8 @@ DEFAULT_KEYS_DIR = Path(".demo") / "keys"
 PRIVATE_KEY_FILE = "dev-signing-key.pem"
 JWKS_FILE = "jwks.json"
 DEV_ISSUER = "federation-dev"
+# Tokens carry exp (the gateway requires it by default); half a day outlasts a session in GraphiQL.
+DEFAULT_TTL = 12 * 3600.0
 
 
 def _kid(public_jwk: dict[str, Any]) -> str:
@@ -81,13 +83,15 @@ def sign(
     scopes: list[str] | tuple[str, ...] = (),
     *,
     subject: str = "dev-user",
-    ttl: float = 3600.0,
+    ttl: float = DEFAULT_TTL,
     issuer: str | None = DEV_ISSUER,
     audience: str | None = None,
     claims: dict[str, Any] | None = None,
     keys_dir: str | Path = DEFAULT_KEYS_DIR,
 ) -> str:
     """A token for ``subject`` with ``scope`` set to the given scopes (space-separated, OAuth style)."""
+    if ttl <= 0:
+        raise ValueError(f"ttl must be positive, got {ttl}")
     key = ensure_key(keys_dir)
     now = int(time.time())
     payload: dict[str, Any] = {"sub": subject, "iat": now, "exp": now + int(ttl), "jti": uuid.uuid4().hex}

@@ -4,8 +4,9 @@ The token is read from the configured header (``Authorization: Bearer <token>`` 
 failing that, from a cookie. No token: the request is anonymous (``None`` claims) and only the
 authorization directives decide what it sees. A token that does not verify -- bad signature, an
 algorithm we do not accept, no key for its ``kid``, expired, not yet valid, wrong issuer or
-audience -- is refused with ``UNAUTHENTICATED`` (HTTP 401): a client that sends credentials wants
-to know they failed, rather than silently getting anonymous data.
+audience, a required claim missing (``exp`` by default: without it a token never expires) -- is
+refused with ``UNAUTHENTICATED`` (HTTP 401): a client that sends credentials wants to know they
+failed, rather than silently getting anonymous data.
 """
 
 from __future__ import annotations
@@ -106,7 +107,8 @@ class Authenticator:
                     audience=list(config.audiences) or None,
                     issuer=list(config.issuers) or None,
                     leeway=config.leeway,
-                    options={"verify_aud": bool(config.audiences)},
+                    # Presence only; PyJWT still checks the values of exp, nbf and iat it finds.
+                    options={"verify_aud": bool(config.audiences), "require": list(config.required_claims)},
                 )
                 return claims
             except InvalidSignatureError:

@@ -42,3 +42,29 @@ def test_token_subcommand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     args = parser.parse_args(["token", "--jwks", "--keys-dir", keys_dir])
     assert args.func(args) == 0
     assert json.loads(capsys.readouterr().out)["keys"][0]["alg"] == "ES256"
+
+
+def test_tokens_expire_after_the_ttl(tmp_path: Path) -> None:
+    import time
+
+    import jwt
+
+    claims = jwt.decode(devtoken.sign(keys_dir=tmp_path), options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == int(devtoken.DEFAULT_TTL) == 12 * 3600
+    short = jwt.decode(devtoken.sign(ttl=60, keys_dir=tmp_path), options={"verify_signature": False})
+    assert 0 < short["exp"] - time.time() <= 60
+    with pytest.raises(ValueError):
+        devtoken.sign(ttl=0, keys_dir=tmp_path)
+
+
+def test_token_subcommand_ttl(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import jwt
+
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    args = parser.parse_args(["token", "--ttl", "120", "--keys-dir", str(tmp_path)])
+    assert args.func(args) == 0
+    claims = jwt.decode(capsys.readouterr().out.strip(), options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 120
+    with pytest.raises(SystemExit):
+        parser.parse_args(["token", "--ttl", "0"])

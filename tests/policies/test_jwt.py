@@ -93,6 +93,37 @@ async def test_bad_tokens_are_refused() -> None:
     assert "algorithm" in error.message
 
 
+def no_exp_token() -> str:
+    return jwt.encode({"sub": "u1"}, signing_key("RS256"), algorithm="RS256", headers={"kid": "rsa"})
+
+
+async def test_exp_is_required_by_default() -> None:
+    error = await refused(authenticator(), {"authorization": f"Bearer {no_exp_token()}"})
+    assert '"exp"' in error.message  # the message names the missing claim
+    assert await authenticator().authenticate({"authorization": f"Bearer {token()}"}) is not None
+
+
+async def test_required_claims_are_configurable() -> None:
+    auth = authenticator(required_claims=("exp", "sub", "tenant"))
+    error = await refused(auth, {"authorization": f"Bearer {token()}"})
+    assert '"tenant"' in error.message
+    assert await auth.authenticate({"authorization": f"Bearer {token(tenant='t1')}"}) is not None
+    # An empty list lets a token without exp through (its other checks still apply).
+    open_auth = authenticator(required_claims=())
+    assert await open_auth.authenticate({"authorization": f"Bearer {no_exp_token()}"}) is not None
+    await refused(open_auth, {"authorization": f"Bearer {token(exp=int(time.time()) - 10)}"})
+
+
+def test_required_claims_default_and_decoding() -> None:
+    from federation.policies.config import policies_config_from_dict
+
+    assert AuthenticationConfig().required_claims == ("exp",)
+    decoded = policies_config_from_dict({"authentication": {"required_claims": []}})
+    assert decoded.authentication.required_claims == ()
+    one = policies_config_from_dict({"authentication": {"required_claims": "sub"}})
+    assert one.authentication.required_claims == ("sub",)
+
+
 async def test_algorithms_can_be_restricted() -> None:
     auth = authenticator(algorithms=("ES256",))
     await refused(auth, {"authorization": f"Bearer {token('HS256')}"})
