@@ -1,6 +1,6 @@
 """The request road: one module per stage, and ``road.run`` listing them in order.
 
-    authenticate -> document -> authorize -> plan -> variables -> cost -> execute -> respond
+    authenticate -> rate_limit -> document -> authorize -> plan -> variables -> cost -> execute -> respond
 
 ``state`` holds what one supergraph's serving needs (built off the event loop on reload). The
 stages call into ``federation.policies`` (what each policy decides), ``federation.operation``,

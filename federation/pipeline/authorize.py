@@ -1,4 +1,4 @@
-"""Stage 3, authorization: ``@authenticated``, ``@requiresScopes`` and ``@policy`` against the caller.
+"""Stage 4, authorization: ``@authenticated``, ``@requiresScopes`` and ``@policy`` against the caller.
 
 Only the ``@policy`` functions the operation touches are called; a function that fails or is not
 configured denies. What the caller may not see is removed from the operation (``filter`` mode, each

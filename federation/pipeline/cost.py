@@ -1,4 +1,4 @@
-"""Stage 6, demand control: the operation's estimated cost (``@cost``/``@listSize``, plus one per entity
+"""Stage 7, demand control: the operation's estimated cost (``@cost``/``@listSize``, plus one per entity
 fetch in the plan), refused over budget in ``enforce`` mode, logged in ``measure`` mode."""
 
 from __future__ import annotations

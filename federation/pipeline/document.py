@@ -1,4 +1,4 @@
-"""Stage 2, the document: its text (persisted queries), then parsed within the parser limits, checked
+"""Stage 3, the document: its text (persisted queries), then parsed within the parser limits, checked
 against the operation limits, validated against the API schema and normalised to one operation.
 
 What comes out is a ``CheckedDocument``, the only form the later stages accept. The outcome depends

@@ -1,4 +1,4 @@
-"""Stage 7, execution: the plan's fetches run against the subgraphs (entity fetches batched), and the
+"""Stage 8, execution: the plan's fetches run against the subgraphs (entity fetches batched), and the
 introspection part of the operation is answered from the API schema."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Stage 4, the plan: the query plan for what the caller may see, and the response shape compiled for
+"""Stage 5, the plan: the query plan for what the caller may see, and the response shape compiled for
 it. Both depend only on the document, the operation name and what authorization removed, so they are
 cached per state under that key, refusals included.
 """

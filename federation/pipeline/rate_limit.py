@@ -1,4 +1,4 @@
-"""Stage 1b, rate limits: a client over its budget is refused (429) with ``Retry-After``.
+"""Stage 2, rate limits: a client over its budget is refused (429) with ``Retry-After``.
 
 Right after authentication, so a limit keyed by a token claim counts the verified claim, and before
 any work on the document, so a refused request costs next to nothing.

@@ -1,4 +1,4 @@
-"""Stage 8, the response: subgraph errors masked where configured, the data shaped to the client's
+"""Stage 9, the response: subgraph errors masked where configured, the data shaped to the client's
 selection with null propagation, authorization errors placed at every list position they null, and
 demand control's figures in ``extensions``."""
 

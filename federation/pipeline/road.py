@@ -1,6 +1,6 @@
 """The road every request takes, in order. Each stage is a module of this package; each returns the
 checked value the next one accepts, and any stage may refuse the request with a ``RequestError``
-before a subgraph is called (stages 1-6)."""
+before a subgraph is called (stages 1-7)."""
 
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
 async def run(state: ServingState, request: GraphQLRequest, context: RequestContext) -> GraphQLResponse:
     policies = state.policies
     await authenticate(policies, context)                         # 1. token -> claims (401)
-    await rate_limit(policies, context)                           # 1b. client over its budget (429)
-    text = await resolve_text(policies, request)                  # 2. persisted queries -> text
-    checked = await check_document(state, text, request)          #    parse, limits, validate, normalise
-    authorized = await authorize(policies, checked, request, context)  # 3. what the caller may see
-    planned = await plan(state, authorized)                       # 4. query plan and response shape
-    variables = coerce_variables(state, planned, request)         # 5. variable values
-    check_cost(policies, planned, variables, context)             # 6. demand control
-    executed = await execute(state, planned, variables, context)  # 7. subgraph fetches
-    return respond(state, planned, variables, executed, context)  # 8. shaped answer
+    await rate_limit(policies, context)                           # 2. client over its budget (429)
+    text = await resolve_text(policies, request)                  # 3. persisted queries -> text,
+    checked = await check_document(state, text, request)          #    parsed, limited, validated
+    authorized = await authorize(policies, checked, request, context)  # 4. what the caller may see
+    planned = await plan(state, authorized)                       # 5. query plan and response shape
+    variables = coerce_variables(state, planned, request)         # 6. variable values
+    check_cost(policies, planned, variables, context)             # 7. demand control
+    executed = await execute(state, planned, variables, context)  # 8. subgraph fetches
+    return respond(state, planned, variables, executed, context)  # 9. shaped answer

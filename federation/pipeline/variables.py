@@ -1,4 +1,4 @@
-"""Stage 5, variables: the request's values coerced by the operation's variable definitions."""
+"""Stage 6, variables: the request's values coerced by the operation's variable definitions."""
 
 from __future__ import annotations
 
