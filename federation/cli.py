@@ -23,9 +23,9 @@ import orjson
 import yaml
 
 from federation import __version__
-from federation.config import ConfigError, GatewayConfig
+from federation.config import GatewayConfig
 from federation.config_loader import load_config
-from federation.errors import GatewayError
+from federation.errors import ConfigError, GatewayError
 
 # Subcommands other packages own; each module exposes ``register(subparsers)``.
 _PLUGGED_COMMANDS = ("federation.composition.cli", "federation.policies.cli")

@@ -22,31 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
-from federation.errors import GatewayError
+from federation.errors import ConfigError
 
 ENV_PREFIX = "FEDERATION_"
-
-
-class ConfigError(GatewayError):
-    """The configuration is not valid; the message names the key (and the variable that set it)."""
-
-    def __init__(self, reason: str, key: str = "", *, source: str = "", variable: str = "") -> None:
-        self.reason = reason
-        # Dotted path of the offending key ("http.cors.origins"), empty when not about one key.
-        self.key = key
-        self.source = source  # the file the value came from, if any
-        self.variable = variable  # the environment variable that set it, if one did
-        message = f"{key}: {reason}" if key else reason
-        if variable:
-            message += f" (set by environment variable {variable})"
-        elif source:
-            message = f"{source}: {message}"
-        super().__init__(message)
-
-    def under(self, prefix: str) -> ConfigError:
-        """The same error, its key seen from the enclosing section ``prefix``."""
-        key = f"{prefix}.{self.key}" if prefix and self.key else prefix or self.key
-        return ConfigError(self.reason, key, source=self.source, variable=self.variable)
 
 
 @dataclass(frozen=True)

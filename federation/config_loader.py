@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 
 import yaml
 
-from federation.config import ENV_PREFIX, ConfigError, GatewayConfig, Range
+from federation.config import ENV_PREFIX, GatewayConfig, Range
+from federation.errors import ConfigError
 
 T = TypeVar("T")
 

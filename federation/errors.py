@@ -4,15 +4,37 @@ Every error the gateway puts in a GraphQL response carries ``extensions.code`` f
 Codes follow the names Apollo's gateways use where one exists, so client tooling that matches on
 them keeps working. Add a code here, with its meaning and HTTP status, before using it anywhere.
 
+The gateway's exceptions, all defined below, form one tree:
+
     GatewayError
-     ├── RequestError        (rejected before execution: bad HTTP, parse, validation, limits, auth)
-     └── SupergraphError     (a supergraph we cannot serve; raised at load time, never per request)
+     ├── RequestError          refused before any subgraph is called (bad HTTP, parse, validation,
+     │                         limits, authentication, authorization, cost); carries its HTTP status
+     ├── SupergraphError       a supergraph we cannot serve; at start or reload, never per request
+     ├── ConfigError           gateway.yaml or a FEDERATION_* variable is not valid; names the key
+     ├── RoverConfigError      a Rover supergraph.yaml is malformed, or a subgraph schema it names
+     │                         cannot be read or fetched (composition's input)
+     ├── CompositionFailed     stops a composition pass; its issues are reported, never the traceback
+     ├── PlanningError         no combination of subgraph fetches answers the operation
+     ├── FetchFailure          one subgraph call failed; execution turns it into a response error
+     └── TransportError        one HTTP exchange with a subgraph replica failed (below FetchFailure)
+          ├── ConnectFailed    nothing was sent: another replica may be tried, even for a mutation
+          │    └── ConnectTimeout
+          ├── TimedOut         no whole answer within the timeout
+          ├── QueueFull        every connection busy and the queue for them full: failed at once
+          ├── ConnectionLost   the connection closed before the whole answer arrived
+          └── MalformedResponse  the bytes were not HTTP
+
+Control-flow signals that never leave their package are not part of it (the HTTP layer's
+``ClientDisconnected``, composition's ``FieldSetError``, the shaper's ``_NeedsCare``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from federation.composition.result import CompositionIssue
 
 
 @dataclass(frozen=True)
@@ -376,3 +398,84 @@ class SupergraphError(GatewayError):
     """The supergraph cannot be loaded; raised at start-up or reload, never while serving."""
 
     code = SUPERGRAPH_INVALID
+
+
+class ConfigError(GatewayError):
+    """The configuration is not valid; the message names the key (and the variable that set it)."""
+
+    def __init__(self, reason: str, key: str = "", *, source: str = "", variable: str = "") -> None:
+        self.reason = reason
+        # Dotted path of the offending key ("http.cors.origins"), empty when not about one key.
+        self.key = key
+        self.source = source  # the file the value came from, if any
+        self.variable = variable  # the environment variable that set it, if one did
+        message = f"{key}: {reason}" if key else reason
+        if variable:
+            message += f" (set by environment variable {variable})"
+        elif source:
+            message = f"{source}: {message}"
+        super().__init__(message)
+
+    def under(self, prefix: str) -> ConfigError:
+        """The same error, its key seen from the enclosing section ``prefix``."""
+        key = f"{prefix}.{self.key}" if prefix and self.key else prefix or self.key
+        return ConfigError(self.reason, key, source=self.source, variable=self.variable)
+
+
+class RoverConfigError(GatewayError):
+    """A Rover ``supergraph.yaml`` is malformed or names a schema that cannot be read or fetched."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, code)
+
+
+class CompositionFailed(GatewayError):
+    """Raised inside a composition pass to stop it; the issues are reported, never the traceback."""
+
+    def __init__(self, issues: list[CompositionIssue]) -> None:
+        super().__init__("; ".join(str(i) for i in issues) or "composition failed")
+        self.issues = issues
+
+
+class PlanningError(GatewayError):
+    """No combination of subgraph fetches answers the operation."""
+
+    code = QUERY_PLANNING_FAILED
+
+
+class FetchFailure(GatewayError):
+    """One subgraph call failed (down, slow, garbage); execution turns it into a response error."""
+
+    def __init__(self, service: str, message: str, code: str) -> None:
+        super().__init__(message, code)
+        self.service = service
+
+
+class TransportError(GatewayError):
+    """One HTTP exchange with a subgraph replica failed; the fetcher turns it into a FetchFailure."""
+
+    code = SUBREQUEST_HTTP_ERROR
+
+
+class ConnectFailed(TransportError):
+    pass
+
+
+class ConnectTimeout(ConnectFailed):
+    pass
+
+
+class TimedOut(TransportError):
+    pass
+
+
+class QueueFull(TransportError):
+    pass
+
+
+class ConnectionLost(TransportError):
+    pass
+
+
+class MalformedResponse(TransportError):
+    code = SUBREQUEST_MALFORMED_RESPONSE

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from federation.config import ConfigError, SupergraphConfig
-from federation.errors import SupergraphError
+from federation.config import SupergraphConfig
+from federation.errors import ConfigError, RoverConfigError, SupergraphError
 
 
 def source_files(config: SupergraphConfig) -> list[Path]:
@@ -20,13 +20,12 @@ def source_files(config: SupergraphConfig) -> list[Path]:
     if config.path:
         return [Path(config.path)]
     if config.config:
-        from federation.composition.config import ConfigError as RoverError
-        from federation.composition.config import read_config
+        from federation.composition.config import read_config  # composition: only needed here
 
         rover = Path(config.config)
         try:
             return [rover, *(sub.file for sub in read_config(rover) if sub.file is not None)]
-        except RoverError as exc:
+        except RoverConfigError as exc:
             raise SupergraphError(str(exc)) from exc
     raise ConfigError("no supergraph: give --supergraph FILE or supergraph.path / supergraph.config")
 
@@ -47,12 +46,11 @@ def read_supergraph_sdl(config: SupergraphConfig) -> str:
 def compose_rover_config(path: Path) -> str:
     """Compose what a Rover ``supergraph.yaml`` names: schema files, inline SDL, or ``subgraph_url``
     (the running service is asked for ``_service { sdl }``)."""
-    from federation.composition.config import ConfigError as RoverError  # composition: only needed here
-    from federation.composition.config import compose_config
+    from federation.composition.config import compose_config  # composition: only needed here
 
     try:
         result, _files = compose_config(path)
-    except RoverError as exc:
+    except RoverConfigError as exc:
         raise SupergraphError(f"{path}: {exc}") from exc
     if not result.ok or result.supergraph_sdl is None:
         issues = "\n".join(f"  {issue}" for issue in result.errors)

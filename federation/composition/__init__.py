@@ -7,8 +7,10 @@ checks, the Federation 1 upgrade) -> ``merge`` (``merge_composite``, ``merge_lea
 equivalent; ``config`` reads Rover's supergraph.yaml; ``cli`` is ``federation compose``.
 """
 
+from federation.errors import RoverConfigError
+
 from .compose import compose
-from .config import ConfigError, compose_config
+from .config import compose_config
 from .result import CompositionIssue, CompositionResult, SubgraphSource
 
-__all__ = ["CompositionIssue", "CompositionResult", "ConfigError", "SubgraphSource", "compose", "compose_config"]
+__all__ = ["CompositionIssue", "CompositionResult", "RoverConfigError", "SubgraphSource", "compose", "compose_config"]

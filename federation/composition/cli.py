@@ -12,9 +12,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from federation.errors import RoverConfigError
+
 from .compare import differences
 from .compose import compose
-from .config import ConfigError, load_sources
+from .config import load_sources
 from .result import CompositionIssue, SubgraphSource
 
 
@@ -33,13 +35,13 @@ def register(subparsers: Any) -> None:
 def _sources(args: argparse.Namespace) -> tuple[list[SubgraphSource], dict[str, Path]]:
     if args.config:
         if args.files:
-            raise ConfigError("COMPOSITION_CONFIG_INVALID", "give either --config or files, not both")
+            raise RoverConfigError("COMPOSITION_CONFIG_INVALID", "give either --config or files, not both")
         return load_sources(Path(args.config))
     if not args.files:
-        raise ConfigError("COMPOSITION_CONFIG_INVALID", "nothing to compose: give --config or subgraph files")
+        raise RoverConfigError("COMPOSITION_CONFIG_INVALID", "nothing to compose: give --config or subgraph files")
     names = args.name or [Path(f).stem for f in args.files]
     if len(names) != len(args.files) or len(args.url) != len(args.files):
-        raise ConfigError(
+        raise RoverConfigError(
             "COMPOSITION_CONFIG_INVALID",
             "give one --url (and, if any, one --name) per subgraph file, in order",
         )
@@ -48,7 +50,7 @@ def _sources(args: argparse.Namespace) -> tuple[list[SubgraphSource], dict[str, 
         try:
             sources.append(SubgraphSource(name, url, Path(f).read_text()))
         except OSError as e:
-            raise ConfigError("COMPOSITION_CONFIG_INVALID", str(e)) from None
+            raise RoverConfigError("COMPOSITION_CONFIG_INVALID", str(e)) from None
         files[name] = Path(f)
     return sources, files
 
@@ -71,7 +73,7 @@ def provenance(files: dict[str, Path]) -> str:
 def run(args: argparse.Namespace) -> int:
     try:
         sources, files = _sources(args)
-    except ConfigError as e:
+    except RoverConfigError as e:
         print(f"error[{e.code}]\n  {e}", file=sys.stderr)
         return 2
     result = compose(sources)

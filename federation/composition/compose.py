@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from federation.errors import INVALID_SUBGRAPH_NAME
+from federation.errors import INVALID_SUBGRAPH_NAME, CompositionFailed
 
 from .context import Ctx
 from .loading import load_subgraph
@@ -12,7 +12,7 @@ from .merge import merge
 from .merged_rules import check_merged
 from .model import Subgraph
 from .printer import print_supergraph
-from .result import CompositionFailed, CompositionIssue, CompositionResult, SubgraphSource
+from .result import CompositionIssue, CompositionResult, SubgraphSource
 from .satisfiability import check_satisfiability
 from .subgraph_rules import Usage, check_and_upgrade
 

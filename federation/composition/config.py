@@ -18,18 +18,12 @@ from typing import Any
 import httpx
 import yaml
 
-from federation.errors import COMPOSITION_CONFIG_INVALID, SUBGRAPH_FETCH_FAILED
+from federation.errors import COMPOSITION_CONFIG_INVALID, SUBGRAPH_FETCH_FAILED, RoverConfigError
 
 from .result import CompositionResult, SubgraphSource
 
 FETCH_TIMEOUT_S = 10.0
 SERVICE_SDL_QUERY = "query SubgraphIntrospectQuery { _service { sdl } }"
-
-
-class ConfigError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -46,21 +40,21 @@ def read_config(path: Path) -> list[SubgraphConfig]:
     try:
         data = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as e:
-        raise ConfigError(COMPOSITION_CONFIG_INVALID, f"cannot read {path}: {e}") from None
+        raise RoverConfigError(COMPOSITION_CONFIG_INVALID, f"cannot read {path}: {e}") from None
     subgraphs = data.get("subgraphs") if isinstance(data, dict) else None
     if not isinstance(subgraphs, dict) or not subgraphs:
-        raise ConfigError(COMPOSITION_CONFIG_INVALID, f"{path}: expected a 'subgraphs' mapping")
+        raise RoverConfigError(COMPOSITION_CONFIG_INVALID, f"{path}: expected a 'subgraphs' mapping")
     return [_subgraph(path, str(name), entry) for name, entry in subgraphs.items()]
 
 
 def _subgraph(path: Path, name: str, entry: Any) -> SubgraphConfig:
     where = f"{path}: subgraph {name!r}"
     if not isinstance(entry, dict) or not isinstance(entry.get("schema"), dict):
-        raise ConfigError(COMPOSITION_CONFIG_INVALID, f"{where} needs a 'schema' mapping")
+        raise RoverConfigError(COMPOSITION_CONFIG_INVALID, f"{where} needs a 'schema' mapping")
     schema: dict[str, Any] = entry["schema"]
     url = entry.get("routing_url") or schema.get("subgraph_url")
     if not isinstance(url, str):
-        raise ConfigError(COMPOSITION_CONFIG_INVALID, f"{where} needs a 'routing_url'")
+        raise RoverConfigError(COMPOSITION_CONFIG_INVALID, f"{where} needs a 'routing_url'")
     raw_headers = schema.get("introspection_headers") or {}
     headers = tuple((str(k), str(v)) for k, v in raw_headers.items())
     if isinstance(schema.get("file"), str):
@@ -69,7 +63,7 @@ def _subgraph(path: Path, name: str, entry: Any) -> SubgraphConfig:
         return SubgraphConfig(name, url, subgraph_url=schema["subgraph_url"], headers=headers)
     if isinstance(schema.get("sdl"), str):
         return SubgraphConfig(name, url, sdl=schema["sdl"], headers=headers)
-    raise ConfigError(COMPOSITION_CONFIG_INVALID, f"{where}: schema needs one of 'file', 'subgraph_url', 'sdl'")
+    raise RoverConfigError(COMPOSITION_CONFIG_INVALID, f"{where}: schema needs one of 'file', 'subgraph_url', 'sdl'")
 
 
 def fetch_sdl(url: str, headers: tuple[tuple[str, str], ...] = (), timeout: float = FETCH_TIMEOUT_S) -> str:
@@ -79,9 +73,9 @@ def fetch_sdl(url: str, headers: tuple[tuple[str, str], ...] = (), timeout: floa
         body = response.json()
         sdl = body["data"]["_service"]["sdl"]
     except (httpx.HTTPError, ValueError, KeyError, TypeError) as e:
-        raise ConfigError(SUBGRAPH_FETCH_FAILED, f"cannot fetch the schema of {url}: {e!r}") from None
+        raise RoverConfigError(SUBGRAPH_FETCH_FAILED, f"cannot fetch the schema of {url}: {e!r}") from None
     if not isinstance(sdl, str):
-        raise ConfigError(SUBGRAPH_FETCH_FAILED, f"{url} answered _service.sdl with no string")
+        raise RoverConfigError(SUBGRAPH_FETCH_FAILED, f"{url} answered _service.sdl with no string")
     return sdl
 
 
@@ -94,7 +88,7 @@ def load_sources(path: Path) -> tuple[list[SubgraphSource], dict[str, Path]]:
             try:
                 sdl = sub.file.read_text()
             except OSError as e:
-                raise ConfigError(COMPOSITION_CONFIG_INVALID, f"subgraph {sub.name!r}: {e}") from None
+                raise RoverConfigError(COMPOSITION_CONFIG_INVALID, f"subgraph {sub.name!r}: {e}") from None
             files[sub.name] = sub.file
         elif sub.subgraph_url is not None:
             sdl = fetch_sdl(sub.subgraph_url, sub.headers)
@@ -108,7 +102,7 @@ def load_sources(path: Path) -> tuple[list[SubgraphSource], dict[str, Path]]:
 def compose_config(path: Path) -> tuple[CompositionResult, list[Path]]:
     """Compose what a supergraph.yaml names (fetching ``subgraph_url`` sources); also the files read.
 
-    Raises ConfigError when the file is malformed or a subgraph cannot be read or fetched; the
+    Raises RoverConfigError when the file is malformed or a subgraph cannot be read or fetched; the
     files are returned so that a server can watch them and compose again on change.
     """
     from .compose import compose

@@ -17,9 +17,10 @@ from federation.errors import (
     INVALID_LINK_DIRECTIVE_USAGE,
     INVALID_LINK_IDENTIFIER,
     UNKNOWN_FEDERATION_LINK_VERSION,
+    CompositionFailed,
 )
 
-from .result import CompositionFailed, CompositionIssue
+from .result import CompositionIssue
 
 FEDERATION_URL = re.compile(r"^https://specs\.apollo\.dev/federation/v(\d+)\.(\d+)/?$")
 # Each federation directive and the minor version of federation 2 that introduced it.

@@ -22,11 +22,11 @@ from graphql import (
 )
 from graphql.language import ast as gast
 
-from federation.errors import INVALID_GRAPHQL, INVALID_SHAREABLE_USAGE
+from federation.errors import INVALID_GRAPHQL, INVALID_SHAREABLE_USAGE, CompositionFailed
 
 from .link import Links, resolve_links
 from .model import Applied, Arg, EnumValue, Field, Key, Subgraph, TypeDef
-from .result import CompositionFailed, CompositionIssue, SubgraphSource
+from .result import CompositionIssue, SubgraphSource
 from .sdl_validation import sdl_errors
 from .typeref import named, rename
 

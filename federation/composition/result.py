@@ -39,11 +39,3 @@ class CompositionResult:
     @property
     def ok(self) -> bool:
         return self.supergraph_sdl is not None and not self.errors
-
-
-class CompositionFailed(Exception):
-    """Raised inside a pass to stop composition; the issues are reported, never the traceback."""
-
-    def __init__(self, issues: list[CompositionIssue]) -> None:
-        super().__init__("; ".join(str(i) for i in issues))
-        self.issues = issues

@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 from aiodataloader import DataLoader
 
-from federation.errors import DOWNSTREAM_SERVICE_ERROR, SUBREQUEST_MALFORMED_RESPONSE, graphql_error
-from federation.execution.fetcher import FetchFailure, SubgraphClient
+from federation.errors import DOWNSTREAM_SERVICE_ERROR, SUBREQUEST_MALFORMED_RESPONSE, FetchFailure, graphql_error
+from federation.execution.fetcher import SubgraphClient
 from federation.execution.merge import collect, collect_paths, merge
 from federation.observability.metrics import Metrics
 from federation.planner.plan import (

@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from federation.errors import SUBREQUEST_HTTP_ERROR, SUBREQUEST_MALFORMED_RESPONSE
+from federation.errors import SUBREQUEST_HTTP_ERROR, SUBREQUEST_MALFORMED_RESPONSE, FetchFailure
 from federation.execution.transport import (
     ConnectFailed,
     ConnectTimeout,
@@ -65,13 +65,6 @@ class SubgraphEndpoint:
     def connect_limit(self) -> float:
         limit = min(self.timeout, _CONNECT_TIMEOUT_CAP) if self.connect_timeout is None else self.connect_timeout
         return min(limit, self.timeout)
-
-
-class FetchFailure(Exception):
-    def __init__(self, service: str, message: str, code: str) -> None:
-        super().__init__(message)
-        self.service = service
-        self.code = code
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@
 from, ``errors`` the ``PlanningError`` raised when no plan exists.
 """
 
-from federation.planner.errors import PlanningError
+from federation.errors import PlanningError
 from federation.planner.phases import build_plan
 from federation.planner.plan import (
     ConditionNode,

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from federation.errors import SUBREQUEST_HTTP_ERROR
-from federation.execution.fetcher import FetchFailure, SubgraphClient, SubgraphEndpoint
+from federation.errors import SUBREQUEST_HTTP_ERROR, FetchFailure
+from federation.execution.fetcher import SubgraphClient, SubgraphEndpoint
 from federation.execution.transport import (
     ConnectFailed,
     HttpxTransport,

@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from federation.errors import SUBREQUEST_HTTP_ERROR, SUBREQUEST_MALFORMED_RESPONSE
-from federation.execution.fetcher import FetchFailure, SubgraphClient, SubgraphEndpoint
+from federation.errors import SUBREQUEST_HTTP_ERROR, SUBREQUEST_MALFORMED_RESPONSE, FetchFailure
+from federation.execution.fetcher import SubgraphClient, SubgraphEndpoint
 from federation.execution.transport import (
     ConnectFailed,
     ConnectionLost,

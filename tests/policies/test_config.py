@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from federation.config import ConfigError
+from federation.errors import ConfigError
 from federation.pipeline.state import PolicyServices
 from federation.policies.config import (
     LimitsConfig,

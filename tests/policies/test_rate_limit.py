@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from federation.config import ConfigError, RateLimitConfig
-from federation.errors import RATE_LIMITED, RequestError
+from federation.config import RateLimitConfig
+from federation.errors import RATE_LIMITED, ConfigError, RequestError
 from federation.pipeline.rate_limit import rate_limit
 from federation.pipeline.state import Policies, PolicyServices
 from federation.policies.config import policies_config_from_dict

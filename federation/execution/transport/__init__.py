@@ -2,18 +2,20 @@
 
 from urllib.parse import urlsplit
 
-from federation.execution.transport.base import (
+from federation.errors import (
     ConnectFailed,
     ConnectionLost,
     ConnectTimeout,
     MalformedResponse,
     QueueFull,
+    TimedOut,
+    TransportError,
+)
+from federation.execution.transport.base import (
     SubgraphHttpRequest,
     SubgraphHttpResponse,
-    TimedOut,
     Transport,
     TransportConfig,
-    TransportError,
 )
 from federation.execution.transport.lean import LeanTransport, request_head
 from federation.execution.transport.via_httpx import HttpxTransport

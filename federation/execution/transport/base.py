@@ -72,31 +72,3 @@ class Transport(Protocol):
     async def aclose(self) -> None:
         """Close every connection; in-flight calls may still finish."""
         ...
-
-
-class TransportError(Exception):
-    pass
-
-
-class ConnectFailed(TransportError):
-    pass
-
-
-class ConnectTimeout(ConnectFailed):
-    pass
-
-
-class TimedOut(TransportError):
-    pass
-
-
-class QueueFull(TransportError):
-    pass
-
-
-class ConnectionLost(TransportError):
-    pass
-
-
-class MalformedResponse(TransportError):
-    pass

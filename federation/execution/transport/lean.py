@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httptools
 
+from federation import errors
 from federation.execution.transport import base
 
 
@@ -138,10 +139,10 @@ class LeanTransport:
                         self._discard(conn)
                         if attempt == 0 and reused and request.idempotent and not conn.answered:
                             continue
-                        raise base.ConnectionLost(str(exc) or type(exc).__name__) from None
+                        raise errors.ConnectionLost(str(exc) or type(exc).__name__) from None
                     except httptools.HttpParserError as exc:
                         self._discard(conn)
-                        raise base.MalformedResponse(str(exc)) from None
+                        raise errors.MalformedResponse(str(exc)) from None
                     except BaseException:
                         self._discard(conn)  # timed out or cancelled mid-exchange: its state is unknown
                         raise
@@ -154,7 +155,7 @@ class LeanTransport:
                         self._discard(conn)
                     return response
         except TimeoutError:
-            raise base.TimedOut("timed out") from None
+            raise errors.TimedOut("timed out") from None
         raise AssertionError("unreachable")
 
     def _take_idle(self) -> _Connection | None:
@@ -169,7 +170,7 @@ class LeanTransport:
     async def _acquire(self, connect_timeout: float) -> tuple[_Connection, bool]:
         """A connection when none is idle: a new one if there is room, else the next one freed."""
         if self._closed:
-            raise base.ConnectFailed("the client is closed")
+            raise errors.ConnectFailed("the client is closed")
         if self._open < self._max:
             self._open += 1
         else:
@@ -182,10 +183,10 @@ class LeanTransport:
                 _, conn = await asyncio.get_running_loop().create_connection(_Connection, self._host, self._port)
         except TimeoutError:
             self._free_place()
-            raise base.ConnectTimeout(f"connecting took longer than {connect_timeout:g}s") from None
+            raise errors.ConnectTimeout(f"connecting took longer than {connect_timeout:g}s") from None
         except OSError as exc:
             self._free_place()
-            raise base.ConnectFailed(str(exc) or type(exc).__name__) from None
+            raise errors.ConnectFailed(str(exc) or type(exc).__name__) from None
         except BaseException:
             self._free_place()
             raise
@@ -193,7 +194,7 @@ class LeanTransport:
 
     async def _wait(self) -> _Handoff:
         if len(self._waiters) >= self._max_waiters:
-            raise base.QueueFull(f"{self._open} connections busy and {len(self._waiters)} requests waiting")
+            raise errors.QueueFull(f"{self._open} connections busy and {len(self._waiters)} requests waiting")
         waiter: asyncio.Future[_Handoff] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
@@ -255,7 +256,7 @@ class LeanTransport:
             self._open -= 1
         self._idle.clear()
         while (waiter := self._next_waiter()) is not None:
-            waiter.set_exception(base.ConnectFailed("the client is closed"))
+            waiter.set_exception(errors.ConnectFailed("the client is closed"))
 
 
 def request_head(host: str, port: int, path: str, headers: Mapping[str, str]) -> bytes:

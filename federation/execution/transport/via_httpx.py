@@ -11,6 +11,7 @@ import ssl
 
 import httpx
 
+from federation import errors
 from federation.execution.transport import base
 
 
@@ -29,7 +30,7 @@ class HttpxTransport:
 
     async def send(self, request: base.SubgraphHttpRequest) -> base.SubgraphHttpResponse:
         if self._inside >= self._bound:
-            raise base.QueueFull(f"{self._inside} requests busy or waiting")
+            raise errors.QueueFull(f"{self._inside} requests busy or waiting")
         self._inside += 1
         # httpx's timeouts are per phase (a read timeout restarts with each chunk): the whole call
         # has its own deadline around them; the connect one covers the TLS handshake too.
@@ -39,17 +40,18 @@ class HttpxTransport:
                 response = await self._client.post(request.url, content=request.body, headers=request.headers,
                                                    timeout=timeout)
         except TimeoutError:
-            raise base.TimedOut("timed out") from None
+            raise errors.TimedOut("timed out") from None
         except httpx.ConnectTimeout:
-            raise base.ConnectTimeout(f"connecting took longer than {request.connect_timeout:g}s") from None
+            raise errors.ConnectTimeout(f"connecting took longer than {request.connect_timeout:g}s") from None
         except httpx.TimeoutException:
-            raise base.TimedOut("timed out") from None
+            raise errors.TimedOut("timed out") from None
         except httpx.ConnectError as exc:
-            raise base.ConnectFailed(str(exc) or type(exc).__name__) from None
+            raise errors.ConnectFailed(str(exc) or type(exc).__name__) from None
         except (httpx.RemoteProtocolError, httpx.DecodingError) as exc:
-            raise (base.ConnectionLost if "disconnected" in str(exc) else base.MalformedResponse)(str(exc)) from None
+            lost = "disconnected" in str(exc)
+            raise (errors.ConnectionLost if lost else errors.MalformedResponse)(str(exc)) from None
         except (httpx.HTTPError, OSError) as exc:
-            raise base.ConnectionLost(str(exc) or type(exc).__name__) from None
+            raise errors.ConnectionLost(str(exc) or type(exc).__name__) from None
         finally:
             self._inside -= 1
         return base.SubgraphHttpResponse(response.status_code, response.headers.raw, response.content)

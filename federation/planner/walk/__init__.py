@@ -10,8 +10,8 @@ and any ``@requires`` fields to the group that holds the objects. Root fields st
 
 from __future__ import annotations
 
+from federation.errors import PlanningError
 from federation.operation.normalize import NormalizedOperation
-from federation.planner.errors import PlanningError
 from federation.planner.fetch_graph import Walked
 from federation.planner.walk.roots import plan_roots
 from federation.planner.walk.state import Walk

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from graphql import DirectiveNode, FieldNode, InlineFragmentNode, SelectionNode
 
-from federation.planner.errors import PlanningError
+from federation.errors import PlanningError
 from federation.planner.path import EACH, Key, OfTypes
 from federation.planner.reach import unwrap
 from federation.planner.walk import jumps

@@ -11,8 +11,8 @@ from dataclasses import replace
 
 from graphql import FieldNode, NameNode, SelectionNode, SelectionSetNode, print_ast
 
+from federation.errors import PlanningError
 from federation.planner.aliases import prealias
-from federation.planner.errors import PlanningError
 from federation.planner.fetch_graph import Group
 from federation.planner.selection import SelSet
 from federation.planner.walk import fields

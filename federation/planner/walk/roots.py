@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from graphql import FieldNode, InlineFragmentNode, SelectionNode
 
-from federation.planner.errors import PlanningError
+from federation.errors import PlanningError
 from federation.planner.fetch_graph import Group
 from federation.planner.walk import fields
 from federation.planner.walk.choose import best_root
