@@ -12,15 +12,15 @@ install: $(STAMP) assets
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install -qq --upgrade pip
+	$(PY) -m pip install -qq -e '.[dev]'
 	touch $@
 
 # GraphiQL's browser files (npm pack at install time; GraphiQL says how to get them if this fails).
 .PHONY: assets
 assets: $(STAMP)
 	@test -f $(ASSETS) && $(PY) -c "import sys; from federation.http.graphiql_assets import installed, static_dir; sys.exit(not installed(static_dir()))" \
-		|| $(PY) -m federation.http.graphiql_assets \
+		|| $(PY) -c "import sys; from federation.http.graphiql_assets import main; sys.exit(main())" \
 		|| echo "warning: GraphiQL assets not installed; the gateway serves instructions instead"
 
 lint: install
