@@ -29,6 +29,7 @@ from federation.http.app import Hook
 from federation.logging_setup import configure_logging
 from federation.observability.workers import WorkerMetrics
 from federation.supergraph_source import read_supergraph_sdl, source_files
+from federation.tuning import tune_malloc
 
 # How the parent hands the merged configuration, and the metrics directory, to worker processes.
 _CONFIG_ENV = "FEDERATION_SERVE_CONFIG_JSON"
@@ -84,6 +85,7 @@ def app_from_environment() -> GatewayApp:
     metrics_dir = os.environ.get(_METRICS_DIR_ENV)
     app = build_app(config, Path(metrics_dir) if metrics_dir else None)
     tune_gc()
+    tune_malloc()
     return app
 
 
@@ -110,5 +112,6 @@ def run(config: GatewayConfig) -> int:
         return 0
     app = build_app(config)
     tune_gc()
+    tune_malloc()
     uvicorn.Server(uvicorn.Config(app, **common)).run()
     return 0

@@ -101,11 +101,11 @@ def _admitted(state: ServingState, outcome: CheckedDocument | RequestError, text
 
 def _outcome(state: ServingState, key: bytes, text: str,
              request: GraphQLRequest) -> tuple[CheckedDocument | RequestError, int]:
-    """The checked document or the refusal, and what it weighs in the cache (its text's size: the
-    parsed document keeps the text for error locations)."""
+    """The checked document or the refusal, and what it weighs in the cache: twice its text, since
+    the parsed document keeps the text (for error locations) and its tokens may copy it once more."""
     try:
         return check(state.api_schema, state.policies.config.limits, state.config.http.introspection, text,
-                     request.operation_name, key), len(text)
+                     request.operation_name, key), 2 * len(text) + 4096
     except RequestError as exc:
         return exc, 256
 

@@ -55,7 +55,7 @@ def _admitted(authorized: AuthorizedOperation, outcome: Planned | RequestError) 
 
 def _plan(state: ServingState, authorized: AuthorizedOperation) -> tuple[Planned | RequestError, int]:
     """The plan and shape, or the refusal, and what it weighs in the cache (plans grow with the text)."""
-    size = authorized.checked.size
+    size = 2 * authorized.checked.size + 4096  # the plan keeps parts of the document, and so its text
     try:
         return _planned(state, authorized), size
     except RequestError as exc:

@@ -42,6 +42,9 @@ _TRACE_HEADERS = frozenset({"traceparent", "tracestate"})
 # without bound. Keys are digests: a cache entry never holds a client's text as its key.
 _CACHE_ENTRIES = 2048
 _CACHE_BYTES = 32 * 1024 * 1024
+# A document heavier than this is prepared for each request and never kept: megabyte documents are
+# rare among real clients, cheap to parse again (linear), and would otherwise crowd out everything.
+_MAX_ENTRY_BYTES = 1024 * 1024
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -114,7 +117,8 @@ class PreparedCache(Generic[K, V]):
     async def _compute(self, key: K, compute: Callable[[], tuple[V, int]]) -> V:
         try:
             value, weight = await asyncio.to_thread(compute)
-            self.entries.put(key, value, weight)
+            if weight <= _MAX_ENTRY_BYTES:
+                self.entries.put(key, value, weight)
             return value
         finally:
             del self._pending[key]
@@ -124,7 +128,8 @@ class PreparedCache(Generic[K, V]):
         hit = self.entries.get(key)
         if hit is None:
             hit, weight = compute()
-            self.entries.put(key, hit, weight)
+            if weight <= _MAX_ENTRY_BYTES:
+                self.entries.put(key, hit, weight)
         return hit
 
 

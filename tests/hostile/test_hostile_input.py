@@ -22,7 +22,7 @@ SUPERGRAPH = ROOT / "schemas" / "supergraph.graphql"
 ANSWER_WITHIN_S = 1.0
 HEALTH_WITHIN_S = 0.5
 RSS_GROWTH_MB = 100
-HEADERS = {"content-type": "application/json", "accept": "application/json"}
+HEADERS = {"content-type": "application/json", "accept": "application/graphql-response+json"}
 
 
 def rss_mb(pid: int) -> float:
@@ -68,7 +68,7 @@ class HealthProbe:
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
     cwd = tmp_path_factory.mktemp("hostile")
-    with serve(["--supergraph", str(SUPERGRAPH), "--poll-interval", "0", "--log-level", "warning"], cwd) as served:
+    with serve(["--supergraph", str(SUPERGRAPH), "--poll-interval", "0"], cwd) as served:
         yield served
 
 
