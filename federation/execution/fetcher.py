@@ -222,7 +222,6 @@ class SubgraphClient:
         endpoint = route.endpoint
         replicas = route.replicas
         order = replicas.order(now)
-        retries = endpoint.retry.max_retries if idempotent and route.budget is not None else 0
         position = 0  # in ``order``; past its end, retries come round to replicas already tried
         retried = 0
         while True:
@@ -233,7 +232,8 @@ class SubgraphClient:
                 timeout, capped = deadline - now, True
                 if timeout <= 0:
                     return _deadline(endpoint.name), False
-            request = SubgraphHttpRequest(replica.url, raw, headers, timeout, min(route.connect_timeout, timeout),
+            connect = route.connect_timeout
+            request = SubgraphHttpRequest(replica.url, raw, headers, timeout, connect if connect < timeout else timeout,
                                           idempotent)
             try:
                 response = await replica.transport.send(request)
@@ -249,11 +249,17 @@ class SubgraphClient:
                 if status >= 500:
                     outcome = _as_result(endpoint.name, status, response.body), True, True
                 else:
-                    result = _as_result(endpoint.name, status, response.body)
-                    if isinstance(result, dict) or status >= 400:
-                        replicas.succeeded(replica)  # it answered; a 4xx is about the request
-                        return result, False
-                    outcome = result, True, True  # garbage with a 2xx: this replica is broken
+                    try:
+                        payload = _decode(endpoint.name, status, response.body)
+                    except FetchFailure as failure:
+                        if status >= 400:  # it answered; a 4xx is about the request, not the replica
+                            replicas.succeeded(replica)
+                            return failure, False
+                        outcome = failure, True, True  # garbage with a 2xx: this replica is broken
+                    else:
+                        if replica.failures or replica.ejections:
+                            replicas.succeeded(replica)
+                        return payload, False
             result, unwell, retryable = outcome
             now = time.monotonic()
             if unwell:
@@ -266,8 +272,8 @@ class SubgraphClient:
                     return result, unwell  # every replica refused: down, and a retry would only wait
                 position += 1  # nothing was sent: the next replica takes it, whatever the operation
                 continue
-            if (retried >= retries or (timed_out and not fresh) or route.budget is None
-                    or not route.budget.try_spend(now)):
+            if (not idempotent or retried >= endpoint.retry.max_retries or (timed_out and not fresh)
+                    or route.budget is None or not route.budget.try_spend(now)):
                 return result, unwell
             retried += 1
             position += 1

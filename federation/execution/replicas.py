@@ -36,18 +36,20 @@ class Replica:
 
 
 class ReplicaSet:
-    __slots__ = ("_config", "_turns", "replicas")
+    __slots__ = ("_config", "_turns", "replicas", "single")
 
     def __init__(self, replicas: Sequence[Replica], config: EjectionConfig) -> None:
         self.replicas = tuple(replicas)
         self._config = config
         self._turns = itertools.count()
+        # With one replica the order is always the same: made once.
+        self.single: Sequence[Replica] | None = self.replicas if len(self.replicas) == 1 else None
 
-    def order(self, now: float) -> list[Replica]:
+    def order(self, now: float) -> Sequence[Replica]:
+        if self.single is not None:
+            return self.single
         replicas = self.replicas
         count = len(replicas)
-        if count == 1:
-            return [replicas[0]]
         first = next(self._turns) % count
         ring = [replicas[(first + i) % count] for i in range(count)]
         healthy = [r for r in ring if r.healthy(now)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 class RollingCounts:
-    __slots__ = ("_a", "_b", "_slot", "_slots", "_width")
+    __slots__ = ("_a", "_b", "_index", "_slot", "_slots", "_until", "_width")
 
     def __init__(self, window: float, slots: int = 10) -> None:
         self._width = window / slots
@@ -17,8 +17,12 @@ class RollingCounts:
         self._a = [0] * slots  # what is counted: fetches (breaker, budget)
         self._b = [0] * slots  # ... and failures (breaker) or retries (budget)
         self._slot = 0  # absolute number of the current slice
+        self._index = 0  # its place in the lists
+        self._until = 0.0  # when it ends: before then, adding is one comparison and one increment
 
     def _at(self, now: float) -> int:
+        if now < self._until:
+            return self._index
         slot = int(now / self._width)
         current = self._slot
         if slot != current:
@@ -27,7 +31,9 @@ class RollingCounts:
                 index = (current + step) % self._slots
                 self._a[index] = self._b[index] = 0
             self._slot = slot
-        return slot % self._slots
+        self._index = slot % self._slots
+        self._until = (slot + 1) * self._width
+        return self._index
 
     def add_a(self, now: float) -> None:
         self._a[self._at(now)] += 1
