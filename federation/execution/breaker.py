@@ -9,8 +9,12 @@ failover and retries, so one dead replica among live ones never opens it.
 
 from __future__ import annotations
 
+import logging
+
 from federation.config import BreakerConfig
 from federation.execution.window import RollingCounts
+
+log = logging.getLogger("federation.traffic")
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
 
@@ -19,10 +23,11 @@ REFUSED, PASS, PROBE = 0, 1, 2
 
 
 class Breaker:
-    __slots__ = ("_config", "_counts", "_probing", "_reopen_at", "state")
+    __slots__ = ("_config", "_counts", "_probing", "_reopen_at", "name", "state")
 
-    def __init__(self, config: BreakerConfig) -> None:
+    def __init__(self, config: BreakerConfig, name: str = "") -> None:
         self._config = config
+        self.name = name  # the subgraph's, for the log
         self._counts = RollingCounts(config.window)  # a: fetches, b: failed fetches
         self.state = CLOSED
         self._reopen_at = 0.0
@@ -48,6 +53,7 @@ class Breaker:
             if self.state == HALF_OPEN:
                 self.state = CLOSED
                 self._counts = RollingCounts(self._config.window)  # the failures that opened it are past
+                log.info("subgraph %s: circuit breaker closed, a probe succeeded", self.name)
 
     def failed(self, ticket: int, now: float) -> None:
         if ticket == PROBE:
@@ -70,6 +76,9 @@ class Breaker:
             self._probing -= 1
 
     def _open(self, now: float) -> None:
+        if self.state == CLOSED:
+            log.warning("subgraph %s: circuit breaker open for %gs after repeated failures", self.name,
+                        self._config.open_for)
         self.state = OPEN
         self._reopen_at = now + self._config.open_for
 

@@ -108,8 +108,8 @@ class _Route:
         self.replicas = ReplicaSet([
             Replica(url, transports(TransportConfig(url, fixed, endpoint.max_connections, endpoint.max_waiters,
                                                     endpoint.ca_file, endpoint.max_response_bytes)))
-            for url in endpoint.urls], endpoint.ejection)
-        self.breaker = Breaker(endpoint.breaker) if endpoint.breaker.enabled else None
+            for url in endpoint.urls], endpoint.ejection, endpoint.name)
+        self.breaker = Breaker(endpoint.breaker, endpoint.name) if endpoint.breaker.enabled else None
         self.budget = RetryBudget(endpoint.retry) if endpoint.retry.max_retries else None
         self.connect_timeout = endpoint.connect_limit
         self.checks: list[HealthCheck] = []

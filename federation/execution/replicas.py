@@ -13,10 +13,13 @@ more failure ejects it again for twice as long (up to ``max_time``); one success
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Sequence
 
 from federation.config import EjectionConfig
 from federation.execution.transport import Transport
+
+log = logging.getLogger("federation.traffic")
 
 
 class Replica:
@@ -36,9 +39,10 @@ class Replica:
 
 
 class ReplicaSet:
-    __slots__ = ("_config", "_turns", "replicas", "single")
+    __slots__ = ("_config", "_turns", "name", "replicas", "single")
 
-    def __init__(self, replicas: Sequence[Replica], config: EjectionConfig) -> None:
+    def __init__(self, replicas: Sequence[Replica], config: EjectionConfig, name: str = "") -> None:
+        self.name = name  # the subgraph's, for the log
         self.replicas = tuple(replicas)
         self._config = config
         self._turns = itertools.count()
@@ -73,4 +77,6 @@ class ReplicaSet:
         if replica.failures >= config.failures or (replica.ejections and now >= replica.ejected_until):
             replica.ejections += 1
             replica.failures = 0
-            replica.ejected_until = now + min(config.max_time, config.base_time * 2 ** (replica.ejections - 1))
+            cool_off = min(config.max_time, config.base_time * 2 ** (replica.ejections - 1))
+            replica.ejected_until = now + cool_off
+            log.warning("subgraph %s: replica %s ejected for %gs after failing", self.name, replica.url, cool_off)

@@ -11,7 +11,8 @@ healthy path), and AFFECTED_RPS queries a second that need reviews too. What mus
 - with one faulty subgraph the fault shows (errors), except flapping, which one retry hides; with one
   faulty replica of two it does not show;
 - the p99 of the healthy-path query stays within 2x its baseline (plus P99_SLACK_S: scheduling
-  noise on a shared 2-core machine, where a baseline p99 is a few milliseconds);
+  noise on a shared 2-core machine, where a baseline p99 is a few milliseconds); a miss is measured
+  once more from scratch, and the second measurement must hold;
 - the gateway's sockets to the faulty port never number more than its max_connections.
 
 The figures go to stdout (``pytest -s tests/chaos``), one line per fault.
@@ -235,9 +236,8 @@ FAULTS = [
 ]
 
 
-@pytest.mark.parametrize(("mode", "replicas"), FAULTS,
-                         ids=[f"{m}{' one of two replicas' if r else ''}" for m, r in FAULTS])
-async def test_a_fault_stays_where_it_is(tmp_path: Path, subgraphs: Subgraphs, mode: str, replicas: bool) -> None:
+async def measure(tmp_path: Path, subgraphs: Subgraphs, mode: str, replicas: bool) -> tuple[Phase, Phase]:
+    """A fresh gateway: a baseline phase with everything behaving, then the fault."""
     control = subgraphs.control
     control.say("ok")
     assert control.hear() == "ok ok"
@@ -251,7 +251,11 @@ async def test_a_fault_stays_where_it_is(tmp_path: Path, subgraphs: Subgraphs, m
         child.stop()
         control.say("ok")
         assert control.hear() == "ok ok"
+    return baseline, faulted
 
+
+def check(mode: str, replicas: bool, baseline: Phase, faulted: Phase) -> bool:
+    """Asserts what must hold whatever the machine is doing; True when the p99 holds too."""
     whole = [check_affected(body) for body in faulted.affected]
     print(f"\nchaos {mode}{' (1 of 2 replicas)' if replicas else ''}: "
           f"healthy p99 {baseline.p99 * 1000:.1f} ms -> {faulted.p99 * 1000:.1f} ms "
@@ -264,5 +268,16 @@ async def test_a_fault_stays_where_it_is(tmp_path: Path, subgraphs: Subgraphs, m
         assert sum(whole) >= 0.95 * len(whole)  # the other replica answers; a retry gets the good turn
     else:
         assert sum(whole) < len(whole)  # the fault shows, as errors
-    assert faulted.p99 <= 2 * baseline.p99 + P99_SLACK_S
     assert faulted.peak_sockets <= CAP
+    return faulted.p99 <= 2 * baseline.p99 + P99_SLACK_S
+
+
+@pytest.mark.parametrize(("mode", "replicas"), FAULTS,
+                         ids=[f"{m}{' one of two replicas' if r else ''}" for m, r in FAULTS])
+async def test_a_fault_stays_where_it_is(tmp_path: Path, subgraphs: Subgraphs, mode: str, replicas: bool) -> None:
+    if check(mode, replicas, *await measure(tmp_path, subgraphs, mode, replicas)):
+        return
+    # Another process on this shared machine can take a core for a moment: a p99 over the bound
+    # gets one fresh measurement (new gateway, new baseline), which must then hold.
+    baseline, faulted = await measure(tmp_path, subgraphs, mode, replicas)
+    assert check(mode, replicas, baseline, faulted), "healthy-path p99 over 2x its baseline, twice"
