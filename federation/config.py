@@ -18,6 +18,7 @@ types and values out of range are a :class:`ConfigError` naming the dotted key.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
@@ -83,11 +84,86 @@ class SupergraphConfig:
             raise ConfigError("give path or config, not both", "config")
 
 
+Ratio = Annotated[float, Range(0, 1)]
+Share = Annotated[float, Range(0, 1, above=True)]  # a fraction where zero would trip on nothing
+
+
+@dataclass(frozen=True)
+class EjectionConfig:
+    """Passive ejection: a replica that keeps failing is left alone for a while, then tried again."""
+
+    enabled: bool = True
+    # Failures in a row (connect errors, timeouts, 5xx, lost connections) that eject a replica.
+    failures: AtLeastOne = 3
+    # Seconds of the first ejection; each ejection that follows a failed return doubles it, up to max_time.
+    base_time: Timeout = 5.0
+    max_time: Timeout = 60.0
+
+
+@dataclass(frozen=True)
+class BreakerConfig:
+    """A circuit breaker per subgraph: fetches fail at once while it is open."""
+
+    enabled: bool = True
+    # Opens when, within the last ``window`` seconds, at least ``failures`` fetches failed and they
+    # were at least ``ratio`` of all fetches (so a busy subgraph is not cut off for a few errors).
+    failures: AtLeastOne = 10
+    ratio: Share = 0.5
+    window: Timeout = 10.0
+    # Seconds it stays open; then up to ``probes`` fetches at once are let through, and the first
+    # that succeeds closes it (one that fails opens it again).
+    open_for: Timeout = 5.0
+    probes: AtLeastOne = 3
+
+
+@dataclass(frozen=True)
+class RetryConfig:
+    """Retries of query fetches (never mutations) after a timeout, a 5xx or a lost connection."""
+
+    # Extra attempts per fetch, on another replica when there is one; 0: none.
+    max_retries: Size = 1
+    # Retries over the last ``window`` seconds stay below ``budget_ratio`` of the fetches plus
+    # ``min_per_second`` each second, so retries cannot multiply the load on a failing subgraph.
+    budget_ratio: Ratio = 0.2
+    min_per_second: Annotated[float, Range(0)] = 5.0
+    window: Timeout = 10.0
+    # A retry to a replica already tried waits a random time up to base * 2^n seconds, at most max.
+    backoff_base: Seconds = 0.025
+    backoff_max: Seconds = 0.25
+
+
+@dataclass(frozen=True)
+class HealthCheckConfig:
+    """An active probe per replica: a replica that fails it is skipped while others pass."""
+
+    enabled: bool = True  # false turns off a check set in subgraph_defaults
+    # GET this path on the replica's host (2xx is up) ...
+    path: str | None = None
+    # ... or POST this GraphQL query to the replica's URL (an answer with data and no errors is up).
+    # Neither: the query "{ __typename }".
+    query: str | None = None
+    interval: Timeout = 5.0
+    timeout: Timeout = 1.0
+    # Probes in a row that turn a replica down, and up again.
+    unhealthy_after: AtLeastOne = 2
+    healthy_after: AtLeastOne = 1
+
+    def __post_init__(self) -> None:
+        if self.path is not None and self.query is not None:
+            raise ConfigError("give path or query, not both", "query")
+        if self.path is not None and not self.path.startswith("/"):
+            raise ConfigError("must start with '/'", "path")
+
+
 @dataclass(frozen=True)
 class SubgraphConfig:
-    # One URL, or several replicas used in turn (round-robin). Empty: the URL in the supergraph.
+    """One subgraph's traffic settings; ``subgraph_defaults`` has the same shape and fills in any key
+    a subgraph leaves unset (a key is unset while it has the value written here)."""
+
+    # One URL, or several replicas (each request starts at the next one). Empty: the supergraph's URL.
     url: tuple[str, ...] = ()
-    # Seconds for one subgraph request; None: the gateway's default.
+    # Seconds for one attempt at a subgraph request; None: 30. All attempts together stay within
+    # the request's deadline (traffic.request_timeout).
     timeout: Timeout | None = None
     # Seconds to open a connection (TCP connect and TLS handshake); None: the fetcher's default.
     connect_timeout: Timeout | None = None
@@ -96,12 +172,33 @@ class SubgraphConfig:
     # Requests allowed to queue for a connection once max_connections are open; more fail at once,
     # so a slow subgraph cannot pile up unbounded work. None: the fetcher's default (1000).
     max_waiters: Size | None = None
+    # Bytes of one answer's body at most, checked as it arrives; None: 10 MiB.
+    max_response_bytes: AtLeastOne | None = None
     # A PEM bundle trusted for this subgraph's https URLs instead of the system's certificates.
     ca_file: str | None = None
     # Client request headers (names, lower-case) forwarded to this subgraph.
     propagate_headers: tuple[str, ...] = ()
     # Fixed headers added to every request to this subgraph.
     headers: Mapping[str, str] = field(default_factory=dict)
+    # None: the defaults of each section (ejection, breaker and retries on; health checks off).
+    ejection: EjectionConfig | None = None
+    breaker: BreakerConfig | None = None
+    retry: RetryConfig | None = None
+    health_check: HealthCheckConfig | None = None
+
+    def over(self, defaults: SubgraphConfig) -> SubgraphConfig:
+        """This subgraph's settings, with ``defaults`` for every key it leaves unset."""
+        unset = _UNSET_SUBGRAPH
+        taken = {f.name: getattr(defaults, f.name) for f in dataclasses.fields(self)
+                 if getattr(self, f.name) == getattr(unset, f.name)}
+        return dataclasses.replace(self, **taken) if taken else self
+
+
+@dataclass(frozen=True)
+class TrafficConfig:
+    # Seconds a request may spend calling subgraphs: when they run out, the answer carries the data
+    # that arrived and an error for each fetch that did not finish. Subgraph timeouts are capped by it.
+    request_timeout: Timeout = 30.0
 
 
 @dataclass(frozen=True)
@@ -287,9 +384,20 @@ class GatewayConfig:
     supergraph: SupergraphConfig = field(default_factory=SupergraphConfig)
     # Keyed by subgraph name as it appears in the supergraph (join__Graph name).
     subgraphs: Mapping[str, SubgraphConfig] = field(default_factory=dict)
+    # Settings for every subgraph; a subgraph's own keys win.
+    subgraph_defaults: SubgraphConfig = field(default_factory=SubgraphConfig)
+    traffic: TrafficConfig = field(default_factory=TrafficConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
     # Request policies (authentication, rate limits, authorization, limits, cost, persisted queries).
     policies: PoliciesConfig = field(default_factory=PoliciesConfig)
 
+    def __post_init__(self) -> None:
+        if self.subgraph_defaults.url:
+            raise ConfigError("a URL belongs to one subgraph, not to the defaults", "subgraph_defaults.url")
+
     def subgraph(self, name: str) -> SubgraphConfig:
-        return self.subgraphs.get(name) or SubgraphConfig()
+        own = self.subgraphs.get(name)
+        return self.subgraph_defaults if own is None else own.over(self.subgraph_defaults)
+
+
+_UNSET_SUBGRAPH = SubgraphConfig()

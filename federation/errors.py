@@ -22,7 +22,8 @@ The gateway's exceptions, all defined below, form one tree:
           ├── TimedOut         no whole answer within the timeout
           ├── QueueFull        every connection busy and the queue for them full: failed at once
           ├── ConnectionLost   the connection closed before the whole answer arrived
-          └── MalformedResponse  the bytes were not HTTP
+          ├── MalformedResponse  the bytes were not HTTP
+          └── ResponseTooLarge   the answer outgrew max_response_bytes; its connection was closed
 
 Control-flow signals that never leave their package are not part of it (the HTTP layer's
 ``ClientDisconnected``, composition's ``FieldSetError``, the shaper's ``_NeedsCare``).
@@ -134,6 +135,18 @@ SUBREQUEST_HTTP_ERROR = _code(
 )
 SUBREQUEST_MALFORMED_RESPONSE = _code(
     "SUBREQUEST_MALFORMED_RESPONSE", 200, "A subgraph answered with something that is not a GraphQL response."
+)
+SUBREQUEST_RESPONSE_TOO_LARGE = _code(
+    "SUBREQUEST_RESPONSE_TOO_LARGE", 200,
+    "A subgraph's answer was larger than its max_response_bytes; the rest was not read.",
+)
+SUBREQUEST_CIRCUIT_OPEN = _code(
+    "SUBREQUEST_CIRCUIT_OPEN", 200,
+    "The subgraph's circuit breaker is open after repeated failures; the fetch was not sent.",
+)
+REQUEST_DEADLINE_EXCEEDED = _code(
+    "REQUEST_DEADLINE_EXCEEDED", 200,
+    "The request's traffic.request_timeout ran out before this subgraph fetch finished.",
 )
 DOWNSTREAM_SERVICE_ERROR = _code(
     "DOWNSTREAM_SERVICE_ERROR", 200, "A subgraph reported an error; its message is passed on."
@@ -479,3 +492,7 @@ class ConnectionLost(TransportError):
 
 class MalformedResponse(TransportError):
     code = SUBREQUEST_MALFORMED_RESPONSE
+
+
+class ResponseTooLarge(TransportError):
+    code = SUBREQUEST_RESPONSE_TOO_LARGE

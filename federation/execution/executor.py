@@ -3,6 +3,11 @@
 Representations are collected from every object at the Flatten path, deduplicated (an aiodataloader
 keyed by representation), and sent in a single request, so the number of subgraph calls depends on
 the plan, never on list sizes. Subgraph errors are passed on with their paths moved to the client's.
+
+With a deadline, the run stops when it passes: what arrived stays merged, each fetch that had not
+finished gets a ``REQUEST_DEADLINE_EXCEEDED`` error, and every subgraph call still running is
+cancelled (its connection closed and its place in the pool freed), loader batches included, which
+run in tasks of their own.
 """
 
 from __future__ import annotations
@@ -15,10 +20,17 @@ from typing import Any
 import orjson
 from aiodataloader import DataLoader
 
-from federation.errors import DOWNSTREAM_SERVICE_ERROR, SUBREQUEST_MALFORMED_RESPONSE, FetchFailure, graphql_error
+from federation.errors import (
+    DOWNSTREAM_SERVICE_ERROR,
+    REQUEST_DEADLINE_EXCEEDED,
+    SUBREQUEST_MALFORMED_RESPONSE,
+    FetchFailure,
+    graphql_error,
+)
 from federation.execution.fetcher import SubgraphClient
 from federation.execution.merge import collect, collect_paths, merge
 from federation.observability.metrics import Metrics
+from federation.planner.path import Key
 from federation.planner.plan import (
     ConditionNode,
     FetchNode,
@@ -30,6 +42,8 @@ from federation.planner.plan import (
 from federation.planner.selection import FieldItem, SelSet, restore_keys
 
 _MISSING = object()
+# Seconds the cancelled calls get to unwind after the deadline (they only close sockets).
+_UNWIND_S = 1.0
 
 
 def representation(obj: dict[str, Any], inputs: SelSet, rewrite: str | None, entity: str,
@@ -100,8 +114,9 @@ class Execution:
 
     def __init__(self, client: SubgraphClient, variables: Mapping[str, Any],
                  possible: Mapping[str, frozenset[str]], headers: Mapping[str, Mapping[str, str]] | None = None,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, deadline: float | None = None) -> None:
         self.client = client
+        self.deadline = deadline  # time.monotonic() seconds; None: none
         self.metrics = metrics
         self.possible = possible
         self.variables = variables
@@ -110,10 +125,30 @@ class Execution:
         self.errors: list[dict[str, Any]] = []
         self._loaders: dict[str, DataLoader[_Wanted, list[Any]]] = {}
         self._reps: dict[bytes, dict[str, Any]] = {}
+        self._calls: set[asyncio.Task[Any]] = set()  # tasks with a subgraph call in flight
+        self.expired = False
 
     async def run(self, node: PlanNode | None) -> None:
-        if node is not None:
+        if node is None:
+            return
+        if self.deadline is None:
             await self._node(node)
+            return
+        try:
+            async with asyncio.timeout(self.deadline - time.monotonic()):
+                await self._node(node)
+        except TimeoutError:
+            self.expired = True
+            await self._cancel_calls()
+
+    async def _cancel_calls(self) -> None:
+        # The plan's own tasks are cancelled by the timeout; loader batches are not part of it.
+        me = asyncio.current_task()
+        left = [task for task in self._calls if not task.done() and task is not me]
+        for task in left:
+            task.cancel()
+        if left:
+            await asyncio.wait(left, timeout=_UNWIND_S)
 
     async def _node(self, node: PlanNode) -> None:
         if isinstance(node, FetchNode):
@@ -136,22 +171,37 @@ class Execution:
     async def _send(self, node: FetchNode, variables: dict[str, Any]) -> dict[str, Any] | None:
         started = time.perf_counter()
         outcome = "failed"
+        task = asyncio.current_task()
+        if task is not None and self.deadline is not None:
+            self._calls.add(task)
         try:
             headers = self.headers.get(node.graph) if self.headers else None
             payload = await self.client.request(node.graph, node.operation, variables, node.operation_name,
-                                                headers, node.operation_kind != "mutation")
+                                                headers, node.operation_kind != "mutation", self.deadline)
             outcome = "errors" if payload.get("errors") else "ok"
             return payload
         except FetchFailure as failure:
             self.errors.append(graphql_error(str(failure), failure.code, extensions={"service": failure.service}))
             return None
         finally:
+            if task is not None:
+                self._calls.discard(task)
             if self.metrics is not None:
                 self.metrics.subgraph_requests.inc((("subgraph", node.service), ("outcome", outcome)))
                 self.metrics.subgraph_seconds.observe(time.perf_counter() - started, (("subgraph", node.service),))
 
+    def _unfinished(self, node: FetchNode, path: list[str | int] | None) -> None:
+        self.errors.append(graphql_error(
+            f"subgraph '{node.service}' did not answer before the request's deadline", REQUEST_DEADLINE_EXCEEDED,
+            path=path, extensions={"service": node.service}))
+
     async def _root_fetch(self, node: FetchNode) -> None:
-        payload = await self._send(node, self._vars(node))
+        try:
+            payload = await self._send(node, self._vars(node))
+        except asyncio.CancelledError:
+            keys: list[str | int] = [i.key for i in node.selection.items.values() if isinstance(i, FieldItem)]
+            self._unfinished(node, keys[:1] if len(keys) == 1 else None)
+            raise
         if payload is None:
             return
         data = payload.get("data")
@@ -227,7 +277,17 @@ class Execution:
         if not owners:
             return
         keys = list(owners)
-        results = await self._loader(node).load(_Wanted(keys))
+        try:
+            results = await self._loader(node).load(_Wanted(keys))
+        except asyncio.CancelledError:
+            # The path down to the objects it would have filled, as far as the first list.
+            prefix: list[str | int] = []
+            for step in flatten.path:
+                if not isinstance(step, Key):
+                    break
+                prefix.append(step.name)
+            self._unfinished(node, prefix or None)
+            raise
         paths: dict[int, list[str | int]] | None = None
         for k, (entity, errors) in zip(keys, results, strict=True):
             if isinstance(entity, dict):

@@ -1,34 +1,58 @@
-"""GraphQL requests to subgraphs: replicas taken in turn, one transport per replica, errors as values.
+"""GraphQL requests to subgraphs: replica choice, failover, ejection, breaker and retries; errors as values.
 
 Each replica's transport is chosen once, by URL scheme, when the client is built (see
 ``transport.open_transport``). A subgraph that is down, slow, or answers something that is not a
 GraphQL response never raises out of here: the caller gets a ``FetchFailure`` and turns it into a
 GraphQL error with a code.
 
-Replicas: request *n* to a subgraph starts at replica *n mod r* and, when its connection fails,
-moves on to the next replicas of its own sequence, never back to one it already tried. A failed
-*connect* sent nothing, so any operation moves on, mutations too; a failure after the request may
-have been sent is never retried here (the lean transport alone resends an idempotent request caught
-on a keep-alive connection the subgraph had closed, before any answer). A full connection queue
-fails at once: the subgraph is overloaded, and queueing elsewhere would only hide it.
+One fetch, in order:
+
+1. the subgraph's breaker (``breaker.py``) may refuse it at once (``SUBREQUEST_CIRCUIT_OPEN``);
+2. the replicas are taken in this request's own order (``replicas.py``): healthy ones first;
+3. a failed *connect* sent nothing, so any operation moves on to the next replica, mutations too;
+4. a lost connection, garbage or a 5xx is retried, for queries only, while the subgraph's retry
+   budget (``retry.py``) allows and ``retry.max_retries`` is not used up: on the next replica, or
+   after a jittered backoff on one already tried. A timeout moves on only to a replica not yet
+   tried: waiting the whole timeout again where it just ran out rarely pays. A mutation is never
+   sent twice.
+5. every attempt's timeout is the subgraph's ``timeout`` capped by what is left of the request's
+   deadline; a full connection queue or an answer over ``max_response_bytes`` fails at once.
+
+Attempt outcomes feed passive ejection per replica; the fetch's final outcome feeds the breaker.
 """
 
 from __future__ import annotations
 
-import itertools
+import asyncio
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import orjson
 
-from federation.errors import SUBREQUEST_HTTP_ERROR, SUBREQUEST_MALFORMED_RESPONSE, FetchFailure
+from federation.config import BreakerConfig, EjectionConfig, HealthCheckConfig, RetryConfig
+from federation.errors import (
+    REQUEST_DEADLINE_EXCEEDED,
+    SUBREQUEST_CIRCUIT_OPEN,
+    SUBREQUEST_HTTP_ERROR,
+    SUBREQUEST_MALFORMED_RESPONSE,
+    SUBREQUEST_RESPONSE_TOO_LARGE,
+    FetchFailure,
+)
+from federation.execution.breaker import PROBE, REFUSED, Breaker
+from federation.execution.health import HealthCheck
+from federation.execution.replicas import Replica, ReplicaSet
+from federation.execution.retry import RetryBudget, backoff
 from federation.execution.transport import (
     ConnectFailed,
+    ConnectionLost,
     ConnectTimeout,
     MalformedResponse,
     QueueFull,
+    ResponseTooLarge,
     SubgraphHttpRequest,
     TimedOut,
     Transport,
@@ -40,6 +64,7 @@ from federation.execution.transport import (
 _BASE_HEADERS = {"content-type": "application/json", "accept": "application/json"}
 # A new connection that takes longer than this is as good as down, whatever the request timeout.
 _CONNECT_TIMEOUT_CAP = 5.0
+_INFINITY = float("inf")
 
 TransportFactory = Callable[[TransportConfig], Transport]
 
@@ -48,12 +73,17 @@ TransportFactory = Callable[[TransportConfig], Transport]
 class SubgraphEndpoint:
     name: str
     urls: tuple[str, ...]
-    timeout: float = 30.0  # seconds for a whole call: queueing, connecting, answering, retries
+    timeout: float = 30.0  # seconds for one attempt: queueing, connecting, answering
     headers: Mapping[str, str] = field(default_factory=dict)
     connect_timeout: float | None = None  # seconds per new connection; None: min(timeout, 5)
     max_connections: int = 100  # open connections per replica, busy or idle
     max_waiters: int = 1000  # requests queued per replica for a connection; beyond, fail at once
     ca_file: str | None = None  # PEM bundle trusted for https replicas instead of the system's
+    max_response_bytes: int = 10 * 1024 * 1024
+    ejection: EjectionConfig = field(default_factory=EjectionConfig)
+    breaker: BreakerConfig = field(default_factory=BreakerConfig)
+    retry: RetryConfig = field(default_factory=RetryConfig)
+    health_check: HealthCheckConfig | None = None  # None: no active checks
 
     def __post_init__(self) -> None:
         if not self.urls:
@@ -67,15 +97,28 @@ class SubgraphEndpoint:
         return min(limit, self.timeout)
 
 
-@dataclass(frozen=True)
 class _Route:
-    """One subgraph as the client calls it: its replicas' URLs and transports, and its turn counter."""
+    """One subgraph as the client calls it: its replicas, breaker and retry budget."""
 
-    endpoint: SubgraphEndpoint
-    urls: tuple[str, ...]
-    transports: tuple[Transport, ...]
-    turns: itertools.count[int]
-    connect_timeout: float
+    __slots__ = ("breaker", "budget", "checks", "connect_timeout", "endpoint", "replicas")
+
+    def __init__(self, endpoint: SubgraphEndpoint, transports: TransportFactory) -> None:
+        fixed = tuple({**_BASE_HEADERS, **endpoint.headers}.items())
+        self.endpoint = endpoint
+        self.replicas = ReplicaSet([
+            Replica(url, transports(TransportConfig(url, fixed, endpoint.max_connections, endpoint.max_waiters,
+                                                    endpoint.ca_file, endpoint.max_response_bytes)))
+            for url in endpoint.urls], endpoint.ejection, endpoint.name)
+        self.breaker = Breaker(endpoint.breaker, endpoint.name) if endpoint.breaker.enabled else None
+        self.budget = RetryBudget(endpoint.retry) if endpoint.retry.max_retries else None
+        self.connect_timeout = endpoint.connect_limit
+        self.checks: list[HealthCheck] = []
+
+
+# How an attempt ended, for what comes next: the answer or failure the fetch reports if it is the
+# last, whether it says the replica is unwell (ejection, breaker), and whether sending again may help.
+_Result = dict[str, Any] | FetchFailure
+_Outcome = tuple[_Result, bool, bool]
 
 
 class SubgraphClient:
@@ -84,74 +127,201 @@ class SubgraphClient:
     def __init__(self, endpoints: Mapping[str, SubgraphEndpoint], *,
                  transports: TransportFactory = open_transport) -> None:
         self.endpoints = dict(endpoints)
-        self._routes = {graph: _route(e, transports) for graph, e in self.endpoints.items()}
+        self._routes = {graph: _Route(e, transports) for graph, e in self.endpoints.items()}
+        self._probe_clients: list[httpx.AsyncClient] = []
+        self._unstarted = any(e.health_check is not None and e.health_check.enabled for e in self.endpoints.values())
         self._closed = False
 
     @property
     def is_closed(self) -> bool:
         return self._closed
 
+    def breaker_state(self, graph: str) -> str:
+        breaker = self._routes[graph].breaker
+        return breaker.state if breaker is not None else "off"
+
+    def replicas(self, graph: str) -> tuple[Replica, ...]:
+        return self._routes[graph].replicas.replicas
+
+    def start(self) -> None:
+        """Start the active health checks (if any are configured); the first request does it too."""
+        if not self._unstarted or self._closed:
+            return
+        self._unstarted = False
+        for route in self._routes.values():
+            check = route.endpoint.health_check
+            if check is None or not check.enabled:
+                continue
+            verify: ssl.SSLContext | bool = True
+            if route.endpoint.ca_file is not None:
+                verify = ssl.create_default_context(cafile=route.endpoint.ca_file)
+            count = len(route.replicas.replicas)
+            client = httpx.AsyncClient(trust_env=False, follow_redirects=False, verify=verify,
+                                       limits=httpx.Limits(max_connections=count, max_keepalive_connections=count))
+            self._probe_clients.append(client)
+            headers = dict(route.endpoint.headers) | _BASE_HEADERS
+            for replica in route.replicas.replicas:
+                health = HealthCheck(route.endpoint.name, replica, check, client, headers)
+                route.checks.append(health)
+                health.every.start()
+
     async def aclose(self) -> None:
+        self._closed = True
+        for route in self._routes.values():
+            for check in route.checks:
+                await check.every.stop()
+        for client in self._probe_clients:
+            await client.aclose()
         # One after the other: the lean transports close without suspending, so a client nothing
         # is using is closed within one turn of the event loop.
         for route in self._routes.values():
-            for transport in route.transports:
-                await transport.aclose()
-        self._closed = True
+            for replica in route.replicas.replicas:
+                await replica.transport.aclose()
 
     async def request(self, graph: str, document: str, variables: dict[str, Any] | None,
                       operation_name: str | None, headers: Mapping[str, str] | None = None,
-                      idempotent: bool = True) -> dict[str, Any]:
+                      idempotent: bool = True, deadline: float | None = None) -> dict[str, Any]:
+        """One fetch; ``deadline`` (``time.monotonic()`` seconds) caps every attempt's timeout."""
+        if self._unstarted:
+            self.start()
         route = self._routes[graph]
-        endpoint = route.endpoint
         body: dict[str, Any] = {"query": document}
         if variables:
             body["variables"] = variables
         if operation_name:
             body["operationName"] = operation_name
         raw = orjson.dumps(body)
-        name = endpoint.name
-        timeout = endpoint.timeout
-        connect_timeout = route.connect_timeout  # never above timeout
-        replicas = len(route.urls)
-        if replicas == 1:  # the usual case: no turns to take, no retry to time
-            first, deadline = 0, 0.0
-        else:
-            first, deadline = next(route.turns) % replicas, time.monotonic() + timeout
-        for attempt in range(replicas):
-            index = (first + attempt) % replicas
-            request = SubgraphHttpRequest(route.urls[index], raw, headers, timeout, connect_timeout, idempotent)
+        now = time.monotonic()
+        breaker = route.breaker
+        ticket = 0
+        if breaker is not None:
+            ticket = breaker.admit(now)
+            if ticket == REFUSED:
+                name = route.endpoint.name
+                raise FetchFailure(name, f"subgraph '{name}' is failing: its circuit breaker is open "
+                                         f"(retried in {breaker.retry_after(now):.1f}s)", SUBREQUEST_CIRCUIT_OPEN)
+        if route.budget is not None:
+            route.budget.fetched(now)
+        try:
+            result, unwell = await self._attempts(route, raw, headers, idempotent, deadline, now)
+        except BaseException:  # cancelled (the request's deadline, or the client left)
+            if breaker is not None:
+                breaker.released(ticket)
+            raise
+        if breaker is not None:
+            if unwell:
+                breaker.failed(ticket, time.monotonic())
+            elif ticket == PROBE:
+                (breaker.succeeded if isinstance(result, dict) else breaker.released)(ticket)
+        if isinstance(result, dict):
+            return result
+        raise result
+
+    async def _attempts(self, route: _Route, raw: bytes, headers: Mapping[str, str] | None, idempotent: bool,
+                        deadline: float | None, now: float) -> tuple[_Result, bool]:
+        endpoint = route.endpoint
+        replicas = route.replicas
+        order = replicas.order(now)
+        position = 0  # in ``order``; past its end, retries come round to replicas already tried
+        retried = 0
+        while True:
+            replica = order[position % len(order)]
+            timeout = endpoint.timeout
+            capped = False
+            if deadline is not None and deadline - now < timeout:
+                timeout, capped = deadline - now, True
+                if timeout <= 0:
+                    return _deadline(endpoint.name), False
+            connect = route.connect_timeout
+            request = SubgraphHttpRequest(replica.url, raw, headers, timeout, connect if connect < timeout else timeout,
+                                          idempotent)
             try:
-                response = await route.transports[index].send(request)
+                response = await replica.transport.send(request)
             except ConnectFailed as exc:
-                # Nothing was sent: the next replica may take it, within what is left of the time.
-                timeout = deadline - time.monotonic()
-                connect_timeout = min(connect_timeout, timeout)
-                if attempt + 1 < replicas and timeout > 0:
-                    continue
-                raise _failure(name, exc) from None
+                outcome: _Outcome = (_failure(endpoint.name, exc, capped), True, True)
+                connect_failed, timed_out = True, False
             except TransportError as exc:
-                raise _failure(name, exc) from None
-            return _decode(name, response.status, response.body)
-        raise AssertionError("unreachable")
+                outcome = _failure(endpoint.name, exc, capped), _unwell(exc, capped), _retryable(exc, capped)
+                connect_failed, timed_out = False, isinstance(exc, TimedOut)
+            else:
+                connect_failed = timed_out = False
+                status = response.status
+                if status >= 500:
+                    outcome = _as_result(endpoint.name, status, response.body), True, True
+                else:
+                    try:
+                        payload = _decode(endpoint.name, status, response.body)
+                    except FetchFailure as failure:
+                        if status >= 400:  # it answered; a 4xx is about the request, not the replica
+                            replicas.succeeded(replica)
+                            return failure, False
+                        outcome = failure, True, True  # garbage with a 2xx: this replica is broken
+                    else:
+                        if replica.failures or replica.ejections:
+                            replicas.succeeded(replica)
+                        return payload, False
+            result, unwell, retryable = outcome
+            now = time.monotonic()
+            if unwell:
+                replicas.failed(replica, now)
+            if not retryable or (deadline is not None and now >= deadline):
+                return result, unwell
+            fresh = position + 1 < len(order)  # a replica this fetch has not tried yet is left
+            if connect_failed:
+                if not fresh:
+                    return result, unwell  # every replica refused: down, and a retry would only wait
+                position += 1  # nothing was sent: the next replica takes it, whatever the operation
+                continue
+            if (not idempotent or retried >= endpoint.retry.max_retries or (timed_out and not fresh)
+                    or route.budget is None or not route.budget.try_spend(now)):
+                return result, unwell
+            retried += 1
+            position += 1
+            if position >= len(order):  # back to a replica already tried: give it a moment
+                pause = backoff(endpoint.retry, retried - 1)
+                if deadline is not None:
+                    pause = min(pause, max(0.0, deadline - now))
+                await asyncio.sleep(pause)
+                now = time.monotonic()
 
 
-def _route(endpoint: SubgraphEndpoint, transports: TransportFactory) -> _Route:
-    fixed = tuple({**_BASE_HEADERS, **endpoint.headers}.items())
-    built = tuple(transports(TransportConfig(url, fixed, endpoint.max_connections, endpoint.max_waiters,
-                                             endpoint.ca_file)) for url in endpoint.urls)
-    return _Route(endpoint, tuple(endpoint.urls), built, itertools.count(), endpoint.connect_limit)
+def _deadline(name: str) -> FetchFailure:
+    return FetchFailure(name, f"subgraph '{name}' did not answer before the request's deadline",
+                        REQUEST_DEADLINE_EXCEEDED)
 
 
-def _failure(name: str, exc: TransportError) -> FetchFailure:
+def _unwell(exc: TransportError, capped: bool) -> bool:
+    """Whether the failure says something about the replica (not our own queue, size limit or deadline)."""
+    if isinstance(exc, QueueFull | ResponseTooLarge):
+        return False
+    return not (capped and isinstance(exc, TimedOut))
+
+
+def _retryable(exc: TransportError, capped: bool) -> bool:
+    return isinstance(exc, TimedOut | ConnectionLost | MalformedResponse) and not capped
+
+
+def _failure(name: str, exc: TransportError, capped: bool = False) -> FetchFailure:
     if isinstance(exc, TimedOut | ConnectTimeout):
+        if capped:
+            return _deadline(name)
         return FetchFailure(name, f"subgraph '{name}' timed out", SUBREQUEST_HTTP_ERROR)
     if isinstance(exc, QueueFull):
         return FetchFailure(name, f"subgraph '{name}' connection queue is full", SUBREQUEST_HTTP_ERROR)
     if isinstance(exc, MalformedResponse):
         return FetchFailure(name, f"subgraph '{name}' answered with malformed HTTP: {exc}",
                             SUBREQUEST_MALFORMED_RESPONSE)
+    if isinstance(exc, ResponseTooLarge):
+        return FetchFailure(name, f"subgraph '{name}' {exc}", SUBREQUEST_RESPONSE_TOO_LARGE)
     return FetchFailure(name, f"subgraph '{name}' could not be reached: {exc}", SUBREQUEST_HTTP_ERROR)
+
+
+def _as_result(name: str, status: int, body: bytes) -> _Result:
+    """The answer decoded, or the failure it is; a 5xx keeps its GraphQL errors when it has some."""
+    try:
+        return _decode(name, status, body)
+    except FetchFailure as failure:
+        return failure
 
 
 def _decode(name: str, status: int, content: bytes) -> dict[str, Any]:

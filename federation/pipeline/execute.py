@@ -1,8 +1,14 @@
 """Stage 8, execution: the plan's fetches run against the subgraphs (entity fetches batched), and the
-introspection part of the operation is answered from the API schema."""
+introspection part of the operation is answered from the API schema.
+
+The run has a deadline, ``traffic.request_timeout`` from the start of this stage: subgraph timeouts
+are capped by what is left of it, and when it passes the answer is made from the data that arrived,
+with an error for each fetch that did not finish. Never an exception, never a wait past it.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +31,9 @@ class Executed:
 
 async def execute(state: ServingState, planned: PlannedOperation, variables: Variables,
                   context: RequestContext) -> Executed:
+    deadline = time.monotonic() + state.config.traffic.request_timeout
     execution = Execution(state.client, variables.sent, state.possible, _forwarded(state, context.headers),
-                          state.metrics)
+                          state.metrics, deadline)
     await execution.run(planned.plan.node)
     introspection = planned.authorized.checked.introspection
     if introspection is not None:

@@ -133,8 +133,13 @@ class PreparedCache(Generic[K, V]):
         return hit
 
 
-def _given(**values: int | None) -> dict[str, int]:
+def _given(**values: int | None) -> dict[str, Any]:
     """The keys the configuration sets; the fetcher's own defaults stand for the rest."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _sections(**values: object) -> dict[str, Any]:
+    """The traffic sections the configuration sets; the fetcher's defaults stand for the rest."""
     return {k: v for k, v in values.items() if v is not None}
 
 
@@ -153,7 +158,10 @@ class ServingState:
             urls = conf.url or (sub.url,)
             endpoints[graph] = SubgraphEndpoint(
                 sub.name, tuple(urls), conf.timeout or 30.0, dict(conf.headers), connect_timeout=conf.connect_timeout,
-                ca_file=conf.ca_file, **_given(max_connections=conf.max_connections, max_waiters=conf.max_waiters))
+                ca_file=conf.ca_file, health_check=conf.health_check,
+                **_given(max_connections=conf.max_connections, max_waiters=conf.max_waiters,
+                         max_response_bytes=conf.max_response_bytes),
+                **_sections(ejection=conf.ejection, breaker=conf.breaker, retry=conf.retry))
         self.client = SubgraphClient(endpoints)
         # Client headers each subgraph gets: its own propagation list, and trace context for all.
         self.forwarded = {

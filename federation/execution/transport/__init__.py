@@ -8,6 +8,7 @@ from federation.errors import (
     ConnectTimeout,
     MalformedResponse,
     QueueFull,
+    ResponseTooLarge,
     TimedOut,
     TransportError,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "LeanTransport",
     "MalformedResponse",
     "QueueFull",
+    "ResponseTooLarge",
     "SubgraphHttpRequest",
     "SubgraphHttpResponse",
     "TimedOut",

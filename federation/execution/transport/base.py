@@ -12,7 +12,8 @@ Errors a transport raises, all ``TransportError``::
     ├── TimedOut             the request's whole time ran out (waiting, connecting or answering)
     ├── QueueFull            every connection is busy and the queue of waiting requests is full
     ├── ConnectionLost       the connection failed after the request was (perhaps) sent
-    └── MalformedResponse    the answer is not HTTP
+    ├── MalformedResponse    the answer is not HTTP
+    └── ResponseTooLarge     the answer outgrew ``max_response_bytes``; its connection is closed
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class TransportConfig:
     max_connections: int = 100  # open at once, busy or idle
     max_waiters: int = 1000  # requests queued for a connection; beyond them a request fails at once
     ca_file: str | None = None  # PEM bundle trusted for https instead of the system's
+    # Body bytes of one answer at most: refused from Content-Length, or as soon as more arrive.
+    max_response_bytes: int = 10 * 1024 * 1024
 
 
 class Transport(Protocol):

@@ -21,13 +21,16 @@ from federation.execution.transport import base
 
 
 class _Connection(asyncio.Protocol):
-    __slots__ = ("_body", "_done", "_headers", "_parser", "answered", "closed", "keep_alive", "status", "transport")
+    __slots__ = ("_body", "_done", "_headers", "_limit", "_parser", "_size", "answered", "closed", "keep_alive",
+                 "status", "transport")
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int) -> None:
         self.transport: asyncio.Transport | None = None
         self._parser = httptools.HttpResponseParser(self)
         self._done: asyncio.Future[None] | None = None
         self._body: list[bytes] = []
+        self._limit = limit  # body bytes of one answer at most
+        self._size = 0
         self._headers: list[tuple[bytes, bytes]] = []
         self.status = 0
         self.closed = False
@@ -52,9 +55,25 @@ class _Connection(asyncio.Protocol):
     # httptools callbacks
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name, value))
+        # A declared length over the limit is refused before a byte of the body is read.
+        if len(name) == 14 and name.lower() == b"content-length" and value.strip().isdigit() \
+                and int(value) > self._limit:
+            self._refuse(f"declared {int(value)} bytes")
 
     def on_body(self, body: bytes) -> None:
+        self._size += len(body)
+        if self._size > self._limit:
+            if self._done is not None and not self._done.done():
+                self._refuse(f"more than {self._limit} bytes arrived")
+            return
         self._body.append(body)
+
+    def _refuse(self, what: str) -> None:
+        # Closing is the only way to stop the rest arriving: the connection cannot be reused anyway.
+        self._size = self._limit + 1
+        self._body = []
+        self._fail(errors.ResponseTooLarge(f"answer over max_response_bytes ({self._limit}): {what}"))
+        self.close()
 
     def on_message_complete(self) -> None:
         self.status = self._parser.get_status_code()
@@ -70,6 +89,7 @@ class _Connection(asyncio.Protocol):
         assert self.transport is not None
         self._body = []
         self._headers = []
+        self._size = 0
         self.answered = False
         self._done = asyncio.get_running_loop().create_future()
         self.transport.write(raw)
@@ -104,6 +124,7 @@ class LeanTransport:
         self._fixed = config.headers
         self._heads: dict[str, bytes] = {}  # request line and fixed headers, per URL: built once
         self._max = config.max_connections
+        self._limit = config.max_response_bytes
         self._max_waiters = config.max_waiters
         self._idle: list[_Connection] = []
         self._open = 0
@@ -158,6 +179,9 @@ class LeanTransport:
             raise errors.TimedOut("timed out") from None
         raise AssertionError("unreachable")
 
+    def _protocol(self) -> _Connection:
+        return _Connection(self._limit)
+
     def _take_idle(self) -> _Connection | None:
         idle = self._idle
         while idle:
@@ -180,7 +204,7 @@ class LeanTransport:
             # A place, or a connection that closed on its way to us: its place is ours.
         try:
             async with asyncio.timeout(connect_timeout):
-                _, conn = await asyncio.get_running_loop().create_connection(_Connection, self._host, self._port)
+                _, conn = await asyncio.get_running_loop().create_connection(self._protocol, self._host, self._port)
         except TimeoutError:
             self._free_place()
             raise errors.ConnectTimeout(f"connecting took longer than {connect_timeout:g}s") from None

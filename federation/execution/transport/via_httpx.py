@@ -27,6 +27,7 @@ class HttpxTransport:
         # Requests inside httpx (busy on a connection or queued in its pool): the queue's bound.
         self._inside = 0
         self._bound = config.max_connections + config.max_waiters
+        self._limit = config.max_response_bytes
 
     async def send(self, request: base.SubgraphHttpRequest) -> base.SubgraphHttpResponse:
         if self._inside >= self._bound:
@@ -37,8 +38,7 @@ class HttpxTransport:
         timeout = httpx.Timeout(request.timeout, connect=request.connect_timeout)
         try:
             async with asyncio.timeout(request.timeout):
-                response = await self._client.post(request.url, content=request.body, headers=request.headers,
-                                                   timeout=timeout)
+                status, headers, body = await self._exchange(request, timeout)
         except TimeoutError:
             raise errors.TimedOut("timed out") from None
         except httpx.ConnectTimeout:
@@ -54,7 +54,28 @@ class HttpxTransport:
             raise errors.ConnectionLost(str(exc) or type(exc).__name__) from None
         finally:
             self._inside -= 1
-        return base.SubgraphHttpResponse(response.status_code, response.headers.raw, response.content)
+        return base.SubgraphHttpResponse(status, headers, body)
+
+    async def _exchange(self, request: base.SubgraphHttpRequest,
+                        timeout: httpx.Timeout) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        # Streamed so an answer over the limit is refused as it arrives; leaving the stream unread
+        # makes httpx close that connection rather than reuse it.
+        limit = self._limit
+        async with self._client.stream("POST", request.url, content=request.body, headers=request.headers,
+                                       timeout=timeout) as response:
+            declared = response.headers.get("content-length", "")
+            if declared.strip().isdigit() and int(declared) > limit:
+                raise errors.ResponseTooLarge(f"answer over max_response_bytes ({limit}): "
+                                              f"declared {int(declared)} bytes")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():  # decoded: a compressed answer counts as it unpacks
+                size += len(chunk)
+                if size > limit:
+                    raise errors.ResponseTooLarge(f"answer over max_response_bytes ({limit}): more than {limit} "
+                                                  "bytes arrived")
+                chunks.append(chunk)
+            return response.status_code, response.headers.raw, b"".join(chunks)
 
     async def aclose(self) -> None:
         await self._client.aclose()
