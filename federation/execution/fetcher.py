@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 import orjson
 
+from federation import errors
 from federation.config import BreakerConfig, EjectionConfig, HealthCheckConfig, RetryConfig
 from federation.errors import (
     REQUEST_DEADLINE_EXCEEDED,
@@ -46,20 +47,7 @@ from federation.execution.breaker import PROBE, REFUSED, Breaker
 from federation.execution.health import HealthCheck
 from federation.execution.replicas import Replica, ReplicaSet
 from federation.execution.retry import RetryBudget, backoff
-from federation.execution.transport import (
-    ConnectFailed,
-    ConnectionLost,
-    ConnectTimeout,
-    MalformedResponse,
-    QueueFull,
-    ResponseTooLarge,
-    SubgraphHttpRequest,
-    TimedOut,
-    Transport,
-    TransportConfig,
-    TransportError,
-    open_transport,
-)
+from federation.execution.transport import SubgraphHttpRequest, Transport, TransportConfig, open_transport
 
 _BASE_HEADERS = {"content-type": "application/json", "accept": "application/json"}
 # A new connection that takes longer than this is as good as down, whatever the request timeout.
@@ -237,12 +225,12 @@ class SubgraphClient:
                                           idempotent)
             try:
                 response = await replica.transport.send(request)
-            except ConnectFailed as exc:
+            except errors.ConnectFailed as exc:
                 outcome: _Outcome = (_failure(endpoint.name, exc, capped), True, True)
                 connect_failed, timed_out = True, False
-            except TransportError as exc:
+            except errors.TransportError as exc:
                 outcome = _failure(endpoint.name, exc, capped), _unwell(exc, capped), _retryable(exc, capped)
-                connect_failed, timed_out = False, isinstance(exc, TimedOut)
+                connect_failed, timed_out = False, isinstance(exc, errors.TimedOut)
             else:
                 connect_failed = timed_out = False
                 status = response.status
@@ -290,28 +278,28 @@ def _deadline(name: str) -> FetchFailure:
                         REQUEST_DEADLINE_EXCEEDED)
 
 
-def _unwell(exc: TransportError, capped: bool) -> bool:
+def _unwell(exc: errors.TransportError, capped: bool) -> bool:
     """Whether the failure says something about the replica (not our own queue, size limit or deadline)."""
-    if isinstance(exc, QueueFull | ResponseTooLarge):
+    if isinstance(exc, errors.QueueFull | errors.ResponseTooLarge):
         return False
-    return not (capped and isinstance(exc, TimedOut))
+    return not (capped and isinstance(exc, errors.TimedOut))
 
 
-def _retryable(exc: TransportError, capped: bool) -> bool:
-    return isinstance(exc, TimedOut | ConnectionLost | MalformedResponse) and not capped
+def _retryable(exc: errors.TransportError, capped: bool) -> bool:
+    return isinstance(exc, errors.TimedOut | errors.ConnectionLost | errors.MalformedResponse) and not capped
 
 
-def _failure(name: str, exc: TransportError, capped: bool = False) -> FetchFailure:
-    if isinstance(exc, TimedOut | ConnectTimeout):
+def _failure(name: str, exc: errors.TransportError, capped: bool = False) -> FetchFailure:
+    if isinstance(exc, errors.TimedOut | errors.ConnectTimeout):
         if capped:
             return _deadline(name)
         return FetchFailure(name, f"subgraph '{name}' timed out", SUBREQUEST_HTTP_ERROR)
-    if isinstance(exc, QueueFull):
+    if isinstance(exc, errors.QueueFull):
         return FetchFailure(name, f"subgraph '{name}' connection queue is full", SUBREQUEST_HTTP_ERROR)
-    if isinstance(exc, MalformedResponse):
+    if isinstance(exc, errors.MalformedResponse):
         return FetchFailure(name, f"subgraph '{name}' answered with malformed HTTP: {exc}",
                             SUBREQUEST_MALFORMED_RESPONSE)
-    if isinstance(exc, ResponseTooLarge):
+    if isinstance(exc, errors.ResponseTooLarge):
         return FetchFailure(name, f"subgraph '{name}' {exc}", SUBREQUEST_RESPONSE_TOO_LARGE)
     return FetchFailure(name, f"subgraph '{name}' could not be reached: {exc}", SUBREQUEST_HTTP_ERROR)
 
@@ -340,7 +328,7 @@ def _decode(name: str, status: int, content: bytes) -> dict[str, Any]:
     if data is not None and not isinstance(data, dict):
         raise FetchFailure(name, f"subgraph '{name}' answered with data that is not an object",
                            SUBREQUEST_MALFORMED_RESPONSE)
-    errors = payload.get("errors")
-    if errors is not None and not isinstance(errors, list):
-        payload["errors"] = [{"message": str(errors)}]
+    reported = payload.get("errors")
+    if reported is not None and not isinstance(reported, list):
+        payload["errors"] = [{"message": str(reported)}]
     return payload
