@@ -17,8 +17,10 @@ import contextlib
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Generic, TypeVar
 
 from federation.background import Every
@@ -32,6 +34,15 @@ State = TypeVar("State")
 # default) at every hand-over; 1 ms measured about three times lower p99 for requests during the
 # reload of a large supergraph, and twice the requests answered meanwhile.
 _BUILD_SWITCH_INTERVAL_S = 0.001
+# Even so, a build holds the GIL half the time the loop wants it, which doubles the latency of
+# requests that keep the loop busy. So the build runs in slices: after RUN seconds of it, it sleeps
+# PAUSE seconds, leaving the GIL to the loop. Measured with a 250 KB supergraph under a saturating
+# load: p99 during reloads 3.6x the p99 without, unsliced; within 1.5x at these values. A reload
+# takes about (RUN + PAUSE) / RUN times longer, which nobody waits for.
+_BUILD_RUN_S = 0.001
+_BUILD_PAUSE_S = 0.002
+# Looking at the clock once every this many Python calls: about every few microseconds of build.
+_CALLS_PER_CHECK = 256
 
 
 def signature(path: Path) -> Signature:
@@ -98,7 +109,7 @@ class SupergraphWatcher(Generic[State]):
         return True
 
     def _load_and_build(self) -> State:
-        with _switch_interval(_BUILD_SWITCH_INTERVAL_S):
+        with _switch_interval(_BUILD_SWITCH_INTERVAL_S), _in_slices(_BUILD_RUN_S, _BUILD_PAUSE_S):
             return self.build(self.load())
 
 
@@ -111,3 +122,26 @@ def _switch_interval(seconds: float) -> Iterator[None]:
         yield
     finally:
         sys.setswitchinterval(before)
+
+
+@contextlib.contextmanager
+def _in_slices(run_s: float, pause_s: float) -> Iterator[None]:
+    """This thread (only) sleeps ``pause_s`` after every ``run_s`` of work. The parser and schema
+    builder are not ours to cut into steps, so a trace function (called at each Python call, and
+    returning None so no line is traced) looks at the clock now and then."""
+    calls = 0
+    since = time.perf_counter()
+
+    def trace(frame: FrameType, event: str, arg: object) -> None:
+        nonlocal calls, since
+        calls += 1
+        if calls % _CALLS_PER_CHECK == 0 and time.perf_counter() - since >= run_s:
+            time.sleep(pause_s)
+            since = time.perf_counter()
+
+    before = sys.gettrace()  # a debugger's or coverage's, put back afterwards
+    sys.settrace(trace)
+    try:
+        yield
+    finally:
+        sys.settrace(before)

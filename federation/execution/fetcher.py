@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,13 +91,21 @@ class SubgraphClient:
     def is_closed(self) -> bool:
         return self._closed
 
-    async def aclose(self) -> None:
+    async def aclose(self, keep: Collection[Transport] = ()) -> None:
+        """``keep``: transports a newer client took over (``transports_by_config``), left open for it."""
         # One after the other: the lean transports close without suspending, so a client nothing
         # is using is closed within one turn of the event loop.
         for route in self._routes.values():
             for transport in route.transports:
-                await transport.aclose()
+                if transport not in keep:
+                    await transport.aclose()
         self._closed = True
+
+    def transports_by_config(self) -> dict[TransportConfig, Transport]:
+        """Each replica's transport by what it was built for, so a client for a new supergraph can
+        take over the unchanged ones (and their open connections) instead of opening new ones."""
+        return {config: transport for route in self._routes.values()
+                for config, transport in zip(_transport_configs(route.endpoint), route.transports, strict=True)}
 
     async def request(self, graph: str, document: str, variables: dict[str, Any] | None,
                       operation_name: str | None, headers: Mapping[str, str] | None = None,
@@ -136,10 +144,14 @@ class SubgraphClient:
         raise AssertionError("unreachable")
 
 
-def _route(endpoint: SubgraphEndpoint, transports: TransportFactory) -> _Route:
+def _transport_configs(endpoint: SubgraphEndpoint) -> tuple[TransportConfig, ...]:
     fixed = tuple({**_BASE_HEADERS, **endpoint.headers}.items())
-    built = tuple(transports(TransportConfig(url, fixed, endpoint.max_connections, endpoint.max_waiters,
-                                             endpoint.ca_file)) for url in endpoint.urls)
+    return tuple(TransportConfig(url, fixed, endpoint.max_connections, endpoint.max_waiters, endpoint.ca_file)
+                 for url in endpoint.urls)
+
+
+def _route(endpoint: SubgraphEndpoint, transports: TransportFactory) -> _Route:
+    built = tuple(transports(config) for config in _transport_configs(endpoint))
     return _Route(endpoint, tuple(endpoint.urls), built, itertools.count(), endpoint.connect_limit)
 
 
