@@ -43,8 +43,8 @@ async def _serve_connection(reader: asyncio.StreamReader, writer: asyncio.Stream
             writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
                          % (len(out), out))
             await writer.drain()
-    except (asyncio.IncompleteReadError, ConnectionError):
-        pass
+    except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+        pass  # the client went away, or this process is stopping
     finally:
         writer.close()
 
