@@ -45,8 +45,7 @@ def _config(tmp_path: Path, url: str) -> list[str]:
     sdl = supergraph({"a": url, "b": url}, "type Query @join__type(graph: A) @join__type(graph: B) "
                      "{ hello0: String @join__field(graph: A) slow: String @join__field(graph: B) }")
     (tmp_path / "supergraph.graphql").write_text(sdl)
-    (tmp_path / "gateway.yaml").write_text(
-        f"server: {{access_log: false, drain_seconds: {DRAIN_S}, graceful_timeout: {GRACEFUL_S}}}\n")
+    (tmp_path / "gateway.yaml").write_text(f"server: {{access_log: false, graceful_timeout: {GRACEFUL_S}}}\n")
     return ["--supergraph", "supergraph.graphql", "--config", "gateway.yaml", "--poll-interval", "0"]
 
 
@@ -114,7 +113,7 @@ async def _scenario(server: ServeProcess) -> Outcomes:
 def test_sigterm_drains_finishes_and_exits_0(tmp_path: Path, workers: int) -> None:
     with subgraph_process(delay=0.02) as subgraph:
         args = [*_config(tmp_path, subgraph.url), "--workers", str(workers)]
-        with serve(args, tmp_path) as server:
+        with serve(args, tmp_path, env={"FEDERATION_SERVER__DRAIN_SECONDS": str(DRAIN_S)}) as server:
             if workers > 1:
                 server.wait_for_log("Application startup complete", count=workers)
             outcomes = asyncio.run(_scenario(server))
