@@ -66,8 +66,16 @@ class ServerConfig:
     access_log: bool = True
     json_logs: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-    # Seconds given to in-flight requests on SIGTERM before connections are closed (0: none).
+    # SIGTERM: /ready answers 503 at once and everything else is served as before for this many
+    # seconds, so load balancers stop sending; then the listener closes.
+    drain_seconds: Seconds = 5.0
+    # Then requests in flight get this many seconds; at the deadline, subgraph calls still running
+    # are cut short and those requests answered with the data they have and errors (never a 500).
     graceful_timeout: Seconds = 10.0
+    # A port of its own for GET /metrics (on metrics_host, else host); the API port then serves no
+    # /metrics. None: /metrics is on the API port (when http.metrics is true).
+    metrics_port: Port | None = None
+    metrics_host: str | None = None
 
 
 @dataclass(frozen=True)
@@ -235,7 +243,7 @@ class HttpConfig:
     cors: CorsConfig = field(default_factory=CorsConfig)
     csrf: CsrfConfig = field(default_factory=CsrfConfig)
     graphiql: bool = True
-    # Prometheus text format at GET /metrics.
+    # Prometheus text format at GET /metrics (on server.metrics_port when one is set); false: none.
     metrics: bool = True
     # The next two are read by the gateway core: the HTTP layer only carries them.
     introspection: bool = True

@@ -2,11 +2,18 @@
 
 It owns what outlives a request: the serving state (swapped whole on reload, the replaced one closed
 once its last request is done), the policy services kept across reloads, and the metrics.
+
+A reload builds the new state from the one in service, keeping its caches and connection pools
+where they are still valid (``federation.pipeline.carry_over``); the same text again builds nothing.
+At shutdown's deadline ``interrupt()`` cuts every subgraph call still running short, so those
+requests are answered with the data they have and an error per missing subgraph answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import logging
 import time
 from typing import Any
 
@@ -24,6 +31,12 @@ from federation.planner import QueryPlan
 from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
 from federation.supergraph.model import Supergraph, load_supergraph
 
+log = logging.getLogger("federation.reload")
+
+
+def _source_digest(sdl: str) -> bytes:
+    return hashlib.blake2b(sdl.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
 
 class Gateway:
     def __init__(self, supergraph: Supergraph, config: GatewayConfig | None = None) -> None:
@@ -37,7 +50,9 @@ class Gateway:
 
     @classmethod
     def from_sdl(cls, supergraph_sdl: str, config: GatewayConfig | None = None) -> Gateway:
-        return cls(load_supergraph(supergraph_sdl), config)
+        gateway = cls(load_supergraph(supergraph_sdl), config)
+        gateway._state.source = _source_digest(supergraph_sdl)
+        return gateway
 
     @property
     def api_schema(self) -> GraphQLSchema:
@@ -48,18 +63,39 @@ class Gateway:
         return self._state.supergraph
 
     def build(self, supergraph_sdl: str) -> ServingState:
-        """A complete state for a new supergraph, not yet in service. It touches no event loop, so a
-        reload runs it in a worker thread; raises (counted as a failed reload) if it cannot be served."""
+        """A complete state for a new supergraph, not yet in service, built from the one in service
+        (what is still valid of it is kept). It touches no event loop, so a reload runs it in a worker
+        thread; raises (counted as a failed reload) if it cannot be served. The text in service,
+        unchanged, gives the state in service: there is nothing to build."""
+        source = _source_digest(supergraph_sdl)
+        current = self._state
+        if source == current.source:
+            return current
         try:
-            return ServingState(load_supergraph(supergraph_sdl), self.config, self._services, self.metrics)
+            state = ServingState(load_supergraph(supergraph_sdl), self.config, self._services, self.metrics,
+                                 previous=current)
         except Exception:
             self.metrics.reloads.inc((("outcome", "failed"),))
             raise
+        state.source = source
+        return state
 
     def swap(self, new: ServingState) -> None:
         """Put a built state in service: one reference changes, in-flight requests finish on the old one."""
+        if new is self._state:
+            self.metrics.reloads.inc((("outcome", "unchanged"),))
+            log.info("supergraph unchanged; nothing rebuilt")
+            return
+        old = self._state
+        if new.previous is not None and new.previous is not old:
+            # It took transports from a state that may be closed by now: it must be built again.
+            raise RuntimeError("this state was built from a state no longer in service; build it again")
         self.metrics.reloads.inc((("outcome", "ok"),))
-        old, self._state = self._state, new
+        old.hand_over(new)
+        self._state = new
+        if self._started:
+            new.client.start()  # its active health checks, if any
+        log.info("supergraph swapped in; kept %s", ", ".join(new.kept) or "nothing (caches start empty)")
         self._retired.append(old)
         if old.inflight == 0:
             self._retire(old)
@@ -74,21 +110,27 @@ class Gateway:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # reloaded outside a loop (tests, tools): nothing is in flight
-            asyncio.run(state.client.aclose())
+            asyncio.run(state.close())
             return
-        task = loop.create_task(state.client.aclose())
+        task = loop.create_task(state.close())
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 
     async def start(self) -> None:
-        """Start background work (JWKS polling); ``execute`` calls it on first use."""
+        """Start background work (JWKS polling, health checks); ``execute`` calls it on first use."""
         if not self._started:
             self._started = True
             await self._services.start()
+            self._state.client.start()
+
+    def interrupt(self) -> int:
+        """Shutdown's deadline: every subgraph call in flight fails now (and later ones at once), so the
+        requests still running answer with what they have. Returns how many calls were cut short."""
+        return sum(state.client.interrupt() for state in [*self._retired, self._state])
 
     async def aclose(self) -> None:
         for state in [*self._retired, self._state]:
-            await state.client.aclose()
+            await state.close()
         self._retired.clear()
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)

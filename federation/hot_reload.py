@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -28,10 +31,20 @@ log = logging.getLogger("federation.reload")
 Signature = tuple[int, int, int] | None
 State = TypeVar("State")
 
-# While a reload builds, the loop's thread waits for the GIL up to the switch interval (5 ms by
-# default) at every hand-over; 1 ms measured about three times lower p99 for requests during the
-# reload of a large supergraph, and twice the requests answered meanwhile.
-_BUILD_SWITCH_INTERVAL_S = 0.001
+# A build is pure-Python work on the GIL, and left alone it takes half the time of a loop that is
+# busy with requests, which doubles their latency. So it yields: the switch interval is short (the
+# loop waits at most this long for the GIL), and the build runs in slices, sleeping PAUSE seconds
+# after every RUN seconds of work. Its hook is the garbage collector's callback, so young
+# collections are made frequent (every YOUNG allocations: cheap, young objects only) to cut fine
+# slices, and full collections (tens of ms holding the GIL) wait until the build is done.
+# Measured with a 270 KB supergraph under a saturating closed-loop load of cached queries: p99
+# during reloads 3.6x the p99 without, as it was; 1.2x with these values. A reload then takes a few
+# times longer (about 4 s instead of 0.7 s under that load), which no request waits for.
+_BUILD_SWITCH_INTERVAL_S = 0.0002
+_BUILD_RUN_S = 0.0005
+_BUILD_PAUSE_S = 0.002
+_BUILD_GC_YOUNG = 50
+_BUILD_GC_OLD = 1_000_000
 
 
 def signature(path: Path) -> Signature:
@@ -98,7 +111,7 @@ class SupergraphWatcher(Generic[State]):
         return True
 
     def _load_and_build(self) -> State:
-        with _switch_interval(_BUILD_SWITCH_INTERVAL_S):
+        with _switch_interval(_BUILD_SWITCH_INTERVAL_S), _in_slices(_BUILD_RUN_S, _BUILD_PAUSE_S):
             return self.build(self.load())
 
 
@@ -111,3 +124,31 @@ def _switch_interval(seconds: float) -> Iterator[None]:
         yield
     finally:
         sys.setswitchinterval(before)
+
+
+@contextlib.contextmanager
+def _in_slices(run_s: float, pause_s: float) -> Iterator[None]:
+    """This thread (only) sleeps ``pause_s`` after every ``run_s`` of work.
+
+    The parser and the schema builder are not ours to cut into steps, so the hook is the garbage
+    collector's: building allocates so much that a young-generation collection runs every fraction
+    of a millisecond, and ``gc.callbacks`` are called after each, in the thread that allocated. A
+    trace function would do the same at every Python call and made the build three times slower.
+    The thresholds set meanwhile are process-wide, like the switch interval: reloads never overlap."""
+    me = threading.get_ident()
+    since = time.perf_counter()
+
+    def after_collection(phase: str, info: dict[str, int]) -> None:
+        nonlocal since
+        if phase == "stop" and threading.get_ident() == me and time.perf_counter() - since >= run_s:
+            time.sleep(pause_s)
+            since = time.perf_counter()
+
+    before = gc.get_threshold()
+    gc.set_threshold(_BUILD_GC_YOUNG, before[1], _BUILD_GC_OLD)
+    gc.callbacks.append(after_collection)
+    try:
+        yield
+    finally:
+        gc.callbacks.remove(after_collection)
+        gc.set_threshold(*before)

@@ -3,22 +3,29 @@
 One process by default. With ``server.workers > 1`` uvicorn starts that many processes, each
 building its own gateway (and watcher) from the configuration handed over in the environment; the
 parent makes a directory for the run where the workers pool their metrics, and removes it at exit.
-uvicorn picks uvloop and httptools when they are installed, and on SIGTERM stops accepting,
-lets in-flight requests finish (up to ``server.graceful_timeout``) and then runs our shutdown.
+uvicorn picks uvloop and httptools when they are installed. SIGTERM is ours in each serving process
+(``federation.shutdown``): ``/ready`` 503 and a drain, then in-flight requests finish, cut short
+with partial data at ``server.graceful_timeout``, and exit 0. With ``server.metrics_port``,
+``/metrics`` has a listener of its own: in the one process, or in the workers' parent, where it
+adds up every worker's counts.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import gc
-import math
+import logging
 import os
+import signal
+import socket
 import tempfile
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import orjson
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from federation.config import GatewayConfig
 from federation.config_loader import from_dict
@@ -27,13 +34,18 @@ from federation.hot_reload import SupergraphWatcher
 from federation.http import GatewayApp, GatewayHolder, create_app
 from federation.http.app import Hook
 from federation.logging_setup import configure_logging
+from federation.observability.listener import MetricsListener
+from federation.observability.metrics import Metrics
 from federation.observability.workers import WorkerMetrics
+from federation.shutdown import GracefulShutdown, uvicorn_timeout
 from federation.supergraph_source import read_supergraph_sdl, source_files
 from federation.tuning import tune_malloc
 
 # How the parent hands the merged configuration, and the metrics directory, to worker processes.
 _CONFIG_ENV = "FEDERATION_SERVE_CONFIG_JSON"
 _METRICS_DIR_ENV = "FEDERATION_SERVE_METRICS_DIR"
+
+log = logging.getLogger("federation.server")
 
 
 def tune_gc() -> None:
@@ -52,7 +64,8 @@ def tune_gc() -> None:
 def build_app(config: GatewayConfig, metrics_dir: Path | None = None) -> GatewayApp:
     """Load the supergraph, build the gateway, and wire reload and shutdown into the app's lifespan.
 
-    ``metrics_dir``: where the workers of a multi-process server pool their metrics.
+    ``metrics_dir``: where the workers of a multi-process server pool their metrics (their parent
+    then serves ``server.metrics_port``, if set; a worker never does).
     """
     supergraph = config.supergraph
     gateway = Gateway.from_sdl(read_supergraph_sdl(supergraph), config)
@@ -69,13 +82,41 @@ def build_app(config: GatewayConfig, metrics_dir: Path | None = None) -> Gateway
         shared = WorkerMetrics(gateway.metrics, metrics_dir)
         on_startup.append(shared.start)
         on_shutdown.insert(0, shared.stop)
-    return create_app(
+    elif config.http.metrics and config.server.metrics_port is not None:
+        listener = _metrics_listener(config, gateway.metrics)
+        on_startup.append(listener.astart)
+        on_shutdown.append(listener.astop)
+    app = create_app(
         GatewayHolder(gateway),
         config.http,
         access_log=config.server.access_log,
         on_startup=on_startup,
         on_shutdown=on_shutdown,
+        metrics=config.http.metrics and config.server.metrics_port is None,
     )
+    shutdown = GracefulShutdown(config.server.drain_seconds, config.server.graceful_timeout,
+                                on_drain=app.begin_drain, on_deadline=gateway.interrupt)
+    app.on_startup.append(shutdown.install)
+    return app
+
+
+def _metrics_listener(config: GatewayConfig, metrics: Metrics) -> MetricsListener:
+    server = config.server
+    assert server.metrics_port is not None
+    return MetricsListener(server.metrics_host or server.host, server.metrics_port, metrics.render)
+
+
+class _Supervisor(Multiprocess):
+    """uvicorn's supervisor of worker processes, passing SIGTERM on at once: its own loop looks at the
+    signals it queued twice a second, which would hold every worker's drain back by up to 0.5 s."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+        super().__init__(config, sockets)
+        signal.signal(signal.SIGTERM, self._on_sigterm)
+
+    def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
+        log.info("SIGTERM: passing it on to the workers")
+        self.should_exit.set()  # its loop wakes now, sends each worker SIGTERM and waits for them
 
 
 def app_from_environment() -> GatewayApp:
@@ -99,7 +140,7 @@ def run(config: GatewayConfig) -> int:
         "access_log": False,  # ours is one line with the timing; uvicorn's would double it
         "log_config": None,
         "log_level": server.log_level,
-        "timeout_graceful_shutdown": max(1, math.ceil(server.graceful_timeout)),
+        "timeout_graceful_shutdown": uvicorn_timeout(server.graceful_timeout),
     }
     if server.workers > 1:
         read_supergraph_sdl(config.supergraph)  # fail here, once, rather than in every worker
@@ -107,8 +148,20 @@ def run(config: GatewayConfig) -> int:
         # uvicorn's supervisor returns after SIGTERM (it does not re-raise it), so this cleans up.
         with tempfile.TemporaryDirectory(prefix="federation-metrics-") as metrics_dir:
             os.environ[_METRICS_DIR_ENV] = metrics_dir
-            uvicorn.run("federation.server:app_from_environment", factory=True, workers=server.workers,
-                        **common)
+            listener = None
+            if config.http.metrics and server.metrics_port is not None:
+                # The parent counts nothing itself: its scrape is the sum of the workers' files.
+                totals = Metrics()
+                WorkerMetrics(totals, Path(metrics_dir)).install()
+                listener = _metrics_listener(config, totals)
+                listener.start()
+            try:
+                uv_config = uvicorn.Config("federation.server:app_from_environment", factory=True,
+                                           workers=server.workers, **common)
+                _Supervisor(uv_config, sockets=[uv_config.bind_socket()]).run()
+            finally:
+                if listener is not None:
+                    listener.stop()
         return 0
     app = build_app(config)
     tune_gc()

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,12 +91,9 @@ class _Route:
     __slots__ = ("breaker", "budget", "checks", "connect_timeout", "endpoint", "replicas")
 
     def __init__(self, endpoint: SubgraphEndpoint, transports: TransportFactory) -> None:
-        fixed = tuple({**_BASE_HEADERS, **endpoint.headers}.items())
         self.endpoint = endpoint
-        self.replicas = ReplicaSet([
-            Replica(url, transports(TransportConfig(url, fixed, endpoint.max_connections, endpoint.max_waiters,
-                                                    endpoint.ca_file, endpoint.max_response_bytes)))
-            for url in endpoint.urls], endpoint.ejection, endpoint.name)
+        self.replicas = ReplicaSet([Replica(config.url, transports(config)) for config in _transport_configs(endpoint)],
+                                   endpoint.ejection, endpoint.name)
         self.breaker = Breaker(endpoint.breaker, endpoint.name) if endpoint.breaker.enabled else None
         self.budget = RetryBudget(endpoint.retry) if endpoint.retry.max_retries else None
         self.connect_timeout = endpoint.connect_limit
@@ -153,7 +150,8 @@ class SubgraphClient:
                 route.checks.append(health)
                 health.every.start()
 
-    async def aclose(self) -> None:
+    async def aclose(self, keep: Collection[Transport] = ()) -> None:
+        """``keep``: transports a newer client took over (``transports_by_config``), left open for it."""
         self._closed = True
         for route in self._routes.values():
             for check in route.checks:
@@ -164,7 +162,14 @@ class SubgraphClient:
         # is using is closed within one turn of the event loop.
         for route in self._routes.values():
             for replica in route.replicas.replicas:
-                await replica.transport.aclose()
+                if replica.transport not in keep:
+                    await replica.transport.aclose()
+
+    def transports_by_config(self) -> dict[TransportConfig, Transport]:
+        """Each replica's transport by what it was built for, so a client for a new supergraph can
+        take over the unchanged ones (and their open connections) instead of opening new ones."""
+        return {config: replica.transport for route in self._routes.values()
+                for config, replica in zip(_transport_configs(route.endpoint), route.replicas.replicas, strict=True)}
 
     async def request(self, graph: str, document: str, variables: dict[str, Any] | None,
                       operation_name: str | None, headers: Mapping[str, str] | None = None,
@@ -276,6 +281,13 @@ class SubgraphClient:
 def _deadline(name: str) -> FetchFailure:
     return FetchFailure(name, f"subgraph '{name}' did not answer before the request's deadline",
                         REQUEST_DEADLINE_EXCEEDED)
+
+
+def _transport_configs(endpoint: SubgraphEndpoint) -> tuple[TransportConfig, ...]:
+    """What each replica's transport is built for: equal configs may share one transport across reloads."""
+    fixed = tuple({**_BASE_HEADERS, **endpoint.headers}.items())
+    return tuple(TransportConfig(url, fixed, endpoint.max_connections, endpoint.max_waiters, endpoint.ca_file,
+                                 endpoint.max_response_bytes) for url in endpoint.urls)
 
 
 def _unwell(exc: errors.TransportError, capped: bool) -> bool:

@@ -3,13 +3,15 @@
     create_app(gateway, HttpConfig(...))  ->  GatewayApp
 
 Routes: ``{path}`` (GET/POST GraphQL, GET with Accept text/html: GraphiQL), ``{path}/static/*``
-(GraphiQL's assets), ``/health`` (liveness) and ``/ready`` (a supergraph is loaded).
+(GraphiQL's assets), ``/health`` (liveness), ``/ready`` (a supergraph is loaded and no SIGTERM came)
+and ``/metrics`` (unless metrics have a listener of their own).
 The app reaches the gateway through a :class:`GatewayHolder`, so the gateway object can be
 replaced while serving: requests already running keep the one they started with.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
@@ -72,15 +74,22 @@ class GatewayApp:
         access_log: bool = False,
         on_startup: Sequence[Hook] = (),
         on_shutdown: Sequence[Hook] = (),
+        metrics: bool | None = None,
     ) -> None:
         self.holder = holder
         self.config = config
+        # /metrics on this app's port; False when metrics have a listener of their own.
+        self.metrics = config.metrics if metrics is None else metrics
+        self.draining = False  # SIGTERM came: /ready says 503 while everything else is still served
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
         self.graphiql = GraphiQL(config.path, static_dir()) if config.graphiql else None
         self._cors: ASGIApp = CorsMiddleware(self._route, config.cors)
         handler: ASGIApp = self._limit_headers
         self._handler = AccessLogMiddleware(handler) if access_log else handler
+
+    def begin_drain(self) -> None:
+        self.draining = True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -131,13 +140,14 @@ class GatewayApp:
             await self.graphiql.send_asset(name, _header(scope, b"if-none-match"), send)
         elif path == "/health":
             await send_json(send, 200, {"status": "UP"})
-        elif path == "/metrics" and self.config.metrics:
+        elif path == "/metrics" and self.metrics:
             metrics = getattr(self.holder.current, "metrics", None)
             text = metrics.render().encode() if metrics is not None else b""
             await send_bytes(send, 200, text, b"text/plain; version=0.0.4; charset=utf-8")
         elif path == "/ready":
-            ready = self.holder.current is not None
-            await send_json(send, 200 if ready else 503, {"status": "READY" if ready else "NOT_READY"})
+            ready = self.holder.current is not None and not self.draining
+            status = "READY" if ready else "DRAINING" if self.draining else "NOT_READY"
+            await send_json(send, 200 if ready else 503, {"status": status})
         elif path == "/" and self.graphiql is not None and accepts_html(_header(scope, b"accept")):
             # Someone typed the bare address into a browser: take them to GraphiQL.
             location = self.config.path.encode("latin-1")
@@ -206,6 +216,14 @@ class GatewayApp:
         except RequestError as exc:
             status, body = exc.status, orjson.dumps({"errors": exc.graphql_errors()})
             extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()]
+        except asyncio.CancelledError:
+            # uvicorn cancels what still runs at its own shutdown timeout; the gateway's deadline comes
+            # before it, so this is a last resort: an answer that says why, not uvicorn's 500.
+            if not self.draining:
+                raise
+            error = graphql_error("The gateway shut down before the request finished.", GATEWAY_NOT_READY)
+            await send_json(send, 503, {"errors": [error]}, content_type)
+            return
         except Exception:
             log.exception("unexpected error executing a GraphQL request")
             error = graphql_error("Internal server error.", INTERNAL_SERVER_ERROR)
@@ -226,12 +244,13 @@ def create_app(
     access_log: bool = False,
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
+    metrics: bool | None = None,
 ) -> GatewayApp:
-    """The ASGI app serving ``gateway`` (or whatever ``holder.current`` is at each request)."""
+    """The ASGI app serving ``gateway`` (or whatever ``holder.current`` is at each request).
+    ``metrics``: whether this app serves /metrics; None: as ``config.metrics`` says."""
     holder = gateway if isinstance(gateway, GatewayHolder) else GatewayHolder(gateway)
-    return GatewayApp(
-        holder, config or HttpConfig(), access_log=access_log, on_startup=on_startup, on_shutdown=on_shutdown
-    )
+    return GatewayApp(holder, config or HttpConfig(), access_log=access_log, on_startup=on_startup,
+                      on_shutdown=on_shutdown, metrics=metrics)
 
 
 def _headers(scope: Scope) -> dict[str, str]:

@@ -16,9 +16,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from graphql import DocumentNode, GraphQLSchema
 
 from federation.config import GatewayConfig
-from federation.execution.fetcher import SubgraphClient, SubgraphEndpoint
+from federation.execution.fetcher import SubgraphEndpoint
+from federation.execution.interruptible import InterruptibleClient
+from federation.execution.transport import Transport
 from federation.lru import LRU
 from federation.observability.metrics import Metrics
+from federation.pipeline.carry_over import TransportHandOver, same_plan_inputs, schema_digest
 from federation.policies.authorization import Authorizer
 from federation.policies.config import PoliciesConfig, policies_config_from_dict
 from federation.policies.cost import CostEstimator
@@ -144,13 +147,25 @@ def _sections(**values: object) -> dict[str, Any]:
 
 
 class ServingState:
+    """``previous``: the state in service when this one is built for a reload; what is still valid of
+    it is kept (``federation.pipeline.carry_over`` says what and why)."""
+
     def __init__(self, supergraph: Supergraph, config: GatewayConfig, services: PolicyServices,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, previous: ServingState | None = None) -> None:
         self.supergraph = supergraph
         self.config = config
         self.metrics = metrics
-        self.api_schema: GraphQLSchema = build_api_schema(supergraph.document, supergraph.links)
-        self.policies = Policies(services, supergraph.document, self.api_schema)
+        # Kept only between states of one gateway: both caches' outcomes also depend on its config.
+        same_plans = (previous is not None and previous.config is config and previous.policies.services is services
+                      and same_plan_inputs(previous.supergraph, supergraph))
+        self.api_schema: GraphQLSchema
+        self.policies: Policies
+        if same_plans and previous is not None:
+            self.api_schema = previous.api_schema
+            self.policies = previous.policies
+        else:
+            self.api_schema = build_api_schema(supergraph.document, supergraph.links)
+            self.policies = Policies(services, supergraph.document, self.api_schema)
         self.possible = {k: frozenset(v) for k, v in supergraph.possible.items()}
         endpoints = {}
         for graph, sub in supergraph.subgraphs.items():
@@ -162,7 +177,7 @@ class ServingState:
                 **_given(max_connections=conf.max_connections, max_waiters=conf.max_waiters,
                          max_response_bytes=conf.max_response_bytes),
                 **_sections(ejection=conf.ejection, breaker=conf.breaker, retry=conf.retry))
-        self.client = SubgraphClient(endpoints)
+        self.client = _client(endpoints, self, previous)
         # Client headers each subgraph gets: its own propagation list, and trace context for all.
         self.forwarded = {
             g: tuple(sorted({n.lower() for n in config.subgraph(s.name).propagate_headers} | _TRACE_HEADERS))
@@ -176,3 +191,58 @@ class ServingState:
         self.plans: PreparedCache[tuple[object, ...], Planned | RequestError] = PreparedCache(
             _CACHE_ENTRIES, _CACHE_BYTES)
         self.inflight = 0  # requests running on this state: it is closed when replaced and idle
+        self._carry_caches(previous, same_plans)
+
+    # -- what a reload keeps (``federation.pipeline.carry_over``) ------------------------------------
+    _api_digest: bytes | None = None
+    # Transports this state's client took over from the previous state's, and those a newer state
+    # took from it (``hand_over``): closing this state leaves the latter open for their new owner.
+    taken: frozenset[Transport] = frozenset()
+    handed_over: frozenset[Transport] = frozenset()
+    previous: ServingState | None = None  # the state it was built from; dropped once in service
+    source: bytes | None = None  # digest of the supergraph text, set by the gateway: the same text builds nothing
+    kept: tuple[str, ...] = ()  # what it kept of that state, for the reload's log line
+
+    @property
+    def api_digest(self) -> bytes:
+        if self._api_digest is None:
+            self._api_digest = schema_digest(self.api_schema)
+        return self._api_digest
+
+    def _carry_caches(self, previous: ServingState | None, same_plans: bool) -> None:
+        if previous is None:
+            return
+        self.previous = previous
+        kept = []
+        if same_plans:
+            # The same objects: requests still finishing on the old state fill the cache for this one.
+            self.documents, self.plans = previous.documents, previous.plans
+            self._api_digest = previous._api_digest
+            kept += ["plans", "documents"]
+        elif previous.config is self.config and previous.api_digest == self.api_digest:
+            self.documents = previous.documents
+            kept.append("documents")
+        if self.taken:
+            kept.append(f"{len(self.taken)} of {sum(len(e.urls) for e in self.client.endpoints.values())} "
+                        "connection pools")
+        self.kept = tuple(kept)
+
+    def hand_over(self, successor: ServingState) -> None:
+        """``successor`` goes into service in this state's place and owns the transports it took."""
+        self.handed_over = self.handed_over | successor.taken
+        successor.previous = None  # nothing keeps a chain of old states alive
+
+    async def close(self) -> None:
+        """Closes the connections this state still owns; call once no request runs on it."""
+        await self.client.aclose(keep=self.handed_over)
+
+
+def _client(endpoints: Mapping[str, SubgraphEndpoint], state: ServingState,
+            previous: ServingState | None) -> InterruptibleClient:
+    """The state's subgraph client, taking over the previous state's unchanged transports."""
+    if previous is None:
+        return InterruptibleClient(endpoints)
+    hand_over = TransportHandOver(previous.client)
+    client = InterruptibleClient(endpoints, transports=hand_over)
+    state.taken = frozenset(hand_over.taken)
+    return client

@@ -45,6 +45,9 @@ class FakeGateway:
     def reload(self, supergraph_sdl: str) -> None:
         self.swap(self.build(supergraph_sdl))
 
+    def interrupt(self) -> int:
+        return 0
+
     async def aclose(self) -> None:
         self.closed = True
         print("gateway closed", file=sys.stderr, flush=True)

@@ -41,7 +41,8 @@ def serve(args: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> I
     """Runs ``federation serve --port 0 ARGS`` until the block ends. The log goes to a file: a pipe
     nobody reads would fill up with access-log lines and stall the server."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("FEDERATION_")}
-    environ.update({"PYTHONPATH": str(ROOT), **(env or {})})
+    # No drain by default: a test stops its server at once (tests of the drain set it in ``env``).
+    environ.update({"PYTHONPATH": str(ROOT), "FEDERATION_SERVER__DRAIN_SECONDS": "0", **(env or {})})
     log = cwd / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -136,7 +136,8 @@ def test_plan_json() -> None:
 async def test_a_replaced_supergraph_releases_its_connections() -> None:
     gateway = Gateway.from_sdl(supergraph(["a", "b"], TYPES))
     old = gateway._state
-    gateway.reload(supergraph(["a", "b"], TYPES))
+    # Other URLs: the same text would be no reload at all, and unchanged pools would be handed over.
+    gateway.reload(supergraph({"a": "http://127.0.0.1:9/a2", "b": "http://127.0.0.1:9/b2"}, TYPES))
     await asyncio.sleep(0)  # the old state's client closes in the background, nothing being in flight
     await asyncio.sleep(0)
     assert gateway._retired == [] and gateway._state is not old
