@@ -18,7 +18,7 @@ from federation.config import (
 
 from . import shop_data
 from .conftest import ACCEPT, GatewayUnderTest, Harness
-from .fakes import Handler, Reply, SubgraphRequest, WithHeaders
+from .fakes import Handler, Raw, Reply, SubgraphRequest, WithHeaders
 from .supergraphs import SHOP
 
 QUERY = "{ topProducts { upc reviews { body } } }"
@@ -121,3 +121,17 @@ async def test_answer_headers_stay_behind_unless_configured(harness: Harness) ->
                             with_headers(shop_data.reviews, ("cache-control", "public, max-age=30")))
     response = await post(harness, bare)
     assert "set-cookie" not in response.headers and "cache-control" not in response.headers
+
+
+async def test_only_answers_the_fetch_returns_hand_their_headers_up(harness: Harness) -> None:
+    config = GatewayConfig(subgraph_defaults=SubgraphConfig(response_headers=PASS_ON))
+    failing = Raw(500, b'{"errors": [{"message": "down"}]}')
+    gw, _, reviews = await shop(
+        harness, config,
+        with_headers(shop_data.products, ("set-cookie", "a=1"), ("cache-control", "public, max-age=60")),
+        with_headers(lambda _request: failing, ("set-cookie", "from-a-failure=1"), ("cache-control", "max-age=9")))
+    response = await post(harness, gw)
+    assert len(reviews.requests) == 2  # the 5xx was retried, and failed again
+    assert response.json()["errors"]
+    assert response.headers.get_list("set-cookie") == ["a=1"]
+    assert "cache-control" not in response.headers
