@@ -19,6 +19,7 @@ types and values out of range are a :class:`ConfigError` naming the dotted key.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
@@ -163,6 +164,125 @@ class HealthCheckConfig:
             raise ConfigError("must start with '/'", "path")
 
 
+# Headers that describe one hop or the body the gateway itself sends (or answers with): never
+# passed on in either direction, whatever a rule says. Named in a rule, they are a config error;
+# matched by a regex, they are skipped.
+NEVER_PASSED_ON = frozenset({
+    "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length",
+    "content-type", "content-encoding", "accept", "accept-encoding",
+})
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def never_passed_on(name: str) -> bool:
+    """``name`` lower-case; proxy-* are hop-by-hop too (proxy-authorization, proxy-connection)."""
+    return name in NEVER_PASSED_ON or name.startswith("proxy-")
+
+
+def _header_name(name: str, key: str) -> str:
+    if not _TOKEN.fullmatch(name):
+        raise ConfigError(f"not a header name: {name!r}", key)
+    if never_passed_on(name.lower()):
+        raise ConfigError(f"{name!r} is hop-by-hop or set by the gateway itself, never passed on", key)
+    return name.lower()
+
+
+def _header_value(value: str, key: str) -> None:
+    # A line break would end the header and start another (or a second request).
+    if "\r" in value or "\n" in value:
+        raise ConfigError("a header value cannot contain a line break", key)
+
+
+def header_regex(pattern: str, key: str) -> re.Pattern[str]:
+    """Header names are case-insensitive; the whole (lower-case) name must match."""
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ConfigError(f"not a valid regular expression: {exc}", key) from None
+
+
+def _named_or_matching(named: str | None, matching: str | None) -> None:
+    if (named is None) == (matching is None):
+        raise ConfigError("give named or matching (one of them)", "named" if named is None else "matching")
+    if named is not None:
+        _header_name(named, "named")
+    if matching is not None:
+        header_regex(matching, "matching")
+
+
+@dataclass(frozen=True)
+class PropagateHeader:
+    """A client header (by name, or every one whose name matches) copied to the subgraph request."""
+
+    named: str | None = None
+    matching: str | None = None
+    # Only with named: the name the subgraph receives it under, and the value sent when the client
+    # sent none.
+    rename: str | None = None
+    default: str | None = None
+
+    def __post_init__(self) -> None:
+        _named_or_matching(self.named, self.matching)
+        if self.matching is not None and (self.rename is not None or self.default is not None):
+            raise ConfigError("rename and default go with named, not matching",
+                              "rename" if self.rename is not None else "default")
+        if self.rename is not None:
+            _header_name(self.rename, "rename")
+        if self.default is not None:
+            _header_value(self.default, "default")
+
+
+@dataclass(frozen=True)
+class InsertHeader:
+    """A fixed header set on the subgraph request (replacing one a rule before it propagated)."""
+
+    name: str = ""
+    value: str = ""
+
+    def __post_init__(self) -> None:
+        _header_name(self.name, "name")
+        _header_value(self.value, "value")
+
+
+@dataclass(frozen=True)
+class RemoveHeader:
+    """Drops what rules before it put on the subgraph request (by name, or every name matching)."""
+
+    named: str | None = None
+    matching: str | None = None
+
+    def __post_init__(self) -> None:
+        _named_or_matching(self.named, self.matching)
+
+
+@dataclass(frozen=True)
+class HeaderRule:
+    """One step of ``request_headers``: exactly one of the three."""
+
+    propagate: PropagateHeader | None = None
+    insert: InsertHeader | None = None
+    remove: RemoveHeader | None = None
+
+    def __post_init__(self) -> None:
+        given = [k for k in ("propagate", "insert", "remove") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ConfigError(f"give exactly one of propagate, insert, remove (got {', '.join(given) or 'none'})")
+
+
+@dataclass(frozen=True)
+class ResponseHeadersConfig:
+    """Subgraph answer headers passed on to the client: by name or by regex over the name."""
+
+    propagate: tuple[str, ...] = ()
+    matching: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for i, name in enumerate(self.propagate):
+            _header_name(name, f"propagate[{i}]")
+        for i, pattern in enumerate(self.matching):
+            header_regex(pattern, f"matching[{i}]")
+
+
 @dataclass(frozen=True)
 class SubgraphConfig:
     """One subgraph's traffic settings; ``subgraph_defaults`` has the same shape and fills in any key
@@ -184,21 +304,35 @@ class SubgraphConfig:
     max_response_bytes: AtLeastOne | None = None
     # A PEM bundle trusted for this subgraph's https URLs instead of the system's certificates.
     ca_file: str | None = None
-    # Client request headers (names, lower-case) forwarded to this subgraph.
+    # Client request headers (names, lower-case) forwarded to this subgraph: the same as a
+    # propagate rule for each, before request_headers.
     propagate_headers: tuple[str, ...] = ()
     # Fixed headers added to every request to this subgraph.
     headers: Mapping[str, str] = field(default_factory=dict)
+    # Rules building the client headers a request to this subgraph carries, applied in order after
+    # propagate_headers; subgraph_defaults' rules run first, then the subgraph's own.
+    request_headers: tuple[HeaderRule, ...] = ()
+    # Headers of this subgraph's answers passed on to the client; None: none.
+    response_headers: ResponseHeadersConfig | None = None
     # None: the defaults of each section (ejection, breaker and retries on; health checks off).
     ejection: EjectionConfig | None = None
     breaker: BreakerConfig | None = None
     retry: RetryConfig | None = None
     health_check: HealthCheckConfig | None = None
 
+    def __post_init__(self) -> None:
+        for i, name in enumerate(self.propagate_headers):
+            _header_name(name, f"propagate_headers[{i}]")
+
     def over(self, defaults: SubgraphConfig) -> SubgraphConfig:
         """This subgraph's settings, with ``defaults`` for every key it leaves unset."""
         unset = _UNSET_SUBGRAPH
         taken = {f.name: getattr(defaults, f.name) for f in dataclasses.fields(self)
                  if getattr(self, f.name) == getattr(unset, f.name)}
+        # Header rules add up rather than replace: rules for all (e.g. propagate a tenant header)
+        # and a subgraph's own (e.g. remove it there) are both wanted.
+        if self.request_headers and defaults.request_headers:
+            taken["request_headers"] = defaults.request_headers + self.request_headers
         return dataclasses.replace(self, **taken) if taken else self
 
 

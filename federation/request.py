@@ -41,3 +41,5 @@ class GraphQLResponse:
     body: dict[str, Any]
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    # Sent after ``headers``; pairs, since a name may repeat (one Set-Cookie per cookie).
+    extra_headers: list[tuple[str, str]] = field(default_factory=list)

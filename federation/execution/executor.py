@@ -28,6 +28,7 @@ from federation.errors import (
     graphql_error,
 )
 from federation.execution.fetcher import SubgraphClient
+from federation.execution.headers import ResponseHeaders
 from federation.execution.merge import collect, collect_paths, merge
 from federation.observability.metrics import Metrics
 from federation.planner.path import Key
@@ -114,8 +115,10 @@ class Execution:
 
     def __init__(self, client: SubgraphClient, variables: Mapping[str, Any],
                  possible: Mapping[str, frozenset[str]], headers: Mapping[str, Mapping[str, str]] | None = None,
-                 metrics: Metrics | None = None, deadline: float | None = None) -> None:
+                 metrics: Metrics | None = None, deadline: float | None = None,
+                 answers: ResponseHeaders | None = None) -> None:
         self.client = client
+        self.answers = answers  # collects answer headers for the client; None: none are passed on
         self.deadline = deadline  # time.monotonic() seconds; None: none
         self.metrics = metrics
         self.possible = possible
@@ -174,16 +177,22 @@ class Execution:
         task = asyncio.current_task()
         if task is not None and self.deadline is not None:
             self._calls.add(task)
+        answers = self.answers
+        # Only subgraphs that pass headers on hand theirs up; for the others not being asked is enough.
+        sink: list[Any] | None = [] if answers is not None and node.graph in answers.rules else None
         try:
             headers = self.headers.get(node.graph) if self.headers else None
             payload = await self.client.request(node.graph, node.operation, variables, node.operation_name,
-                                                headers, node.operation_kind != "mutation", self.deadline)
+                                                headers, node.operation_kind != "mutation", self.deadline,
+                                                answer_headers=sink)
             outcome = "errors" if payload.get("errors") else "ok"
             return payload
         except FetchFailure as failure:
             self.errors.append(graphql_error(str(failure), failure.code, extensions={"service": failure.service}))
             return None
         finally:
+            if answers is not None:  # failed or cut short: no headers, and the answer is not cacheable
+                answers.answered(node.graph, sink[0] if sink else None)
             if task is not None:
                 self._calls.discard(task)
             if self.metrics is not None:

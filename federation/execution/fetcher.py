@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,8 +173,12 @@ class SubgraphClient:
 
     async def request(self, graph: str, document: str, variables: dict[str, Any] | None,
                       operation_name: str | None, headers: Mapping[str, str] | None = None,
-                      idempotent: bool = True, deadline: float | None = None) -> dict[str, Any]:
-        """One fetch; ``deadline`` (``time.monotonic()`` seconds) caps every attempt's timeout."""
+                      idempotent: bool = True, deadline: float | None = None,
+                      answer_headers: list[Sequence[tuple[bytes, bytes]]] | None = None) -> dict[str, Any]:
+        """One fetch; ``deadline`` (``time.monotonic()`` seconds) caps every attempt's timeout.
+
+        ``answer_headers``: given only where a subgraph passes answer headers on, so the usual
+        fetch keeps none; the headers of the answer returned are appended to it."""
         if self._unstarted:
             self.start()
         route = self._routes[graph]
@@ -196,7 +200,7 @@ class SubgraphClient:
         if route.budget is not None:
             route.budget.fetched(now)
         try:
-            result, unwell = await self._attempts(route, raw, headers, idempotent, deadline, now)
+            result, unwell = await self._attempts(route, raw, headers, idempotent, deadline, now, answer_headers)
         except BaseException:  # cancelled (the request's deadline, or the client left)
             if breaker is not None:
                 breaker.released(ticket)
@@ -211,7 +215,8 @@ class SubgraphClient:
         raise result
 
     async def _attempts(self, route: _Route, raw: bytes, headers: Mapping[str, str] | None, idempotent: bool,
-                        deadline: float | None, now: float) -> tuple[_Result, bool]:
+                        deadline: float | None, now: float,
+                        answer_headers: list[Sequence[tuple[bytes, bytes]]] | None) -> tuple[_Result, bool]:
         endpoint = route.endpoint
         replicas = route.replicas
         order = replicas.order(now)
@@ -252,6 +257,8 @@ class SubgraphClient:
                     else:
                         if replica.failures or replica.ejections:
                             replicas.succeeded(replica)
+                        if answer_headers is not None:
+                            answer_headers.append(response.headers)
                         return payload, False
             result, unwell, retryable = outcome
             now = time.monotonic()

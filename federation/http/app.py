@@ -213,6 +213,8 @@ class GatewayApp:
             response = await gateway.execute(request, context)
             status, body = response.status, orjson.dumps(response.body)
             extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+            if response.extra_headers:
+                extra += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.extra_headers]
         except RequestError as exc:
             status, body = exc.status, orjson.dumps({"errors": exc.graphql_errors()})
             extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()]

@@ -17,6 +17,7 @@ from graphql import ExecutionResult
 from graphql import execute as execute_introspection
 
 from federation.execution.executor import Execution
+from federation.execution.headers import ResponseHeaders
 from federation.pipeline.plan import PlannedOperation
 from federation.pipeline.state import ServingState
 from federation.pipeline.variables import Variables
@@ -27,13 +28,15 @@ from federation.request import RequestContext
 class Executed:
     data: dict[str, Any]  # merged subgraph data, not yet shaped
     errors: list[dict[str, Any]]  # subgraph and transport errors, with client paths
+    answers: ResponseHeaders | None = None  # subgraph answer headers for the client, where configured
 
 
 async def execute(state: ServingState, planned: PlannedOperation, variables: Variables,
                   context: RequestContext) -> Executed:
     deadline = time.monotonic() + state.config.traffic.request_timeout
+    answers = ResponseHeaders(state.response_headers) if state.response_headers else None
     execution = Execution(state.client, variables.sent, state.possible, _forwarded(state, context.headers),
-                          state.metrics, deadline)
+                          state.metrics, deadline, answers)
     await execution.run(planned.plan.node)
     introspection = planned.authorized.checked.introspection
     if introspection is not None:
@@ -41,11 +44,11 @@ async def execute(state: ServingState, planned: PlannedOperation, variables: Var
         assert isinstance(result, ExecutionResult)  # introspection resolves synchronously
         if result.data:
             execution.data.update(result.data)
-    return Executed(execution.data, execution.errors)
+    return Executed(execution.data, execution.errors, answers)
 
 
-def _forwarded(state: ServingState, headers: Mapping[str, str]) -> dict[str, dict[str, str]] | None:
-    """Per subgraph, the client headers it is configured to receive (trace context always)."""
-    if not any(n in headers for n in state.forwarded_names):
-        return None
-    return {g: {n: headers[n] for n in names if n in headers} for g, names in state.forwarded.items()}
+def _forwarded(state: ServingState, headers: Mapping[str, str]) -> Mapping[str, Mapping[str, str]] | None:
+    """Per subgraph, the headers its rules build from the client's (trace context always)."""
+    if not state.header_scan and not any(n in headers for n in state.forwarded_names):
+        return state.constant_headers
+    return {g: rules.apply(headers) for g, rules in state.request_headers.items()}

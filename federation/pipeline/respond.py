@@ -39,7 +39,9 @@ def respond(state: ServingState, planned: PlannedOperation, variables: Variables
     extensions = cost_extensions(state.policies, planned, variables, context, data)
     if extensions:
         body["extensions"] = extensions
-    return GraphQLResponse(body)
+    if executed.answers is None:
+        return GraphQLResponse(body)
+    return GraphQLResponse(body, extra_headers=executed.answers.headers(bool(errors)))
 
 
 def cost_extensions(policies: Policies, planned: PlannedOperation, variables: Variables,

@@ -17,6 +17,7 @@ from graphql import DocumentNode, GraphQLSchema
 
 from federation.config import GatewayConfig
 from federation.execution.fetcher import SubgraphEndpoint
+from federation.execution.headers import ResponseHeaderRules, request_rules
 from federation.execution.interruptible import InterruptibleClient
 from federation.execution.transport import Transport
 from federation.lru import LRU
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from federation.pipeline.plan import Planned
 
 # W3C trace context goes to every subgraph, so their spans join the client's trace.
-_TRACE_HEADERS = frozenset({"traceparent", "tracestate"})
+_TRACE_HEADERS = ("traceparent", "tracestate")
 # Prepared documents and plans kept per state: bounded in entries and in (roughly) bytes, counted
 # from the size of each document's text, so a flood of large distinct documents cannot grow memory
 # without bound. Keys are digests: a cache entry never holds a client's text as its key.
@@ -178,12 +179,25 @@ class ServingState:
                          max_response_bytes=conf.max_response_bytes),
                 **_sections(ejection=conf.ejection, breaker=conf.breaker, retry=conf.retry))
         self.client = _client(endpoints, self, previous)
-        # Client headers each subgraph gets: its own propagation list, and trace context for all.
-        self.forwarded = {
-            g: tuple(sorted({n.lower() for n in config.subgraph(s.name).propagate_headers} | _TRACE_HEADERS))
+        # Client headers each subgraph gets: trace context for all, then its propagation list and
+        # header rules, compiled once here (``federation.execution.headers``).
+        self.request_headers = {
+            g: request_rules(_TRACE_HEADERS, config.subgraph(s.name).propagate_headers,
+                             config.subgraph(s.name).request_headers)
             for g, s in supergraph.subgraphs.items()
         }
-        self.forwarded_names = frozenset(n for names in self.forwarded.values() for n in names)
+        # The request's fast path: with no regex rule and none of these client headers present,
+        # every subgraph gets its constant headers (None when all are empty) and no rule runs.
+        self.forwarded_names = frozenset(n for rules in self.request_headers.values() for n in rules.reads)
+        self.header_scan = any(rules.scans for rules in self.request_headers.values())
+        constant = {g: rules.constant for g, rules in self.request_headers.items() if rules.constant}
+        self.constant_headers: dict[str, dict[str, str]] | None = constant or None
+        # Subgraphs whose answer headers reach the client; empty: fetches keep no headers at all.
+        self.response_headers = {
+            g: ResponseHeaderRules(passed) for g, s in supergraph.subgraphs.items()
+            if (passed := config.subgraph(s.name).response_headers) is not None
+            and (passed.propagate or passed.matching)
+        }
         # Outcomes of the document stage and the plan stage, refusals included (a refused document is
         # refused again for free).
         self.documents: PreparedCache[tuple[object, ...], CheckedDocument | RequestError] = PreparedCache(

@@ -57,11 +57,21 @@ class Drop:
 
 
 @dataclass(frozen=True)
+class WithHeaders:
+    """A reply (any of the others' JSON) sent with extra response headers, repeats allowed."""
+
+    reply: Any
+    headers: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class SubgraphRequest:
     query: str
     variables: dict[str, Any]
     operation_name: str | None
     client_port: int
+    # The request's headers, names lower-case (repeats joined with ", ").
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def representations(self) -> list[dict[str, Any]]:
@@ -111,8 +121,12 @@ class FakeSubgraph:
             if not message.get("more_body"):
                 break
         payload = orjson.loads(body)
+        headers: dict[str, str] = {}
+        for key, value in scope["headers"]:
+            name, text = key.decode("latin-1").lower(), value.decode("latin-1")
+            headers[name] = f"{headers[name]}, {text}" if name in headers else text
         request = SubgraphRequest(payload.get("query", ""), payload.get("variables") or {},
-                                  payload.get("operationName"), scope["client"][1])
+                                  payload.get("operationName"), scope["client"][1], headers)
         self.requests.append(request)
         self.arrived.set()
         reply = self.handler(request)
@@ -140,11 +154,15 @@ class FakeSubgraph:
                 await send({"type": "http.response.body", "body": part, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
             return
+        extra: list[tuple[bytes, bytes]] = []
+        if isinstance(reply, WithHeaders):
+            extra = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
+            reply = reply.reply
         if isinstance(reply, Raw):
             status, content, content_type = reply.status, reply.body, reply.content_type
         else:
             status, content, content_type = 200, orjson.dumps(reply), "application/json"
-        headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(content)).encode())]
+        headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(content)).encode()), *extra]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
 
