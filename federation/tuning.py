@@ -3,7 +3,7 @@
 glibc raises its mmap threshold each time a large block is freed, so after a few large request
 bodies every later one is carved from the heap (or a worker thread's arena) and its memory is
 rarely handed back: a stream of distinct megabyte documents then grows the process by hundreds of
-megabytes it never uses again. Pinning the threshold keeps blocks over 128 KiB in their own
+megabytes it never uses again. Pinning the threshold keeps blocks over 1 MiB in their own
 mappings, returned to the system the moment they are freed. Elsewhere (musl, macOS) nothing is done.
 """
 
@@ -13,8 +13,14 @@ import ctypes
 import ctypes.util
 import sys
 
-_M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h
-_MMAP_THRESHOLD_BYTES = 128 * 1024
+_M_TRIM_THRESHOLD = -1  # mallopt's parameter numbers in glibc's malloc.h
+_M_MMAP_THRESHOLD = -3
+# Above a megabyte: request bodies and subgraph answers of ordinary size stay on the heap, where
+# reuse is cheap (a mapping per block costs a system call and fresh, zeroed pages each time).
+_MMAP_THRESHOLD_BYTES = 1024 * 1024
+# Pinning the mmap threshold also pins trimming at its 128 KiB default, which would hand the heap's
+# top back and fault it in again on every request: keep trimming for what is really idle.
+_TRIM_THRESHOLD_BYTES = 32 * 1024 * 1024
 
 
 def tune_malloc() -> bool:
@@ -31,4 +37,5 @@ def tune_malloc() -> bool:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
-    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES))
+    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)) and bool(
+        mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_BYTES))
