@@ -29,6 +29,8 @@ from typing import Any
 
 import orjson
 
+from tests.execution.raw_servers import read_request
+
 SLOW_S = 1.5
 HOLD_S = 30.0
 BIG_BYTES = 12 * 1024 * 1024
@@ -44,16 +46,6 @@ def reviews_answer(body: bytes) -> bytes:
 def http(status: int, body: bytes) -> bytes:
     return b"HTTP/1.1 %d X\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s" % (
         status, len(body), body)
-
-
-async def read_request(reader: asyncio.StreamReader) -> bytes:
-    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HOLD_S)
-    length = 0
-    for line in head.split(b"\r\n"):
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    return await asyncio.wait_for(reader.readexactly(length), HOLD_S)
 
 
 class Subgraph:
@@ -75,7 +67,7 @@ class Subgraph:
         self.writers.add(writer)
         try:
             while True:
-                body = await read_request(reader)
+                body = await read_request(reader, HOLD_S)
                 self.count += 1
                 mode = self.mode
                 if mode == "hang":

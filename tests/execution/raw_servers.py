@@ -14,6 +14,17 @@ from pathlib import Path
 # Bounds every wait a server makes, so a test that forgets to stop one still ends.
 HOLD_LIMIT_S = 10.0
 
+
+async def read_request(reader: asyncio.StreamReader, hold: float) -> bytes:
+    """One HTTP/1.1 request off a stream: the head, then a body of its content-length; each wait bounded."""
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), hold)
+    length = 0
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    return await asyncio.wait_for(reader.readexactly(length), hold)
+
 ANSWER = b'{"data": {"ok": true}}'
 
 
@@ -49,13 +60,7 @@ class CountingServer:
         self.peak = max(self.peak, self.open)
         try:
             while True:
-                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HOLD_LIMIT_S)
-                length = 0
-                for line in head.split(b"\r\n"):
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                await reader.readexactly(length)
+                await read_request(reader, HOLD_LIMIT_S)
                 self.requests += 1
                 if self.delay and not self.released.is_set():
                     with contextlib.suppress(TimeoutError):
