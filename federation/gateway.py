@@ -125,8 +125,8 @@ class Gateway:
 
     def interrupt(self) -> int:
         """Shutdown's deadline: every subgraph call in flight fails now (and later ones at once), so the
-        requests still running answer with what they have. Returns how many calls were cut short."""
-        return sum(state.client.interrupt() for state in [*self._retired, self._state])
+        requests still running answer with what they have. Returns how many requests were cut short."""
+        return sum(state.interrupt() for state in [*self._retired, self._state])
 
     async def aclose(self) -> None:
         for state in [*self._retired, self._state]:

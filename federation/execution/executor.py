@@ -7,7 +7,7 @@ the plan, never on list sizes. Subgraph errors are passed on with their paths mo
 With a deadline, the run stops when it passes: what arrived stays merged, each fetch that had not
 finished gets a ``REQUEST_DEADLINE_EXCEEDED`` error, and every subgraph call still running is
 cancelled (its connection closed and its place in the pool freed), loader batches included, which
-run in tasks of their own.
+run in tasks of their own. Shutdown's ``interrupt`` brings the deadline forward to now, the same way.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from aiodataloader import DataLoader
 from federation.errors import (
     DOWNSTREAM_SERVICE_ERROR,
     REQUEST_DEADLINE_EXCEEDED,
+    SUBREQUEST_HTTP_ERROR,
     SUBREQUEST_MALFORMED_RESPONSE,
     FetchFailure,
     graphql_error,
@@ -129,7 +130,9 @@ class Execution:
         self._loaders: dict[str, DataLoader[_Wanted, list[Any]]] = {}
         self._reps: dict[bytes, dict[str, Any]] = {}
         self._calls: set[asyncio.Task[Any]] = set()  # tasks with a subgraph call in flight
+        self._timeout: asyncio.Timeout | None = None
         self.expired = False
+        self.interrupted = False  # by shutdown, not by the request's own deadline
 
     async def run(self, node: PlanNode | None) -> None:
         if node is None:
@@ -137,12 +140,25 @@ class Execution:
         if self.deadline is None:
             await self._node(node)
             return
+        if self.interrupted:  # nothing is sent once shutdown's deadline has passed (mutations!)
+            self.expired = True
+            self.errors.append(graphql_error("the gateway shut down before any subgraph was called",
+                                             SUBREQUEST_HTTP_ERROR))
+            return
         try:
-            async with asyncio.timeout(self.deadline - time.monotonic()):
+            async with asyncio.timeout(self.deadline - time.monotonic()) as self._timeout:
                 await self._node(node)
         except TimeoutError:
             self.expired = True
             await self._cancel_calls()
+        finally:
+            self._timeout = None
+
+    def interrupt(self) -> None:
+        """Shutdown's deadline: the run stops now, answering with what arrived (also before it starts)."""
+        self.interrupted = True
+        if self._timeout is not None and not self._timeout.expired():
+            self._timeout.reschedule(asyncio.get_running_loop().time())
 
     async def _cancel_calls(self) -> None:
         # The plan's own tasks are cancelled by the timeout; loader batches are not part of it.
@@ -200,9 +216,10 @@ class Execution:
                 self.metrics.subgraph_seconds.observe(time.perf_counter() - started, (("subgraph", node.service),))
 
     def _unfinished(self, node: FetchNode, path: list[str | int] | None) -> None:
-        self.errors.append(graphql_error(
-            f"subgraph '{node.service}' did not answer before the request's deadline", REQUEST_DEADLINE_EXCEEDED,
-            path=path, extensions={"service": node.service}))
+        before, code = ("the gateway shut down", SUBREQUEST_HTTP_ERROR) if self.interrupted else (
+            "the request's deadline", REQUEST_DEADLINE_EXCEEDED)
+        self.errors.append(graphql_error(f"subgraph '{node.service}' did not answer before {before}", code,
+                                         path=path, extensions={"service": node.service}))
 
     async def _root_fetch(self, node: FetchNode) -> None:
         try:

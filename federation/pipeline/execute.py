@@ -37,7 +37,13 @@ async def execute(state: ServingState, planned: PlannedOperation, variables: Var
     answers = ResponseHeaders(state.response_headers) if state.response_headers else None
     execution = Execution(state.client, variables.sent, state.possible, _forwarded(state, context.headers),
                           state.metrics, deadline, answers)
-    await execution.run(planned.plan.node)
+    if state.interrupted:
+        execution.interrupt()
+    state.running.add(execution)
+    try:
+        await execution.run(planned.plan.node)
+    finally:
+        state.running.discard(execution)
     introspection = planned.authorized.checked.introspection
     if introspection is not None:
         result = execute_introspection(state.api_schema, introspection, variable_values=dict(variables.raw))

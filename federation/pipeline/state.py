@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from graphql import DocumentNode, GraphQLSchema
 
 from federation.config import GatewayConfig
-from federation.execution.fetcher import SubgraphEndpoint
+from federation.execution.fetcher import SubgraphClient, SubgraphEndpoint
 from federation.execution.headers import ResponseHeaderRules, request_rules
-from federation.execution.interruptible import InterruptibleClient
 from federation.execution.transport import Transport
 from federation.lru import LRU
 from federation.observability.metrics import Metrics
@@ -36,6 +35,7 @@ from federation.supergraph.model import Supergraph
 
 if TYPE_CHECKING:
     from federation.errors import RequestError
+    from federation.execution.executor import Execution
     from federation.pipeline.document import CheckedDocument
     from federation.pipeline.plan import Planned
 
@@ -205,6 +205,8 @@ class ServingState:
         self.plans: PreparedCache[tuple[object, ...], Planned | RequestError] = PreparedCache(
             _CACHE_ENTRIES, _CACHE_BYTES)
         self.inflight = 0  # requests running on this state: it is closed when replaced and idle
+        self.running: set[Execution] = set()  # plans being executed now: what shutdown interrupts
+        self.interrupted = False
         self._carry_caches(previous, same_plans)
 
     # -- what a reload keeps (``federation.pipeline.carry_over``) ------------------------------------
@@ -246,17 +248,25 @@ class ServingState:
         self.handed_over = self.handed_over | successor.taken
         successor.previous = None  # nothing keeps a chain of old states alive
 
+    def interrupt(self) -> int:
+        """Shutdown's deadline: every running execution stops now and answers with what it has, and
+        later ones call no subgraph. Returns how many were cut short."""
+        self.interrupted = True
+        for execution in self.running:
+            execution.interrupt()
+        return len(self.running)
+
     async def close(self) -> None:
         """Closes the connections this state still owns; call once no request runs on it."""
         await self.client.aclose(keep=self.handed_over)
 
 
 def _client(endpoints: Mapping[str, SubgraphEndpoint], state: ServingState,
-            previous: ServingState | None) -> InterruptibleClient:
+            previous: ServingState | None) -> SubgraphClient:
     """The state's subgraph client, taking over the previous state's unchanged transports."""
     if previous is None:
-        return InterruptibleClient(endpoints)
+        return SubgraphClient(endpoints)
     hand_over = TransportHandOver(previous.client)
-    client = InterruptibleClient(endpoints, transports=hand_over)
+    client = SubgraphClient(endpoints, transports=hand_over)
     state.taken = frozenset(hand_over.taken)
     return client
