@@ -109,8 +109,8 @@ class RegistryConfig:
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
             raise ConfigError(f"expected an http:// or https:// URL, got {self.url!r}", "url")
-        name, _, variant = self.graph.partition("@")
-        for part, what in ((name, "graph"), (variant or "current", "variant")):
+        name, at, variant = self.graph.partition("@")
+        for part, what in ((name, "graph"), (variant if at else "current", "variant")):
             if not _GRAPH_PART.fullmatch(part):
                 raise ConfigError(f"expected '<graph>@<variant>' of letters, digits, '_', '.', '-'; "
                                   f"the {what} is {part!r}", "graph")
@@ -140,8 +140,8 @@ class SupergraphConfig:
     def __post_init__(self) -> None:
         given = [k for k in ("path", "config", "registry") if getattr(self, k)]
         if len(given) > 1:
-            raise ConfigError(f"give one supergraph source: path, config or registry (got {', '.join(given)})",
-                              given[-1])
+            # One source: two would leave which one is served to an accident of precedence.
+            raise ConfigError(f"give {' or '.join(given)}, not both", given[-1])
 
 
 Ratio = Annotated[float, Range(0, 1)]

@@ -66,6 +66,10 @@ def _setter(key: str, from_env: Mapping[str, str]) -> str:
     for path, variable in from_env.items():
         if key == path or key.startswith((f"{path}.", f"{path}[")):
             return variable
+    # A rule over a section a variable set part of (supergraph.registry.url and supergraph.path).
+    for path, variable in from_env.items():
+        if key and path.startswith(f"{key}."):
+            return variable
     return ""
 
 
