@@ -120,6 +120,8 @@ def serve_config(args: argparse.Namespace, environ: dict[str, str] | None = None
         if supergraph.registry is not None:
             registry = dataclasses.replace(supergraph.registry, poll_interval=args.poll_interval)
             supergraph = dataclasses.replace(supergraph, registry=registry)
+    if supergraph.registry is not None:
+        supergraph.registry.complete()
     if not (supergraph.path or supergraph.config or supergraph.registry):
         raise ConfigError("no supergraph: give --supergraph FILE or --registry URL --graph GRAPH@VARIANT, "
                           "or supergraph.path / supergraph.registry in the config file")

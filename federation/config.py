@@ -107,17 +107,24 @@ class RegistryConfig:
     max_response_bytes: AtLeastOne = 64 * 1024 * 1024
 
     def __post_init__(self) -> None:
-        if not self.url.startswith(("http://", "https://")):
+        # url and graph may come from flags (--registry, --graph) over the file: required by complete().
+        if self.url and not self.url.startswith(("http://", "https://")):
             raise ConfigError(f"expected an http:// or https:// URL, got {self.url!r}", "url")
         name, at, variant = self.graph.partition("@")
         for part, what in ((name, "graph"), (variant if at else "current", "variant")):
-            if not _GRAPH_PART.fullmatch(part):
+            if self.graph and not _GRAPH_PART.fullmatch(part):
                 raise ConfigError(f"expected '<graph>@<variant>' of letters, digits, '_', '.', '-'; "
                                   f"the {what} is {part!r}", "graph")
         if self.token is not None and self.token_file is not None:
             raise ConfigError("give token or token_file, not both", "token_file")
         if self.token is not None:
             _header_value(self.token, "token")
+
+    def complete(self) -> None:
+        """Raises unless url and graph are both given (keys under supergraph.registry)."""
+        for key, flag in (("url", "--registry URL"), ("graph", "--graph GRAPH@VARIANT")):
+            if not getattr(self, key):
+                raise ConfigError(f"missing: the registry needs it (or {flag})", f"supergraph.registry.{key}")
 
     @property
     def graph_ref(self) -> tuple[str, str]:

@@ -234,6 +234,7 @@ class Started(Generic[T]):
 def start_from_registry(config: RegistryConfig, make: Callable[[str], T]) -> Started[T]:
     """The first supergraph: from the registry, else from the cache file; raises (naming the URL) when
     neither gives one that ``make`` builds. Blocking: it runs before the server's event loop."""
+    config.complete()
     token = read_token(config)
     cache_path = default_cache_file(config)
     cached = read_cache(cache_path, config.graph)
