@@ -130,7 +130,8 @@ class RegistryClient:
                 raise RegistryPollError(f"answer of {declared} bytes, more than max_response_bytes", "garbage")
             chunks: list[bytes] = []
             size = 0
-            async for chunk in response.aiter_raw():
+            # Decoded bytes, counted as they arrive: a compressed answer is capped by what it unpacks to.
+            async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > limit:
                     raise RegistryPollError(f"answer larger than max_response_bytes ({limit})", "garbage")
@@ -370,7 +371,10 @@ class RegistryPoller(Generic[State]):
         assert self._client is not None, "start() first"
         try:
             answer = await self._client.poll(self.version)
-        except RegistryPollError as exc:
+        except Exception as unexpected:
+            # Whatever it was, polling goes on (an exception here would end the Every task for good).
+            exc = unexpected if isinstance(unexpected, RegistryPollError) else RegistryPollError(
+                f"{type(unexpected).__name__}: {unexpected}", "garbage")
             self._min_delay = exc.min_delay
             self._failed(exc)
             self.metrics.registry_polls.inc(_outcome_labels(exc))
