@@ -8,9 +8,13 @@ from collections.abc import Awaitable, Callable
 
 
 class Every:
-    """Awaits ``tick()`` every ``interval`` seconds until stopped; an interval of 0 never starts."""
+    """Awaits ``tick()`` every ``interval`` seconds until stopped; an interval of 0 never starts.
 
-    def __init__(self, interval: float, tick: Callable[[], Awaitable[object]], name: str) -> None:
+    ``interval`` may be a function, asked before each wait: a poll whose pace the other side sets
+    (the schema registry's ``min_delay_seconds``, backoff after errors)."""
+
+    def __init__(self, interval: float | Callable[[], float], tick: Callable[[], Awaitable[object]],
+                 name: str) -> None:
         self.interval = interval
         self.tick = tick
         self.name = name
@@ -21,7 +25,7 @@ class Every:
         return self._task is not None
 
     def start(self) -> None:
-        if self._task is None and self.interval > 0:
+        if self._task is None and (callable(self.interval) or self.interval > 0):
             self._task = asyncio.get_running_loop().create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
@@ -33,5 +37,5 @@ class Every:
 
     async def _run(self) -> None:
         while True:
-            await asyncio.sleep(self.interval)
+            await asyncio.sleep(self.interval() if callable(self.interval) else self.interval)
             await self.tick()

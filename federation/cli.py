@@ -1,6 +1,7 @@
 """The ``federation`` command (also ``python -m federation``).
 
     federation serve --supergraph FILE [--host H] [--port P] [--config gateway.yaml]
+    federation serve --registry URL --graph GRAPH@VARIANT [--registry-token T] ...
     federation plan --supergraph FILE QUERY_FILE [--operation-name N] [--json]
     federation compose ...      (from federation.composition.cli, when present)
     federation token ...        (from federation.policies.cli, when present)
@@ -23,7 +24,7 @@ import orjson
 import yaml
 
 from federation import __version__
-from federation.config import GatewayConfig
+from federation.config import GatewayConfig, RegistryConfig, SupergraphConfig
 from federation.config_loader import load_config
 from federation.errors import ConfigError, GatewayError
 
@@ -40,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--supergraph", metavar="FILE", help="composed supergraph SDL (hot-reloaded on change)"
     )
+    serve.add_argument("--registry", metavar="URL", help="poll the supergraph from this schema registry")
+    serve.add_argument("--graph", metavar="GRAPH@VARIANT", help="the registry's graph, e.g. shop@prod")
+    serve.add_argument("--registry-token", metavar="TOKEN",
+                       help="the registry's API token (visible to ps: prefer $FEDERATION_REGISTRY_TOKEN)")
     serve.add_argument("--config", metavar="FILE", help="gateway.yaml (default: $FEDERATION_CONFIG)")
     serve.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 4000)")
@@ -101,19 +106,47 @@ def serve_config(args: argparse.Namespace, environ: dict[str, str] | None = None
         if v is not None
     }
     supergraph = config.supergraph
+    if args.supergraph and (args.registry or rover):
+        raise ConfigError("give one supergraph source: --supergraph, --registry or a Rover --config")
     if args.supergraph and Path(args.supergraph).suffix in (".yaml", ".yml"):
-        supergraph = dataclasses.replace(supergraph, path=None, config=args.supergraph)
+        supergraph = dataclasses.replace(supergraph, path=None, config=args.supergraph, registry=None)
     elif args.supergraph:
-        supergraph = dataclasses.replace(supergraph, path=args.supergraph, config=None)
+        supergraph = dataclasses.replace(supergraph, path=args.supergraph, config=None, registry=None)
     elif rover:
-        supergraph = dataclasses.replace(supergraph, path=None, config=rover)
+        supergraph = dataclasses.replace(supergraph, path=None, config=rover, registry=None)
+    supergraph = _registry_flags(args, supergraph)
     if args.poll_interval is not None:
         supergraph = dataclasses.replace(supergraph, poll_interval=args.poll_interval)
-    if not (supergraph.path or supergraph.config):
-        raise ConfigError("no supergraph: give --supergraph FILE, or supergraph.path in the config file")
+        if supergraph.registry is not None:
+            registry = dataclasses.replace(supergraph.registry, poll_interval=args.poll_interval)
+            supergraph = dataclasses.replace(supergraph, registry=registry)
+    if supergraph.registry is not None:
+        supergraph.registry.complete()
+    if not (supergraph.path or supergraph.config or supergraph.registry):
+        raise ConfigError("no supergraph: give --supergraph FILE or --registry URL --graph GRAPH@VARIANT, "
+                          "or supergraph.path / supergraph.registry in the config file")
     return dataclasses.replace(
         config, server=dataclasses.replace(config.server, **server), supergraph=supergraph
     )
+
+
+def _registry_flags(args: argparse.Namespace, supergraph: SupergraphConfig) -> SupergraphConfig:
+    """--registry, --graph and --registry-token over supergraph.registry (the file keeps the rest)."""
+    flags = {k: v for k, v in {"url": args.registry, "graph": args.graph, "token": args.registry_token}.items()
+             if v is not None}
+    if not flags:
+        return supergraph
+    if supergraph.registry is None and not args.registry:
+        raise ConfigError("--graph and --registry-token go with --registry URL (or supergraph.registry)")
+    current = supergraph.registry
+    base = {} if current is None else {f.name: getattr(current, f.name) for f in dataclasses.fields(current)}
+    if "token" in flags:
+        base.pop("token_file", None)
+    try:
+        registry = RegistryConfig(**{**base, **flags})
+    except ConfigError as exc:
+        raise exc.under("supergraph.registry") from None
+    return dataclasses.replace(supergraph, path=None, config=None, registry=registry)
 
 
 def _is_rover_config(path: Path) -> bool:

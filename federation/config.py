@@ -79,18 +79,76 @@ class ServerConfig:
     metrics_host: str | None = None
 
 
+_GRAPH_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+@dataclass(frozen=True)
+class RegistryConfig:
+    """A schema registry that serves composed supergraphs, polled as Apollo Router polls Uplink
+    (``federation.supergraph_registry`` speaks its protocol)."""
+
+    url: str = ""
+    # "<graph>@<variant>"; without "@", the variant "current".
+    graph: str = ""
+    # Sent as "Authorization: Bearer <token>"; or read from token_file (first line). repr=False: a
+    # printed config never shows it.
+    token: str | None = field(default=None, repr=False)
+    token_file: str | None = None
+    # Seconds between polls; the registry's min_delay_seconds is the floor.
+    poll_interval: Timeout = 1.0
+    # Seconds one poll may take (connect, wait, read).
+    timeout: Timeout = 10.0
+    # Where the last good supergraph (and its version id) is kept; None:
+    # .federation/registry-<graph>-<variant>.graphql in the working directory.
+    cache_file: str | None = None
+    # Seconds start-up keeps trying an unreachable registry when there is no cache file to start from.
+    startup_wait: Seconds = 5.0
+    # Bytes of one registry answer at most (a supergraph is rarely above a few MiB).
+    max_response_bytes: AtLeastOne = 64 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        # url and graph may come from flags (--registry, --graph) over the file: required by complete().
+        if self.url and not self.url.startswith(("http://", "https://")):
+            raise ConfigError(f"expected an http:// or https:// URL, got {self.url!r}", "url")
+        name, at, variant = self.graph.partition("@")
+        for part, what in ((name, "graph"), (variant if at else "current", "variant")):
+            if self.graph and not _GRAPH_PART.fullmatch(part):
+                raise ConfigError(f"expected '<graph>@<variant>' of letters, digits, '_', '.', '-'; "
+                                  f"the {what} is {part!r}", "graph")
+        if self.token is not None and self.token_file is not None:
+            raise ConfigError("give token or token_file, not both", "token_file")
+        if self.token is not None:
+            _header_value(self.token, "token")
+
+    def complete(self) -> None:
+        """Raises unless url and graph are both given (keys under supergraph.registry)."""
+        for key, flag in (("url", "--registry URL"), ("graph", "--graph GRAPH@VARIANT")):
+            if not getattr(self, key):
+                raise ConfigError(f"missing: the registry needs it (or {flag})", f"supergraph.registry.{key}")
+
+    @property
+    def graph_ref(self) -> tuple[str, str]:
+        """(graph, variant)."""
+        name, _, variant = self.graph.partition("@")
+        return name, variant or "current"
+
+
 @dataclass(frozen=True)
 class SupergraphConfig:
     # A composed supergraph SDL file ...
     path: str | None = None
-    # ... or a Rover-style supergraph.yaml (subgraph names and schema files) composed at start.
+    # ... or a Rover-style supergraph.yaml (subgraph names and schema files) composed at start ...
     config: str | None = None
+    # ... or a schema registry, polled (its own poll_interval; the one below is for files).
+    registry: RegistryConfig | None = None
     # Seconds between checks of the file's modification time; 0 turns hot reload off.
     poll_interval: Seconds = 1.0
 
     def __post_init__(self) -> None:
-        if self.path and self.config:
-            raise ConfigError("give path or config, not both", "config")
+        given = [k for k in ("path", "config", "registry") if getattr(self, k)]
+        if len(given) > 1:
+            # One source: two would leave which one is served to an accident of precedence.
+            raise ConfigError(f"give {' or '.join(given)}, not both", given[-1])
 
 
 Ratio = Annotated[float, Range(0, 1)]

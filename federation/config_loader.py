@@ -24,6 +24,13 @@ from federation.errors import ConfigError
 
 T = TypeVar("T")
 
+# Short names for the keys a deployment sets most (the long FEDERATION_A__B form works for them too).
+ENV_ALIASES: dict[str, list[str]] = {
+    "FEDERATION_REGISTRY_URL": ["supergraph", "registry", "url"],
+    "FEDERATION_REGISTRY_GRAPH": ["supergraph", "registry", "graph"],
+    "FEDERATION_REGISTRY_TOKEN": ["supergraph", "registry", "token"],
+}
+
 
 def load_config(
     path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
@@ -59,6 +66,10 @@ def _setter(key: str, from_env: Mapping[str, str]) -> str:
     for path, variable in from_env.items():
         if key == path or key.startswith((f"{path}.", f"{path}[")):
             return variable
+    # A rule over a section a variable set part of (supergraph.registry.url and supergraph.path).
+    for path, variable in from_env.items():
+        if key and path.startswith(f"{key}."):
+            return variable
     return ""
 
 
@@ -68,16 +79,22 @@ def apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> dict
     Returns the dotted keys set this way (lower-case) and the variables that set them.
     """
     applied: dict[str, str] = {}
-    for name in sorted(environ):
-        if not name.startswith(ENV_PREFIX) or "__" not in name:
+    # The short names first, so the long form of the same key wins.
+    names = [n for n in ENV_ALIASES if n in environ] + sorted(n for n in environ if n not in ENV_ALIASES)
+    for name in names:
+        if name in ENV_ALIASES:
+            parts = ENV_ALIASES[name]
+            value: Any = environ[name]  # a plain string: a token of digits stays a string
+        elif not name.startswith(ENV_PREFIX) or "__" not in name:
             continue  # e.g. FEDERATION_CONFIG is not an override
-        parts = name[len(ENV_PREFIX) :].split("__")
-        if any(not p for p in parts):
-            raise ConfigError(f"environment variable {name}: empty key between '__'")
-        try:
-            value = yaml.safe_load(environ[name])
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"environment variable {name}: not a YAML value: {exc}") from exc
+        else:
+            parts = name[len(ENV_PREFIX) :].split("__")
+            if any(not p for p in parts):
+                raise ConfigError(f"environment variable {name}: empty key between '__'")
+            try:
+                value = yaml.safe_load(environ[name])
+            except yaml.YAMLError as exc:
+                raise ConfigError(f"environment variable {name}: not a YAML value: {exc}") from exc
         node = raw
         for i, part in enumerate(parts):
             key = _existing_key(node, part)

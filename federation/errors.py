@@ -10,6 +10,8 @@ The gateway's exceptions, all defined below, form one tree:
      ├── RequestError          refused before any subgraph is called (bad HTTP, parse, validation,
      │                         limits, authentication, authorization, cost); carries its HTTP status
      ├── SupergraphError       a supergraph we cannot serve; at start or reload, never per request
+     │    └── RegistryPollError  a poll of the schema registry gave no supergraph (unreachable,
+     │                         refused with the registry's code, or an answer that is not one)
      ├── ConfigError           gateway.yaml or a FEDERATION_* variable is not valid; names the key
      ├── RoverConfigError      a Rover supergraph.yaml is malformed, or a subgraph schema it names
      │                         cannot be read or fetched (composition's input)
@@ -411,6 +413,20 @@ class SupergraphError(GatewayError):
     """The supergraph cannot be loaded; raised at start-up or reload, never while serving."""
 
     code = SUPERGRAPH_INVALID
+
+
+class RegistryPollError(SupergraphError):
+    """A poll of the schema registry gave no supergraph. ``outcome`` is how it failed, as counted in
+    metrics: ``error`` (the registry refused; ``registry_code`` says why: UNAUTHENTICATED, FORBIDDEN,
+    GRAPH_NOT_FOUND, NO_SUPERGRAPH, BAD_REQUEST, REGISTRY_UNAVAILABLE, ...), ``unreachable``
+    (connection refused, timed out) or ``garbage`` (not an answer of the protocol, or too large)."""
+
+    def __init__(self, message: str, outcome: str, *, registry_code: str = "",
+                 min_delay: float = 0.0) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+        self.registry_code = registry_code
+        self.min_delay = min_delay  # the registry's min_delay_seconds, when its answer had one
 
 
 class ConfigError(GatewayError):

@@ -4,7 +4,8 @@ A file is "changed" when its modification time, size or inode differ (editors th
 rename change the inode only). A supergraph that fails to load is logged and the one in service
 stays; the next change is tried again.
 
-A reload is three steps. ``load()`` reads the file or composes a Rover config (which may ask each
+A reload is three steps (:func:`build_and_apply`, which the schema registry's poller uses too).
+``load()`` reads the file or composes a Rover config (which may ask each
 ``subgraph_url`` for its schema over blocking HTTP) and ``build(sdl)`` makes the new gateway state
 (parsing, API schema): both run in a worker thread, so requests keep being answered meanwhile.
 Only ``apply(state)``, a swap of one reference, runs on the event loop.
@@ -99,8 +100,7 @@ class SupergraphWatcher(Generic[State]):
             return False
         self._reloading = True
         try:
-            state = await asyncio.to_thread(self._load_and_build)
-            self.apply(state)
+            await build_and_apply(self.load, self.build, self.apply)
         except Exception as exc:
             log.error("supergraph reload failed, keeping the one in service: %s", exc)
             return False
@@ -110,9 +110,20 @@ class SupergraphWatcher(Generic[State]):
         log.info("supergraph reloaded from %s", ", ".join(str(f) for f in self.files))
         return True
 
-    def _load_and_build(self) -> State:
-        with _switch_interval(_BUILD_SWITCH_INTERVAL_S), _in_slices(_BUILD_RUN_S, _BUILD_PAUSE_S):
-            return self.build(self.load())
+
+
+async def build_and_apply(
+    load: Callable[[], str], build: Callable[[str], State], apply: Callable[[State], None]
+) -> None:
+    """One reload, whatever the supergraph's source (files here, the schema registry in
+    ``federation.supergraph_registry``): ``load`` and ``build`` in a worker thread, yielding to
+    requests, then ``apply`` (the swap) on the event loop. Raises what they raise; nothing swapped then."""
+    apply(await asyncio.to_thread(_load_and_build, load, build))
+
+
+def _load_and_build(load: Callable[[], str], build: Callable[[str], State]) -> State:
+    with _switch_interval(_BUILD_SWITCH_INTERVAL_S), _in_slices(_BUILD_RUN_S, _BUILD_PAUSE_S):
+        return build(load())
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
-"""``federation serve``: the gateway behind uvicorn, with supergraph hot reload.
+"""``federation serve``: the gateway behind uvicorn, with supergraph hot reload (files) or polling
+(a schema registry, ``federation.supergraph_registry``).
 
 One process by default. With ``server.workers > 1`` uvicorn starts that many processes, each
 building its own gateway (and watcher) from the configuration handed over in the environment; the
@@ -38,6 +39,8 @@ from federation.observability.listener import MetricsListener
 from federation.observability.metrics import Metrics
 from federation.observability.workers import WorkerMetrics
 from federation.shutdown import GracefulShutdown, uvicorn_timeout
+from federation.supergraph.model import load_supergraph
+from federation.supergraph_registry import RegistryPoller, start_from_registry
 from federation.supergraph_source import read_supergraph_sdl, source_files
 from federation.tuning import tune_malloc
 
@@ -68,14 +71,21 @@ def build_app(config: GatewayConfig, metrics_dir: Path | None = None) -> Gateway
     then serves ``server.metrics_port``, if set; a worker never does).
     """
     supergraph = config.supergraph
-    gateway = Gateway.from_sdl(read_supergraph_sdl(supergraph), config)
-    watcher = SupergraphWatcher(
-        source_files(supergraph),
-        supergraph.poll_interval,
-        load=lambda: read_supergraph_sdl(supergraph),
-        build=gateway.build,
-        apply=gateway.swap,
-    )
+    watcher: SupergraphWatcher[Any] | RegistryPoller[Any]
+    if supergraph.registry is not None:
+        started = start_from_registry(supergraph.registry, lambda sdl: Gateway.from_sdl(sdl, config))
+        gateway = started.served
+        watcher = RegistryPoller(supergraph.registry, started, build=gateway.build, apply=gateway.swap,
+                                 metrics=gateway.metrics)
+    else:
+        gateway = Gateway.from_sdl(read_supergraph_sdl(supergraph), config)
+        watcher = SupergraphWatcher(
+            source_files(supergraph),
+            supergraph.poll_interval,
+            load=lambda: read_supergraph_sdl(supergraph),
+            build=gateway.build,
+            apply=gateway.swap,
+        )
     on_startup: list[Hook] = [watcher.start]
     on_shutdown: list[Hook] = [watcher.stop, gateway.aclose]
     if metrics_dir is not None:
@@ -143,7 +153,11 @@ def run(config: GatewayConfig) -> int:
         "timeout_graceful_shutdown": uvicorn_timeout(server.graceful_timeout),
     }
     if server.workers > 1:
-        read_supergraph_sdl(config.supergraph)  # fail here, once, rather than in every worker
+        # Fail here, once, rather than in every worker (from the registry: this fills the cache file).
+        if config.supergraph.registry is not None:
+            start_from_registry(config.supergraph.registry, load_supergraph)
+        else:
+            read_supergraph_sdl(config.supergraph)
         os.environ[_CONFIG_ENV] = orjson.dumps(dataclasses.asdict(config)).decode()
         # uvicorn's supervisor returns after SIGTERM (it does not re-raise it), so this cleans up.
         with tempfile.TemporaryDirectory(prefix="federation-metrics-") as metrics_dir:

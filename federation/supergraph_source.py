@@ -1,5 +1,6 @@
 """Where the supergraph SDL comes from: a composed file, or a Rover-style ``supergraph.yaml``
-composed at start (and again when one of its files changes)::
+composed at start (and again when one of its files changes); a schema registry is the third
+source, polled by ``federation.supergraph_registry``::
 
     subgraphs:
       accounts:
@@ -27,7 +28,7 @@ def source_files(config: SupergraphConfig) -> list[Path]:
             return [rover, *(sub.file for sub in read_config(rover) if sub.file is not None)]
         except RoverConfigError as exc:
             raise SupergraphError(str(exc)) from exc
-    raise ConfigError("no supergraph: give --supergraph FILE or supergraph.path / supergraph.config")
+    raise ConfigError("no supergraph file: give --supergraph FILE or supergraph.path / supergraph.config")
 
 
 def read_supergraph_sdl(config: SupergraphConfig) -> str:
@@ -40,7 +41,7 @@ def read_supergraph_sdl(config: SupergraphConfig) -> str:
             raise SupergraphError(f"cannot read supergraph {config.path}: {exc.strerror or exc}") from exc
     if config.config:
         return compose_rover_config(Path(config.config))
-    raise ConfigError("no supergraph: give --supergraph FILE or supergraph.path / supergraph.config")
+    raise ConfigError("no supergraph file: give --supergraph FILE or supergraph.path / supergraph.config")
 
 
 def compose_rover_config(path: Path) -> str:

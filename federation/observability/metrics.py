@@ -7,6 +7,7 @@ clients and would let any client grow the registry without limit.
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Callable, Iterable
 
 # Seconds; covers a cached plan answered in a millisecond up to a subgraph timing out.
@@ -43,6 +44,35 @@ class Counter:
     def render(self, snapshot: Series | None = None) -> Iterable[str]:
         yield f"# HELP {self.name} {self.help}"
         yield f"# TYPE {self.name} counter"
+        for labels, (value, *_) in sorted((self.snapshot() if snapshot is None else snapshot).items()):
+            yield f"{self.name}{_labels(labels)} {value:g}"
+
+
+class Gauge:
+    """A value that goes up and down. With ``clock``, each value set is a moment and the value shown
+    is the time since it (an age that grows between scrapes without anyone setting it)."""
+
+    def __init__(self, name: str, help_text: str, clock: Callable[[], float] | None = None) -> None:
+        self.name = name
+        self.help = help_text
+        self.clock = clock
+        self.values: dict[Labels, float] = {}
+
+    def set(self, value: float, labels: Labels = ()) -> None:
+        self.values[labels] = value
+
+    def replace(self, value: float, labels: Labels = ()) -> None:
+        """The one series of this gauge from now on (e.g. the version in service, by label)."""
+        self.values = {labels: value}
+
+    def snapshot(self) -> Series:
+        now = self.clock() if self.clock is not None else 0.0
+        return {labels: [now - value if self.clock is not None else value]
+                for labels, value in dict(self.values).items()}
+
+    def render(self, snapshot: Series | None = None) -> Iterable[str]:
+        yield f"# HELP {self.name} {self.help}"
+        yield f"# TYPE {self.name} gauge"
         for labels, (value, *_) in sorted((self.snapshot() if snapshot is None else snapshot).items()):
             yield f"{self.name}{_labels(labels)} {value:g}"
 
@@ -97,11 +127,26 @@ class Metrics:
                                           "Subgraph request latency, by subgraph.")
         self.plan_cache = Counter("federation_plan_cache_total", "Operation preparations: hits and misses.")
         self.reloads = Counter("federation_supergraph_reloads_total", "Supergraph reloads by outcome.")
+        # Serving from a schema registry (federation.supergraph_registry); absent otherwise.
+        self.registry_polls = Counter("federation_registry_polls_total",
+                                      "Schema registry polls by outcome (and the registry's error code).")
+        self.registry_version = Gauge("federation_registry_supergraph_version",
+                                      "1 for the registry version id in service, by id and origin.")
+        self.registry_age = Gauge("federation_registry_supergraph_age_seconds",
+                                  "Seconds since the supergraph in service was put in service.", clock=time.time)
+        self.registry_last_success = Gauge("federation_registry_last_success_age_seconds",
+                                           "Seconds since the registry last answered a poll.", clock=time.time)
         self.combine: Callable[[Snapshot], Snapshot] | None = None
 
-    def _all(self) -> tuple[Counter | Histogram, ...]:
+    def _all(self) -> tuple[Counter | Histogram | Gauge, ...]:
         return (self.requests, self.request_seconds, self.subgraph_requests, self.subgraph_seconds,
-                self.plan_cache, self.reloads)
+                self.plan_cache, self.reloads, self.registry_polls, self.registry_version, self.registry_age,
+                self.registry_last_success)
+
+    @property
+    def gauges(self) -> frozenset[str]:
+        """Names whose series workers do not add up (see :func:`add_snapshots`)."""
+        return frozenset(m.name for m in self._all() if isinstance(m, Gauge))
 
     def snapshot(self) -> Snapshot:
         """What this process has counted."""
@@ -114,14 +159,18 @@ class Metrics:
         return "\n".join(line for metric in self._all() for line in metric.render(totals.get(metric.name, {}))) + "\n"
 
 
-def add_snapshots(into: Snapshot, other: Snapshot) -> None:
-    """Adds ``other``'s counts to ``into``, series by series (histograms bucket by bucket)."""
+def add_snapshots(into: Snapshot, other: Snapshot, gauges: frozenset[str] = frozenset()) -> None:
+    """Adds ``other``'s counts to ``into``, series by series (histograms bucket by bucket). Gauges
+    named in ``gauges`` take the larger value instead: two workers serving one version are one
+    version, and their ages are the older one's."""
     for name, series in other.items():
         target = into.setdefault(name, {})
         for labels, values in series.items():
             mine = target.get(labels)
             if mine is None:
                 target[labels] = list(values)
+            elif name in gauges:
+                mine[:] = [max(a, b) for a, b in zip(mine, values, strict=False)]
             elif len(mine) == len(values):  # other buckets (another version's worker): left out
                 for i, value in enumerate(values):
                     mine[i] += value

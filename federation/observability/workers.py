@@ -72,7 +72,7 @@ class WorkerMetrics:
     def totals(self, own: Snapshot) -> Snapshot:
         """``own`` (this worker's live counts) plus what every other worker last wrote."""
         totals: Snapshot = {}
-        add_snapshots(totals, own)
+        add_snapshots(totals, own, self.metrics.gauges)
         try:
             others = [p for p in self.directory.iterdir() if p.suffix == _SUFFIX and p != self.path]
         except OSError as exc:
@@ -80,7 +80,7 @@ class WorkerMetrics:
             return totals
         for path in others:
             try:
-                add_snapshots(totals, _decode(path.read_bytes()))
+                add_snapshots(totals, _decode(path.read_bytes()), self.metrics.gauges)
             except (OSError, ValueError, TypeError, AttributeError) as exc:
                 log.warning("skipping worker metrics file %s: %s", path.name, exc)
         return totals
