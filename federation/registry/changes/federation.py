@@ -111,8 +111,12 @@ def compare_supergraphs(
 
     ``*_routing_urls`` (subgraph name -> URL) override the URLs the supergraphs' ``@join__graph`` give,
     for a registry that keeps routing URLs apart from the SDL. Raises ``SupergraphError`` for a
-    supergraph the gateway could not serve.
+    supergraph the gateway could not serve; the same text twice (with the same URLs) is not parsed.
     """
+    if (old is new or (isinstance(old, str) and old == new)) and dict(old_routing_urls or {}) == dict(
+        new_routing_urls or {}
+    ):
+        return []  # the same supergraph with the same URLs: skip the parse, most of the cost
     before = old if isinstance(old, PreparedSupergraph) else PreparedSupergraph(old)
     after = new if isinstance(new, PreparedSupergraph) else PreparedSupergraph(new)
     out = Changes()

@@ -207,3 +207,17 @@ def test_a_type_made_accessible_is_added() -> None:
     assert [(c.code, c.coordinate) for c in compare_supergraphs(old, new)] == [
         ("FIELD_ADDED", "Query.t"), ("TYPE_ADDED", "T"),
     ]
+
+
+def test_a_change_as_json() -> None:
+    [change] = compare_supergraphs(
+        supergraph({"a": USER + "name: String }"}), supergraph({"a": USER + "name: String @inaccessible }"})
+    )
+    assert change.to_dict() == {
+        "code": "FIELD_MADE_INACCESSIBLE",
+        "severity": "BREAKING",
+        "coordinate": "User.name",
+        "message": "Field 'User.name' was made @inaccessible: clients no longer see it",
+        "usageCoordinates": ["User.name"],
+        "subgraphs": ["a"],
+    }
