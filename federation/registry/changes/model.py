@@ -7,7 +7,7 @@ empty coordinate and name the subgraph in ``subgraphs``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from .kinds import KINDS, Kind, Severity
@@ -61,6 +61,10 @@ class SchemaChange:
     @property
     def breaking(self) -> bool:
         return self.severity is Severity.BREAKING
+
+    def affects(self, used: Collection[str]) -> bool:
+        """Whether operations that used the coordinates ``used`` (a registry's usage records) are affected."""
+        return any(coordinate in used for coordinate in self.usage_coordinates)
 
     def sort_key(self) -> tuple[str, str, tuple[str, ...], str]:
         return (self.coordinate, self.code, self.subgraphs, self.message)

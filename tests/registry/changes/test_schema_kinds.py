@@ -210,3 +210,12 @@ USAGE: list[tuple[str, str, tuple[str, ...]]] = [
 def test_usage_coordinates(old: str, new: str, usage: tuple[str, ...]) -> None:
     [change] = compare_schemas(old, new)
     assert change.usage_coordinates == usage
+
+
+def test_a_change_affects_operations_that_used_its_coordinates() -> None:
+    removed, added = compare_schemas("type Query { a: E } enum E { A B }", "type Query { a: E } enum E { A C }")
+    assert (removed.code, added.code) == ("ENUM_VALUE_REMOVED", "ENUM_VALUE_ADDED")
+    assert removed.affects({"Query.a", "E", "E.B"}) and not removed.affects({"Query.a", "E", "E.A"})
+    assert added.affects({"E"}) and not added.affects({"Query"})
+    [safe] = compare_schemas("type Query { a: Int }", "type Query { a: Int b: Int }")
+    assert not safe.affects({"Query", "Query.a", "Query.b"})
