@@ -1,0 +1,1 @@
+"""The schema registry: subgraph schemas per variant, composition and checks."""
