@@ -518,6 +518,57 @@ class PoliciesConfig:
     rate_limit: RateLimitConfig = field(default_factory=RateLimitConfig)
 
 
+# -- usage reporting: field usage sent to the schema registry (federation/usage/) ----------------
+# Kept in its own block: a ``supergraph.registry`` section (url, graph, token) is being added
+# separately; once it lands, url/graph/token here could default from it. For now they are given here.
+
+
+@dataclass(frozen=True)
+class UsageConfig:
+    enabled: bool = False
+    # The registry's base URL: reports go to POST {url}/v1/usage.
+    url: str | None = None
+    # "graph@variant"; without "@", the variant is "current".
+    graph: str = ""
+    # The gateway's registry token, sent as "Authorization: Bearer <token>".
+    token: str | None = None
+    # Seconds between reports; a report also goes out early once the pending counts are half full.
+    flush_interval: Timeout = 10.0
+    # Seconds one report may take (connect, send, answer); a slow registry never holds a request.
+    timeout: Timeout = 5.0
+    # Bounds of what waits to be sent: distinct operations, and (minute, operation, client) keys.
+    # Beyond them new entries are dropped and counted (federation_usage_dropped_total).
+    max_operations: AtLeastOne = 1000
+    max_keys: AtLeastOne = 10000
+    client_name_header: str = "apollographql-client-name"
+    client_version_header: str = "apollographql-client-version"
+    # Client names (the header's value) whose traffic is not reported.
+    exclude_clients: tuple[str, ...] = ()
+    # Names this gateway in reports; None: "<host name>-<process id>".
+    instance_id: str | None = None
+
+    def __post_init__(self) -> None:
+        for key in ("client_name_header", "client_version_header"):
+            name = getattr(self, key)
+            if not _TOKEN.fullmatch(name):
+                raise ConfigError(f"not a header name: {name!r}", key)
+        if not self.enabled:
+            return
+        if not self.url or not self.url.startswith(("http://", "https://")):
+            raise ConfigError("an http:// or https:// URL is needed when usage reporting is enabled", "url")
+        if not self.graph or self.graph.startswith("@") or self.graph.endswith("@"):
+            raise ConfigError("expected 'graph@variant' or 'graph' when usage reporting is enabled", "graph")
+        if not self.token:
+            raise ConfigError("the registry token is needed when usage reporting is enabled", "token")
+
+    @property
+    def graph_and_variant(self) -> tuple[str, str]:
+        graph, _, variant = self.graph.partition("@")
+        return graph, variant or "current"
+
+# -- end of usage reporting ------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class GatewayConfig:
     """The whole ``gateway.yaml``."""
@@ -532,6 +583,8 @@ class GatewayConfig:
     http: HttpConfig = field(default_factory=HttpConfig)
     # Request policies (authentication, rate limits, authorization, limits, cost, persisted queries).
     policies: PoliciesConfig = field(default_factory=PoliciesConfig)
+    # Field usage reported to the schema registry (off by default).
+    usage: UsageConfig = field(default_factory=UsageConfig)
 
     def __post_init__(self) -> None:
         if self.subgraph_defaults.url:

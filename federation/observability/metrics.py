@@ -97,11 +97,18 @@ class Metrics:
                                           "Subgraph request latency, by subgraph.")
         self.plan_cache = Counter("federation_plan_cache_total", "Operation preparations: hits and misses.")
         self.reloads = Counter("federation_supergraph_reloads_total", "Supergraph reloads by outcome.")
+        # Usage reporting to the schema registry (federation/usage/); stay empty while it is off.
+        self.usage_reports = Counter("federation_usage_reports_total",
+                                     "Usage reports to the schema registry, by outcome (sent, failed, rejected).")
+        self.usage_operations = Counter("federation_usage_operations_total",
+                                        "Operations tracked in usage reports (each counted once per report).")
+        self.usage_dropped = Counter("federation_usage_dropped_total",
+                                     "Usage entries (operation, minute, client) not reported, by reason.")
         self.combine: Callable[[Snapshot], Snapshot] | None = None
 
     def _all(self) -> tuple[Counter | Histogram, ...]:
         return (self.requests, self.request_seconds, self.subgraph_requests, self.subgraph_seconds,
-                self.plan_cache, self.reloads)
+                self.plan_cache, self.reloads, self.usage_reports, self.usage_operations, self.usage_dropped)
 
     def snapshot(self) -> Snapshot:
         """What this process has counted."""
