@@ -119,7 +119,7 @@ class _Collector(Visitor):
     def enter_field(self, node: FieldNode, *_: Any) -> None:
         self.fields.append(node.name.value)
         parent = self.type_info.get_parent_type()
-        if parent is not None and not node.name.value.startswith("__"):
+        if parent is not None and not _introspection(parent.name, node.name.value):
             self.found.add(f"{parent.name}.{node.name.value}")
             self._type(self.type_info.get_type())
 
@@ -130,7 +130,8 @@ class _Collector(Visitor):
         if self.type_info.get_directive() is not None:
             return  # @skip(if:), @include(if:): not the schema's
         parent = self.type_info.get_parent_type()
-        if parent is not None and self.type_info.get_argument() is not None:
+        if (parent is not None and self.type_info.get_argument() is not None
+                and not _introspection(parent.name, self.fields[-1])):
             self.found.add(f"{parent.name}.{self.fields[-1]}({node.name.value}:)")
             self._type(self.type_info.get_input_type())
 
@@ -149,6 +150,10 @@ class _Collector(Visitor):
             named = get_named_type(type_)
             self.found.add(named.name)
             self.found.add(f"{named.name}.{node.value}")
+
+
+def _introspection(parent: str, field: str) -> bool:
+    return field.startswith("__") or parent.startswith("__")
 
 
 def _reachable(named: GraphQLNamedType, found: set[str]) -> None:

@@ -17,13 +17,18 @@ HOLD_LIMIT_S = 10.0
 
 async def read_request(reader: asyncio.StreamReader, hold: float) -> bytes:
     """One HTTP/1.1 request off a stream: the head, then a body of its content-length; each wait bounded."""
+    return (await read_request_with_head(reader, hold))[1]
+
+
+async def read_request_with_head(reader: asyncio.StreamReader, hold: float) -> tuple[bytes, bytes]:
+    """``read_request``, with the head too (request line and headers), for servers that look at them."""
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), hold)
     length = 0
     for line in head.split(b"\r\n"):
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             length = int(value)
-    return await asyncio.wait_for(reader.readexactly(length), hold)
+    return head, await asyncio.wait_for(reader.readexactly(length), hold)
 
 ANSWER = b'{"data": {"ok": true}}'
 
