@@ -33,6 +33,8 @@ class FakeRegistry:
     status: int = 202
     delay: float = 0.0  # seconds before answering (a slow registry)
     reports: list[Report] = field(default_factory=list)
+    keep: bool = True  # False: only the totals are kept (a long burst would fill memory with reports)
+    received: int = 0  # events (the counts' sum) in the reports accepted
     attempts: int = 0  # requests received, answered or not
     server: asyncio.Server | None = None
     released: asyncio.Event | None = None
@@ -64,7 +66,9 @@ class FakeRegistry:
                         headers[name.strip().lower()] = value.strip()
                 parsed = orjson.loads(body)
                 if 200 <= self.status < 300:
-                    self.reports.append(Report(lines[0], headers, parsed))
+                    self.received += sum(count["count"] for count in parsed.get("counts", []))
+                    if self.keep:
+                        self.reports.append(Report(lines[0], headers, parsed))
                 out = orjson.dumps({"accepted": len(parsed.get("counts", []))} if self.status == 202 else {})
                 writer.write(b"HTTP/1.1 %d X\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
                              % (self.status, len(out), out))
