@@ -38,6 +38,7 @@ class FakeRegistry:
     attempts: int = 0  # requests received, answered or not
     server: asyncio.Server | None = None
     released: asyncio.Event | None = None
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)  # connections being served
 
     async def start(self) -> FakeRegistry:
         self.released = asyncio.Event()
@@ -51,6 +52,7 @@ class FakeRegistry:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         assert self.released is not None
+        self.tasks.add(asyncio.current_task())  # type: ignore[arg-type]
         try:
             while True:
                 head, body = await read_request_with_head(reader, HOLD_S)
@@ -73,16 +75,20 @@ class FakeRegistry:
                 writer.write(b"HTTP/1.1 %d X\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
                              % (self.status, len(out), out))
                 await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, TimeoutError):
+        except (asyncio.IncompleteReadError, ConnectionError, TimeoutError, asyncio.CancelledError):
             pass
         finally:
             writer.close()
+            self.tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
 
     async def stop(self) -> None:
         if self.released is not None:
             self.released.set()
         if self.server is not None:
             self.server.close()
+            for task in list(self.tasks):  # connections kept alive by the gateway's client
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.server.wait_closed(), 5)
 
