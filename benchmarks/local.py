@@ -44,6 +44,7 @@ class LocalSettings:
     pin: bool  # gateway alone on one CPU, subgraphs and load generator on the others
     memoise: bool  # subgraphs replay answers (benchmarks/subgraphs.py) so the gateway is what is measured
     work_dir: Path  # logs and the rewritten supergraph
+    config: Path | None = None  # a gateway.yaml for the gateway (``--usage``: usage reporting on)
 
 
 def run_local(root: Path, settings: LocalSettings) -> dict[str, Any]:
@@ -72,7 +73,8 @@ def run_local(root: Path, settings: LocalSettings) -> dict[str, Any]:
         gateway = processes.start(
             "gateway",
             [str(venv_bin / "federation"), "serve", "--supergraph", str(supergraph), "--host", HOST,
-             "--port", str(gateway_port), "--poll-interval", "0", "--log-level", "warning"],
+             "--port", str(gateway_port), "--poll-interval", "0", "--log-level", "warning",
+             *(["--config", str(settings.config)] if settings.config is not None else [])],
             root, settings.work_dir / "gateway.log", gateway_cpus,
         )
         children.append(gateway)

@@ -32,15 +32,18 @@ def shared_bench(root: Path) -> Path | None:
     return path if path.is_file() else None
 
 
-def ours_command(root: Path) -> str:
-    """Our gateway as bench.py wants it: ``{supergraph}`` and ``{port}`` are filled in by bench.py."""
+def ours_command(root: Path, config: Path | None = None) -> str:
+    """Our gateway as bench.py wants it: ``{supergraph}`` and ``{port}`` are filled in by bench.py.
+    ``config``: a gateway.yaml of its own (``--usage``: usage reporting on)."""
     federation = shlex.quote(str(root / ".venv" / "bin" / "federation"))
-    return f"{federation} serve --supergraph {{supergraph}} --port {{port}} --poll-interval 0 --log-level warning"
+    also = f" --config {shlex.quote(str(config))}" if config is not None else ""
+    return f"{federation} serve --supergraph {{supergraph}} --port {{port}} --poll-interval 0 --log-level warning{also}"
 
 
-def bench_argv(bench: Path, root: Path, peers: str, seconds: int, extra: list[str]) -> list[str]:
+def bench_argv(bench: Path, root: Path, peers: str, seconds: int, extra: list[str],
+               config: Path | None = None) -> list[str]:
     return [
-        sys.executable, str(bench), "--ours", ours_command(root), "--ours-cwd", str(root),
+        sys.executable, str(bench), "--ours", ours_command(root, config), "--ours-cwd", str(root),
         "--peers", peers, "--seconds", str(seconds), *extra,
     ]
 
@@ -56,7 +59,8 @@ def ports_in_use(peers: str, host: str = "127.0.0.1") -> list[int]:
     return busy
 
 
-def run_peers(bench: Path, root: Path, peers: str, seconds: int, extra: list[str]) -> dict[str, Any]:
+def run_peers(bench: Path, root: Path, peers: str, seconds: int, extra: list[str],
+              config: Path | None = None) -> dict[str, Any]:
     """Run bench.py, echoing its output as it comes; returns its rows and its last line."""
     deadline = time.monotonic() + PORTS_WAIT_S
     while busy := ports_in_use(peers):
@@ -65,7 +69,7 @@ def run_peers(bench: Path, root: Path, peers: str, seconds: int, extra: list[str
                     f"(another run of the shared benchmark?)"}
         print(f"  waiting for ports {busy} (another benchmark is running)", flush=True)
         time.sleep(5)
-    argv = bench_argv(bench, root, peers, seconds, extra)
+    argv = bench_argv(bench, root, peers, seconds, extra, config)
     # Its own session: a terminal's Ctrl-C reaches only us, and we pass it on exactly once (a second
     # SIGINT would cut short bench.py's own clean-up of its gateways and subgraphs).
     process = subprocess.Popen(

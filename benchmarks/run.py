@@ -8,12 +8,14 @@
 Results go to ``.bench/results.json``; a summary to standard output. See benchmarks/README.md.
 
 usage: python3 benchmarks/run.py [--seconds 10] [--peers apollo] [--no-peers] [--max-requests 20000]
-                                 [--concurrency 50] [--live-subgraphs] [--no-pin] [bench.py arguments ...]
+                                 [--concurrency 50] [--live-subgraphs] [--no-pin] [--usage]
+                                 [bench.py arguments ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -52,6 +54,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, list[
         "--live-subgraphs", action="store_true", help="self-contained run: subgraphs execute every request"
     )
     parser.add_argument("--no-pin", action="store_true", help="do not pin the gateway to a CPU of its own")
+    parser.add_argument("--usage", action="store_true",
+                        help="our gateway reports field usage to a stand-in registry (compare with a run without)")
     parser.add_argument("--out", type=Path, default=ROOT / ".bench", help="results and logs (default .bench)")
     return parser.parse_known_args(argv)
 
@@ -65,7 +69,6 @@ def main(argv: list[str] | None = None) -> int:
     import orjson
 
     from benchmarks import peers
-    from benchmarks.local import BenchError, LocalSettings, run_local
 
     args, extra = parse_args(argv)
     # Also when started with SIGINT ignored (a background job of a script): Ctrl-C must clean up.
@@ -78,12 +81,34 @@ def main(argv: list[str] | None = None) -> int:
         # Other work on the machine skews every figure; this says how much there was at the start.
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
-    status = 0
+    with contextlib.ExitStack() as stack:
+        config = None
+        if args.usage:  # usage reporting on, to a sink in this process; its counts go in the results
+            from benchmarks.usage_sink import UsageSink
 
+            sink = stack.enter_context(UsageSink())
+            config = sink.config_file(args.out.resolve())
+            stack.callback(lambda: results.__setitem__("usage", sink.summary()))
+        status = _measure(args, extra, results, config)
+
+    path = args.out / "results.json"
+    path.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2) + b"\n")
+    print()
+    print(summary(results, peers.table))
+    print(f"\nresults: {os.path.relpath(path)}")
+    return status
+
+
+def _measure(args: argparse.Namespace, extra: list[str], results: dict[str, Any], config: Path | None) -> int:
+    from benchmarks import peers
+    from benchmarks.local import BenchError, LocalSettings, run_local
+
+    status = 0
+    results["usage_reporting"] = config is not None
     bench = peers.shared_bench(ROOT)
     if bench is not None and not args.no_peers:
         print(f"== side by side ({args.peers}): {peers.SHARED_BENCH}", flush=True)
-        results["peers"] = peers.run_peers(bench, ROOT, args.peers, args.seconds, extra)
+        results["peers"] = peers.run_peers(bench, ROOT, args.peers, args.seconds, extra, config)
     elif extra:
         print(f"bench: ignoring {' '.join(extra)} (no shared benchmark to pass them to)", file=sys.stderr)
 
@@ -91,19 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     settings = LocalSettings(
         seconds=args.seconds, max_requests=args.max_requests, concurrency=args.concurrency,
         warmup_seconds=args.warmup_seconds, warmup_requests=max(args.max_requests // 10, 1),
-        pin=not args.no_pin, memoise=not args.live_subgraphs, work_dir=args.out,
+        pin=not args.no_pin, memoise=not args.live_subgraphs, work_dir=args.out, config=config,
     )
     try:
         results["local"] = run_local(ROOT, settings)
     except (BenchError, OSError, TimeoutError, RuntimeError) as exc:
         results["local"] = {"error": str(exc)}
         status = 1
-
-    path = args.out / "results.json"
-    path.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2) + b"\n")
-    print()
-    print(summary(results, peers.table))
-    print(f"\nresults: {os.path.relpath(path)}")
     return status
 
 
@@ -129,6 +148,9 @@ def summary(results: dict[str, Any], table: Any) -> str:
     bad = {k: local[k] for k in ("non_200", "wrong_answers", "failures") if local[k]}
     if bad:
         lines.append("  problems: " + ", ".join(f"{k} {v}" for k, v in bad.items()))
+    usage = results.get("usage")
+    lines.append(f"  usage reporting: on ({usage['reports']} reports, {usage['events']} requests reported)"
+                 if usage is not None else "  usage reporting: off (--usage turns it on)")
     return "\n".join(lines)
 
 

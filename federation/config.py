@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Literal
 
 from federation.errors import ConfigError
@@ -576,6 +576,70 @@ class PoliciesConfig:
     rate_limit: RateLimitConfig = field(default_factory=RateLimitConfig)
 
 
+# -- usage reporting: field usage sent to the schema registry (federation/usage/) ----------------
+# Kept in its own block: a ``supergraph.registry`` section (url, graph, token) is being added
+# separately; once it lands, url/graph/token here could default from it. For now they are given here.
+
+
+@dataclass(frozen=True)
+class UsageConfig:
+    enabled: bool = False
+    # The registry's base URL: reports go to POST {url}/v1/usage.
+    url: str | None = None
+    # "graph@variant"; without "@", the variant is "current".
+    graph: str = ""
+    # The gateway's registry token, sent as "Authorization: Bearer <token>". repr=False: a printed
+    # config never shows it. url, graph and token default to supergraph.registry's.
+    token: str | None = field(default=None, repr=False)
+    # Seconds between reports; a report also goes out early once the pending counts are half full.
+    flush_interval: Timeout = 10.0
+    # Seconds one report may take (connect, send, answer); a slow registry never holds a request.
+    timeout: Timeout = 5.0
+    # Bounds of what waits to be sent: distinct operations, and (minute, operation, client) keys.
+    # Beyond them new entries are dropped and counted (federation_usage_dropped_total).
+    max_operations: AtLeastOne = 1000
+    max_keys: AtLeastOne = 10000
+    client_name_header: str = "apollographql-client-name"
+    client_version_header: str = "apollographql-client-version"
+    # Client names (the header's value) whose traffic is not reported.
+    exclude_clients: tuple[str, ...] = ()
+    # Names this gateway in reports; None: "<host name>-<process id>".
+    instance_id: str | None = None
+
+    def __post_init__(self) -> None:
+        for key in ("client_name_header", "client_version_header"):
+            name = getattr(self, key)
+            if not _TOKEN.fullmatch(name):
+                raise ConfigError(f"not a header name: {name!r}", key)
+        if self.url and not self.url.startswith(("http://", "https://")):
+            raise ConfigError(f"expected an http:// or https:// URL, got {self.url!r}", "url")
+        if self.graph.startswith("@") or self.graph.endswith("@"):
+            raise ConfigError("expected 'graph@variant' or 'graph'", "graph")
+
+    def resolved(self, registry: RegistryConfig | None, registry_token: str | None) -> UsageConfig:
+        """url, graph and token, where not given here, are the supergraph registry's: a gateway
+        serving from a registry reports to it without saying so twice. Raises when one is missing."""
+        if registry is not None:
+            filled = {k: getattr(registry, k) for k in ("url", "graph") if not getattr(self, k)}
+            if not self.token and registry_token:
+                filled["token"] = registry_token
+            done = replace(self, **filled) if filled else self
+        else:
+            done = self
+        for key, what in (("url", "the registry's URL"), ("graph", "'graph@variant'"), ("token", "a registry token")):
+            if not getattr(done, key):
+                raise ConfigError(f"usage reporting needs {what} (here, or under supergraph.registry)",
+                                  f"usage.{key}")
+        return done
+
+    @property
+    def graph_and_variant(self) -> tuple[str, str]:
+        graph, _, variant = self.graph.partition("@")
+        return graph, variant or "current"
+
+# -- end of usage reporting ------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class GatewayConfig:
     """The whole ``gateway.yaml``."""
@@ -590,6 +654,8 @@ class GatewayConfig:
     http: HttpConfig = field(default_factory=HttpConfig)
     # Request policies (authentication, rate limits, authorization, limits, cost, persisted queries).
     policies: PoliciesConfig = field(default_factory=PoliciesConfig)
+    # Field usage reported to the schema registry (off by default).
+    usage: UsageConfig = field(default_factory=UsageConfig)
 
     def __post_init__(self) -> None:
         if self.subgraph_defaults.url:

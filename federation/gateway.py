@@ -30,6 +30,8 @@ from federation.pipeline.state import PolicyServices, ServingState
 from federation.planner import QueryPlan
 from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
 from federation.supergraph.model import Supergraph, load_supergraph
+from federation.supergraph_registry import read_token
+from federation.usage.reporter import UsageReporter
 
 log = logging.getLogger("federation.reload")
 
@@ -43,7 +45,13 @@ class Gateway:
         self.config = config or GatewayConfig()
         self.metrics = Metrics()
         self._services = PolicyServices(self.config.policies)
-        self._state = ServingState(supergraph, self.config, self._services, self.metrics)
+        # Field usage reported to the schema registry; None (nothing on the request path) when off.
+        usage = self.config.usage
+        if usage.enabled:
+            registry = self.config.supergraph.registry
+            usage = usage.resolved(registry, read_token(registry) if registry is not None else None)
+        self.usage = UsageReporter(usage, self.metrics) if usage.enabled else None
+        self._state = ServingState(supergraph, self.config, self._services, self.metrics, usage=self.usage)
         self._retired: list[ServingState] = []  # replaced, with requests still in flight
         self._closing: set[asyncio.Task[None]] = set()
         self._started = False
@@ -73,7 +81,7 @@ class Gateway:
             return current
         try:
             state = ServingState(load_supergraph(supergraph_sdl), self.config, self._services, self.metrics,
-                                 previous=current)
+                                 previous=current, usage=self.usage)
         except Exception:
             self.metrics.reloads.inc((("outcome", "failed"),))
             raise
@@ -122,6 +130,8 @@ class Gateway:
             self._started = True
             await self._services.start()
             self._state.client.start()
+            if self.usage is not None:
+                await self.usage.start()
 
     def interrupt(self) -> int:
         """Shutdown's deadline: every subgraph call in flight fails now (and later ones at once), so the
@@ -129,6 +139,8 @@ class Gateway:
         return sum(state.interrupt() for state in [*self._retired, self._state])
 
     async def aclose(self) -> None:
+        if self.usage is not None:  # the last report, within a short timeout
+            await self.usage.aclose()
         for state in [*self._retired, self._state]:
             await state.close()
         self._retired.clear()

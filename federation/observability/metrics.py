@@ -136,12 +136,20 @@ class Metrics:
                                   "Seconds since the supergraph in service was put in service.", clock=time.time)
         self.registry_last_success = Gauge("federation_registry_last_success_age_seconds",
                                            "Seconds since the registry last answered a poll.", clock=time.time)
+        # Usage reporting to the schema registry (federation/usage/); stay empty while it is off.
+        self.usage_reports = Counter("federation_usage_reports_total",
+                                     "Usage reports to the schema registry, by outcome (sent, failed, rejected).")
+        self.usage_operations = Counter("federation_usage_operations_total",
+                                        "Operations tracked in usage reports (each counted once per report).")
+        self.usage_dropped = Counter("federation_usage_dropped_total",
+                                     "Usage entries (operation, minute, client) not reported, by reason.")
         self.combine: Callable[[Snapshot], Snapshot] | None = None
 
     def _all(self) -> tuple[Counter | Histogram | Gauge, ...]:
         return (self.requests, self.request_seconds, self.subgraph_requests, self.subgraph_seconds,
                 self.plan_cache, self.reloads, self.registry_polls, self.registry_version, self.registry_age,
-                self.registry_last_success)
+                self.registry_last_success, self.usage_reports, self.usage_operations,
+                self.usage_dropped)
 
     @property
     def gauges(self) -> frozenset[str]:

@@ -38,6 +38,7 @@ from federation.pipeline.state import Policies, ServingState
 from federation.policies.config import LimitsConfig
 from federation.policies.limits import check_limits, parse_document
 from federation.request import GraphQLRequest
+from federation.usage.coordinates import OperationUsage, operation_usage
 
 _HIT, _MISS = (("result", "hit"),), (("result", "miss"),)
 
@@ -52,6 +53,8 @@ class CheckedDocument:
     operation: NormalizedOperation
     root_type: str  # the API schema's root type for the operation
     introspection: DocumentNode | None  # the operation's __schema/__type part, answered by graphql-core
+    # Its identity and schema coordinates for usage reports, computed here once (None: reporting off).
+    usage: OperationUsage | None = None
 
 
 async def resolve_text(policies: Policies, request: GraphQLRequest) -> str:
@@ -104,15 +107,17 @@ def _outcome(state: ServingState, key: bytes, text: str,
     """The checked document or the refusal, and what it weighs in the cache: twice its text, since
     the parsed document keeps the text (for error locations) and its tokens may copy it once more."""
     try:
-        return check(state.api_schema, state.policies.config.limits, state.config.http.introspection, text,
-                     request.operation_name, key), 2 * len(text) + 4096
+        checked = check(state.api_schema, state.policies.config.limits, state.config.http.introspection, text,
+                        request.operation_name, key, usage=state.usage is not None)
     except RequestError as exc:
         return exc, 256
+    return checked, 2 * len(text) + 4096 + (checked.usage.weight if checked.usage is not None else 0)
 
 
 def check(api_schema: GraphQLSchema, limits: LimitsConfig, introspection: bool, text: str,
-          operation_name: str | None, key: bytes | None = None) -> CheckedDocument:
-    """Parse, limit, validate and normalise one document; raises ``RequestError`` saying why not."""
+          operation_name: str | None, key: bytes | None = None, usage: bool = False) -> CheckedDocument:
+    """Parse, limit, validate and normalise one document; raises ``RequestError`` saying why not.
+    ``usage``: also work out the operation's schema coordinates for usage reports."""
     try:
         document = parse_document(text, limits)
     except GraphQLError as exc:
@@ -134,7 +139,8 @@ def check(api_schema: GraphQLSchema, limits: LimitsConfig, introspection: bool, 
     part = _introspection_part(operation)
     if part is not None and not introspection:
         raise RequestError("Introspection is disabled.", INTROSPECTION_DISABLED)
-    return CheckedDocument(key if key is not None else digest(text), len(text), document, operation, root.name, part)
+    return CheckedDocument(key if key is not None else digest(text), len(text), document, operation, root.name, part,
+                           operation_usage(api_schema, operation) if usage else None)
 
 
 def _is_mutation(text: str, operation_name: str | None, limits: LimitsConfig) -> bool:

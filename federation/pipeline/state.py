@@ -32,6 +32,7 @@ from federation.policies.persisted import PersistedQueries
 from federation.policies.rate_limit import RateLimiter
 from federation.supergraph.api_schema import build_api_schema
 from federation.supergraph.model import Supergraph
+from federation.usage.reporter import UsageReporter
 
 if TYPE_CHECKING:
     from federation.errors import RequestError
@@ -152,10 +153,14 @@ class ServingState:
     it is kept (``federation.pipeline.carry_over`` says what and why)."""
 
     def __init__(self, supergraph: Supergraph, config: GatewayConfig, services: PolicyServices,
-                 metrics: Metrics | None = None, previous: ServingState | None = None) -> None:
+                 metrics: Metrics | None = None, previous: ServingState | None = None,
+                 usage: UsageReporter | None = None) -> None:
         self.supergraph = supergraph
         self.config = config
         self.metrics = metrics
+        # Usage reporting (the gateway's, kept across reloads); None when off. Prepared documents
+        # then carry their schema coordinates (``CheckedDocument.usage``).
+        self.usage = usage
         # Kept only between states of one gateway: both caches' outcomes also depend on its config.
         same_plans = (previous is not None and previous.config is config and previous.policies.services is services
                       and same_plan_inputs(previous.supergraph, supergraph))

@@ -179,3 +179,22 @@ def test_ports_of_a_running_shared_benchmark_are_seen(monkeypatch: pytest.Monkey
         monkeypatch.setattr(peers, "SUBGRAPHS_PORT", port)
         monkeypatch.setattr(peers, "FIRST_GATEWAY_PORT", port + 1)
         assert port in peers.ports_in_use("apollo")
+
+
+def test_the_usage_sink_counts_reports_and_its_config_turns_reporting_on(tmp_path: Any) -> None:
+    import httpx
+
+    from benchmarks.usage_sink import UsageSink
+    from federation.config_loader import load_config
+
+    with UsageSink() as sink:
+        config = load_config(sink.config_file(tmp_path), {})
+        assert config.usage.enabled and config.usage.url == sink.url
+        answer = httpx.post(f"{sink.url}/v1/usage", json={"counts": [{"count": 3}, {"count": 2}]}, timeout=5)
+        assert (answer.status_code, answer.json()) == (202, {"accepted": 2})
+        assert sink.summary() == {"reports": 1, "events": 5}
+
+
+def test_usage_flag_reaches_our_command(tmp_path: Any) -> None:
+    assert "--config" not in peers.ours_command(local.HERE.parent)
+    assert peers.ours_command(local.HERE.parent, tmp_path / "u.yaml").endswith(f"--config {tmp_path / 'u.yaml'}")
