@@ -332,6 +332,7 @@ HINT_INCONSISTENT_TYPE = _code(
 
 # Schema registry (``federation registry serve``, its GraphQL API and the gateways' poll endpoint).
 # BAD_REQUEST, PAYLOAD_TOO_LARGE and UNAUTHENTICATED above are answered by it too.
+NOT_FOUND = _code("NOT_FOUND", 404, "The registry serves nothing at this path.")
 FORBIDDEN = _code("FORBIDDEN", 403, "The registry token's role, graph or subgraph does not allow this.")
 INVALID_NAME = _code(
     "INVALID_NAME", 400, "A graph, variant or subgraph name does not match [A-Za-z][A-Za-z0-9_-]{0,63}."

@@ -13,7 +13,7 @@ import difflib
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -93,7 +93,7 @@ def _check_url(url: str) -> str:
     return url
 
 
-def _check_metadata(metadata: Any, commit: str | None) -> dict[str, Any]:
+def _check_metadata(metadata: object, commit: str | None) -> dict[str, Any]:
     if commit is not None and len(commit) > 200:
         raise RegistryError(BAD_REQUEST, "commit is at most 200 characters")
     if metadata is None:
@@ -131,7 +131,7 @@ class Registry:
 
     async def publish(
         self, who: TokenRecord, graph: str, variant: str, name: str, routing_url: str, sdl: str,
-        commit: str | None = None, metadata: Mapping[str, Any] | None = None,
+        commit: str | None = None, metadata: object = None,
     ) -> PublishOutcome:
         _check_names(graph, variant, name)
         tokens.require_publish(who, graph, name)

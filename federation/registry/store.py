@@ -31,9 +31,6 @@ from . import tables as t
 from .migrations import migrate
 from .model import CompositionRecord, SubgraphRecord, SubgraphRef, TokenRecord, Trigger, VariantRecord
 
-DEFAULT_DB = "sqlite:///registry.db"
-
-
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
