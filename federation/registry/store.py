@@ -31,6 +31,7 @@ from . import tables as t
 from .migrations import migrate
 from .model import CompositionRecord, SubgraphRecord, SubgraphRef, TokenRecord, Trigger, VariantRecord
 
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
