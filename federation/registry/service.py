@@ -86,16 +86,23 @@ async def compose_records(subgraphs: Sequence[SubgraphRecord]) -> CompositionRes
         return CompositionResult(None, (issue,))
 
 
+def check_text(value: str, what: str) -> str:
+    """PostgreSQL text cannot hold NUL, and no schema, URL or commit needs one: refused on both stores."""
+    if "\x00" in value:
+        raise RegistryError(BAD_REQUEST, f"{what} contains a NUL character")
+    return value
+
+
 def _check_url(url: str) -> str:
-    parts = urlsplit(url) if isinstance(url, str) and len(url) <= 2048 else None
+    parts = urlsplit(url) if isinstance(url, str) and len(url) <= 2048 and "\x00" not in url else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise RegistryError(BAD_REQUEST, f"invalid routing URL {str(url)[:100]!r}: expected http(s)://host/...")
     return url
 
 
 def _check_metadata(metadata: object, commit: str | None) -> dict[str, Any]:
-    if commit is not None and len(commit) > 200:
-        raise RegistryError(BAD_REQUEST, "commit is at most 200 characters")
+    if commit is not None and (len(commit) > 200 or "\x00" in commit):
+        raise RegistryError(BAD_REQUEST, "commit is at most 200 characters, without NUL")
     if metadata is None:
         return {}
     if not isinstance(metadata, dict) or len(json.dumps(metadata)) > MAX_METADATA_BYTES:
@@ -137,6 +144,7 @@ class Registry:
         tokens.require_publish(who, graph, name)
         _check_url(routing_url)
         meta = _check_metadata(metadata, commit)
+        check_text(sdl, "the schema")
         sha = hashlib.sha256(sdl.encode()).hexdigest()
         async with self.store.locked_variant(graph, variant, create=True) as locked:
             assert locked is not None  # create=True
@@ -155,6 +163,7 @@ class Registry:
     ) -> CompositionResult:
         _check_names(graph, variant, name)
         tokens.require_check(who, graph, name)
+        check_text(sdl, "the schema")
         async with self.store.read() as conn:
             found = await store.find_variant(conn, graph, variant)
             current = await store.current_subgraphs(conn, found[0]) if found else []

@@ -60,8 +60,8 @@ async def create(
     """A new token: (the token itself, shown once, and its record)."""
     checked = validate_scope(role, graph, subgraph)
     label = name or "-".join(p for p in (checked, graph, subgraph) if p)
-    if len(label) > 200:
-        raise RegistryError(BAD_REQUEST, "a token name is at most 200 characters")
+    if len(label) > 200 or "\x00" in label:
+        raise RegistryError(BAD_REQUEST, "a token name is at most 200 characters, without NUL")
     key_id, secret = secrets.token_hex(_KEY_HEX // 2), secrets.token_urlsafe(32)
     record = TokenRecord(key_id, label, checked, graph or None, subgraph or None, store.now())
     await store.insert_token(conn, record, _hash(secret))
