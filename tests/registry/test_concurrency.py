@@ -6,6 +6,7 @@ together on an empty database, so their migrations race too."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,7 @@ def test_100_concurrent_publishes_through_two_servers(tmp_path: Path, record_pro
         assert served[name]["versionId"] == mine["versionId"], name
     # Each entry holds the subgraph versions current when it was made: no publish composed against a stale set.
     chronological = history[::-1]
-    for older, newer in zip(chronological, chronological[1:], strict=False):
+    for older, newer in itertools.pairwise(chronological):
         kept = {r["name"]: r["versionId"] for r in older["subgraphs"] if r["name"] != newer["subgraph"]}
         assert kept == {r["name"]: r["versionId"] for r in newer["subgraphs"] if r["name"] != newer["subgraph"]}
     figures = f"{PUBLISHES} concurrent publishes through 2 servers on PostgreSQL: {seconds:.2f} s " \
