@@ -105,23 +105,38 @@ class Store:
 
     async def ping(self) -> None:
         with unavailable_on_db_errors():
-            async with self.engine.connect() as conn:
+            async with self._connect() as conn:
                 await conn.execute(sa.text("SELECT 1"))
 
     async def close(self) -> None:
         await self.engine.dispose()
 
     @asynccontextmanager
+    async def _connect(self) -> AsyncIterator[AsyncConnection]:
+        conn = self.engine.connect()
+        try:
+            await conn.start()
+        except Exception as exc:
+            # Whatever stops us getting a connection (refused, unknown database, bad password, pool
+            # timeout) means the store is unavailable to this request.
+            raise RegistryError(REGISTRY_UNAVAILABLE, f"cannot connect to the registry database: "
+                                f"{type(exc).__name__}") from exc
+        try:
+            yield conn
+        finally:
+            await conn.close()
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         with unavailable_on_db_errors():
-            async with self.engine.connect() as conn, conn.begin():
+            async with self._connect() as conn, conn.begin():
                 yield conn
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction that locks nothing in particular (tokens)."""
         with unavailable_on_db_errors():
-            async with self.engine.connect() as raw:
+            async with self._connect() as raw:
                 conn = await raw.execution_options(registry_immediate=True)
                 async with conn.begin():
                     yield conn
@@ -132,10 +147,11 @@ class Store:
         yields None when the variant does not exist and ``create`` is false."""
         lock = self._locks.setdefault((graph, variant), asyncio.Lock())
         async with lock, self.write() as conn:
-            if create:
-                await self._ensure_variant(conn, graph, variant)
             query = _variant_query(graph, variant).with_for_update(of=t.variants)
             row = (await conn.execute(query)).first()
+            if row is None and create:  # only the first publish to a variant pays for this
+                await self._ensure_variant(conn, graph, variant)
+                row = (await conn.execute(query)).first()
             yield None if row is None else LockedVariant(conn, row.id, await _variant_record(conn, row))
 
     def _insert(self, table: sa.Table) -> Any:
