@@ -23,6 +23,7 @@ from strawberry.types import ExecutionContext
 
 from federation.errors import (
     BAD_REQUEST,
+    BAD_USER_INPUT,
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
     INTERNAL_SERVER_ERROR,
@@ -112,8 +113,12 @@ def _formatted(error: GraphQLError, executed: bool) -> dict[str, Any]:
     extensions = dict(entry.get("extensions") or {})
     if "code" not in extensions:
         if not executed:
-            syntax = error.message.startswith("Syntax Error")
-            extensions["code"] = GRAPHQL_PARSE_FAILED if syntax else GRAPHQL_VALIDATION_FAILED
+            if error.message.startswith("Syntax Error"):
+                extensions["code"] = GRAPHQL_PARSE_FAILED
+            elif error.message.startswith("Variable '$"):
+                extensions["code"] = BAD_USER_INPUT
+            else:
+                extensions["code"] = GRAPHQL_VALIDATION_FAILED
         else:
             extensions["code"] = INTERNAL_SERVER_ERROR
     entry["extensions"] = extensions

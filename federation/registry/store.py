@@ -13,7 +13,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -239,7 +239,7 @@ async def insert_subgraph_version(
         sdl_sha256=record.sha256, published_by=record.published_by, published_at=record.published_at,
         commit=record.commit, metadata=json.dumps(dict(record.metadata)),
     ).returning(t.subgraph_versions.c.id))
-    return SubgraphRecord(**{**record.__dict__, "version_id": str(result.scalar_one())})
+    return replace(record, version_id=str(result.scalar_one()))
 
 
 async def set_current(conn: AsyncConnection, variant_id: int, subgraphs: Sequence[SubgraphRecord]) -> None:

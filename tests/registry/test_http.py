@@ -164,6 +164,8 @@ def test_queries(registry: Running, graph_name: str) -> None:
     (b'{"query": "{ graphs { name } }"}', "text/plain", 415, "UNSUPPORTED_MEDIA_TYPE"),
     (b'{"query": "{ graphs { "}', "application/json", 200, "GRAPHQL_PARSE_FAILED"),
     (b'{"query": "{ nothing }"}', "application/json", 200, "GRAPHQL_VALIDATION_FAILED"),
+    (b'{"query": "query($g: String!) { history(graph: $g, variant: \\"p\\") { id } }", "variables": {"g": 5}}',
+     "application/json", 200, "BAD_USER_INPUT"),
 ])
 def test_hostile_requests(registry: Running, body: bytes, content_type: str, status: int, code: str) -> None:
     response = httpx.post(f"{registry.url}/graphql", content=body,
