@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,8 @@ import pytest
 
 from .registry_process import RegistryProcess, create_token, serve
 
-PG_HOST = "postgresql://postgres@127.0.0.1:5432"
+# The server the PostgreSQL tests make their databases on (trust authentication, user postgres).
+PG_HOST = os.environ.get("REGISTRY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -46,7 +48,7 @@ def pg_reachable() -> bool:
 def fresh_pg_database() -> Iterator[str]:
     """A new database, dropped afterwards (with whatever connections are still open to it)."""
     if not pg_reachable():
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+        pytest.skip(f"PostgreSQL is not reachable at {PG_HOST}")
     name = f"registry_test_{secrets.token_hex(6)}"
     asyncio.run(_pg(f'CREATE DATABASE "{name}"'))
     try:
