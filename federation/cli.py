@@ -29,7 +29,7 @@ from federation.config_loader import load_config
 from federation.errors import ConfigError, GatewayError
 
 # Subcommands other packages own; each module exposes ``register(subparsers)``.
-_PLUGGED_COMMANDS = ("federation.composition.cli", "federation.policies.cli")
+_PLUGGED_COMMANDS = ("federation.composition.cli", "federation.policies.cli", "federation.registry.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,6 +18,8 @@ The gateway's exceptions, all defined below, form one tree:
      ├── CompositionFailed     stops a composition pass; its issues are reported, never the traceback
      ├── PlanningError         no combination of subgraph fetches answers the operation
      ├── FetchFailure          one subgraph call failed; execution turns it into a response error
+     ├── RegistryError         the schema registry refuses a request (auth, names, not found, store
+     │                         down); carries a stable code, answered as a typed error, never a 500
      └── TransportError        one HTTP exchange with a subgraph replica failed (below FetchFailure)
           ├── ConnectFailed    nothing was sent: another replica may be tried, even for a mutation
           │    └── ConnectTimeout
@@ -113,7 +115,8 @@ PERSISTED_QUERY_ID_REQUIRED = _code(
 
 # Authentication, authorization, demand control
 UNAUTHENTICATED = _code(
-    "UNAUTHENTICATED", 401, "A token was sent but does not verify (signature, expiry, issuer, audience, key)."
+    "UNAUTHENTICATED", 401,
+    "A token was sent but does not verify (signature, expiry, issuer, audience, key); registry: missing or unknown.",
 )
 UNAUTHORIZED_FIELD_OR_TYPE = _code(
     "UNAUTHORIZED_FIELD_OR_TYPE",
@@ -329,6 +332,27 @@ HINT_INCONSISTENT_TYPE = _code(
     "INCONSISTENT_BUT_COMPATIBLE_FIELD_TYPE", 200, "Subgraphs type a field differently."
 )
 
+# Schema registry (``federation registry serve``, its GraphQL API and the gateways' poll endpoint).
+# BAD_REQUEST, PAYLOAD_TOO_LARGE and UNAUTHENTICATED above are answered by it too.
+NOT_FOUND = _code("NOT_FOUND", 404, "The registry serves nothing at this path.")
+FORBIDDEN = _code("FORBIDDEN", 403, "The registry token's role, graph or subgraph does not allow this.")
+INVALID_NAME = _code(
+    "INVALID_NAME", 400, "A graph, variant or subgraph name does not match [A-Za-z][A-Za-z0-9_-]{0,63}."
+)
+GRAPH_NOT_FOUND = _code("GRAPH_NOT_FOUND", 404, "The registry has no such graph, or no such variant of it.")
+SUBGRAPH_NOT_FOUND = _code("SUBGRAPH_NOT_FOUND", 404, "The variant has no subgraph of that name.")
+VERSION_NOT_FOUND = _code("VERSION_NOT_FOUND", 404, "The variant's history has no composition with that id.")
+TOKEN_NOT_FOUND = _code("TOKEN_NOT_FOUND", 404, "No registry token has that id.")
+NO_SUPERGRAPH = _code("NO_SUPERGRAPH", 404, "The variant exists but nothing has composed yet.")
+COMPOSITION_REFUSED = _code(
+    "COMPOSITION_REFUSED", 400,
+    "The publish or delete would leave subgraphs that do not compose: refused, kept in history, served unchanged.",
+)
+ROLLBACK_TARGET_INVALID = _code(
+    "ROLLBACK_TARGET_INVALID", 400, "The rollback target has no supergraph (it was refused or failed to compose)."
+)
+REGISTRY_UNAVAILABLE = _code("REGISTRY_UNAVAILABLE", 503, "The registry's database cannot be reached; retry later.")
+
 
 def registry() -> dict[str, ErrorCode]:
     """All codes, for documentation and for the test that keeps the README table complete."""
@@ -478,6 +502,17 @@ class FetchFailure(GatewayError):
     def __init__(self, service: str, message: str, code: str) -> None:
         super().__init__(message, code)
         self.service = service
+
+
+class RegistryError(GatewayError):
+    """The schema registry refuses a request; ``code`` is one of the registry codes above."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, code)
+
+    @property
+    def status(self) -> int:
+        return status_of(self.code)
 
 
 class TransportError(GatewayError):

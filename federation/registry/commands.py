@@ -1,0 +1,350 @@
+"""``federation subgraph ...`` and ``federation graph ...``: the service teams' commands, shaped like
+``rover subgraph ...``, talking to a registry over its GraphQL API.
+
+Registry and token: ``--registry URL`` / ``--token T``, else ``FEDERATION_REGISTRY_URL`` /
+``FEDERATION_REGISTRY_TOKEN``. Human output by default, ``--json`` for CI.
+Exit status: 0 done, 1 refused or failed (composition errors, a declined confirmation), 2 error
+(usage, network, authentication, server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from federation.errors import BAD_REQUEST, RegistryError
+
+from .client import RegistryClient, introspect
+
+OK, REFUSED, ERROR = 0, 1, 2
+
+_ISSUE = "code message subgraphs coordinate"
+_COMPOSITION = f"""id sequence trigger subgraph refused ok createdAt createdBy
+  errors {{ {_ISSUE} }} hints {{ {_ISSUE} }} subgraphs {{ name versionId routingUrl sha256 }}"""
+_PREVIEW = f"ok supergraphSdl errors {{ {_ISSUE} }} hints {{ {_ISSUE} }}"
+
+PUBLISH = f"""mutation($graph: String!, $variant: String!, $name: String!, $url: String!, $sdl: String!,
+  $commit: String, $metadata: JSON) {{
+  r: publishSubgraph(graph: $graph, variant: $variant, name: $name, routingUrl: $url, sdl: $sdl,
+    commit: $commit, metadata: $metadata) {{
+    error {{ code message }} noop refused composition {{ {_COMPOSITION} }}
+    subgraph {{ name versionId routingUrl sha256 }}
+  }}
+}}"""
+CHECK = f"""mutation($graph: String!, $variant: String!, $name: String!, $sdl: String!) {{
+  r: checkSubgraph(graph: $graph, variant: $variant, name: $name, sdl: $sdl) {{
+    error {{ code message }} ok composition {{ {_PREVIEW} }}
+  }}
+}}"""
+DELETE = f"""mutation($graph: String!, $variant: String!, $name: String!, $dryRun: Boolean!) {{
+  r: deleteSubgraph(graph: $graph, variant: $variant, name: $name, dryRun: $dryRun) {{
+    error {{ code message }} dryRun deleted refused preview {{ {_PREVIEW} }} composition {{ {_COMPOSITION} }}
+  }}
+}}"""
+ROLLBACK = f"""mutation($graph: String!, $variant: String!, $to: ID!) {{
+  r: rollback(graph: $graph, variant: $variant, to: $to) {{ error {{ code message }} composition {{ {_COMPOSITION} }} }}
+}}"""
+SUBGRAPHS = """query($graph: String!, $variant: String!) {
+  r: subgraphs(graph: $graph, variant: $variant) {
+    name versionId routingUrl sha256 publishedBy publishedAt commit metadata sdl
+  }
+}"""
+HISTORY = f"""query($graph: String!, $variant: String!, $limit: Int!) {{
+  v: variant(graph: $graph, variant: $variant) {{ servedId }}
+  r: history(graph: $graph, variant: $variant, limit: $limit) {{ {_COMPOSITION} }}
+}}"""
+DIFF = """query($graph: String!, $variant: String!, $from: ID, $to: ID) {
+  r: diff(graph: $graph, variant: $variant, fromId: $from, toId: $to) { fromId toId text }
+}"""
+VARIANT = """query($graph: String!, $variant: String!) { r: variant(graph: $graph, variant: $variant) { servedId } }"""
+COMPOSITION = """query($id: ID!) { r: composition(id: $id) { id sequence supergraphSdl } }"""
+
+
+def _ref(text: str) -> tuple[str, str]:
+    graph, _, variant = text.partition("@")
+    return graph, variant or "current"  # rover's default variant name
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("ref", metavar="GRAPH@VARIANT", help="e.g. shop@prod (variant default: current)")
+    p.add_argument("--registry", help="registry URL (default: $FEDERATION_REGISTRY_URL)")
+    p.add_argument("--token", help="registry token (default: $FEDERATION_REGISTRY_TOKEN)")
+    p.add_argument("--json", action="store_true", help="print JSON (for CI)")
+
+
+def _schema_source(p: argparse.ArgumentParser) -> None:
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--schema", metavar="FILE", help="the subgraph's SDL ('-' reads standard input)")
+    source.add_argument("--introspect", metavar="URL", help="fetch the SDL from a running subgraph (_service)")
+
+
+def register(subparsers: Any) -> None:
+    sub = subparsers.add_parser("subgraph", help="publish, check, delete, list and fetch subgraphs in a registry")
+    cmds = sub.add_subparsers(dest="subgraph_command", metavar="COMMAND", required=True)
+    p = cmds.add_parser("publish", help="publish a subgraph schema (refused if it does not compose)")
+    _common(p)
+    p.add_argument("--name", required=True)
+    p.add_argument("--routing-url", required=True)
+    _schema_source(p)
+    p.add_argument("--commit", help="the commit the schema comes from")
+    p.add_argument("--metadata", help="a JSON object kept with the version")
+    p.set_defaults(func=_wrap(_publish))
+    p = cmds.add_parser("check", help="does this schema compose with the variant's other subgraphs?")
+    _common(p)
+    p.add_argument("--name", required=True)
+    _schema_source(p)
+    p.set_defaults(func=_wrap(_check))
+    p = cmds.add_parser("delete", help="remove a subgraph (shows the composition it would leave first)")
+    _common(p)
+    p.add_argument("--name", required=True)
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=_wrap(_delete))
+    p = cmds.add_parser("list", help="the variant's current subgraphs")
+    _common(p)
+    p.set_defaults(func=_wrap(_list))
+    p = cmds.add_parser("fetch", help="print a subgraph's current SDL")
+    _common(p)
+    p.add_argument("--name", required=True)
+    p.set_defaults(func=_wrap(_fetch_subgraph))
+
+    graph = subparsers.add_parser("graph", help="a registry variant's history, diffs, rollback, supergraph")
+    cmds = graph.add_subparsers(dest="graph_command", metavar="COMMAND", required=True)
+    p = cmds.add_parser("history", help="compositions, newest first")
+    _common(p)
+    p.add_argument("--limit", type=int, default=20)
+    p.set_defaults(func=_wrap(_history))
+    p = cmds.add_parser("diff", help="unified diff of two versions' supergraph (default: served vs previous)")
+    _common(p)
+    p.add_argument("--from", dest="from_id", metavar="ID")
+    p.add_argument("--to", dest="to_id", metavar="ID")
+    p.set_defaults(func=_wrap(_diff))
+    p = cmds.add_parser("rollback", help="serve an earlier version again (a new history entry)")
+    _common(p)
+    p.add_argument("--to", dest="to_id", metavar="ID", required=True)
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=_wrap(_rollback))
+    p = cmds.add_parser("fetch", help="print the served supergraph SDL")
+    _common(p)
+    p.set_defaults(func=_wrap(_fetch_graph))
+
+
+Command = Callable[[argparse.Namespace, RegistryClient], int]
+
+
+def _wrap(command: Command) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        url = args.registry or os.environ.get("FEDERATION_REGISTRY_URL")
+        token = args.token or os.environ.get("FEDERATION_REGISTRY_TOKEN")
+        if not url:
+            missing = RegistryError(BAD_REQUEST, "no registry: give --registry URL or FEDERATION_REGISTRY_URL")
+            return _fail(args, missing)
+        client = RegistryClient(url, token)
+        try:
+            return command(args, client)
+        except RegistryError as exc:
+            return _fail(args, exc)
+        finally:
+            client.close()
+    return run
+
+
+def _fail(args: argparse.Namespace, exc: RegistryError) -> int:
+    if args.json:
+        _print_json({"ok": False, "error": {"code": exc.code, "message": exc.message}})
+    else:
+        print(f"error[{exc.code}]: {exc.message}", file=sys.stderr)
+    return ERROR
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2))
+
+
+def _vars(args: argparse.Namespace, **more: Any) -> dict[str, Any]:
+    graph, variant = _ref(args.ref)
+    return {"graph": graph, "variant": variant, **more}
+
+
+def _read_schema(args: argparse.Namespace) -> str:
+    if args.introspect:
+        return introspect(args.introspect)
+    try:
+        return sys.stdin.read() if args.schema == "-" else Path(args.schema).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryError(BAD_REQUEST, f"cannot read {args.schema}: {exc}") from exc
+
+
+def _payload_error(result: dict[str, Any]) -> RegistryError | None:
+    error = result.get("error")
+    return RegistryError(error["code"], error["message"]) if error else None
+
+
+def _print_issues(issues: list[dict[str, Any]], kind: str = "error") -> None:
+    for issue in issues:
+        where = f" at {issue['coordinate']}" if issue.get("coordinate") else ""
+        subgraphs = f" (subgraphs: {', '.join(issue['subgraphs'])})" if issue.get("subgraphs") else ""
+        print(f"{kind}[{issue['code']}]{where}{subgraphs}", file=sys.stderr)
+        for line in str(issue["message"]).splitlines():
+            print(f"  {line}", file=sys.stderr)
+
+
+def _confirm(question: str) -> bool:
+    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def _publish(args: argparse.Namespace, client: RegistryClient) -> int:
+    metadata = None
+    if args.metadata:
+        try:
+            metadata = json.loads(args.metadata)
+        except ValueError as exc:
+            raise RegistryError(BAD_REQUEST, f"--metadata is not JSON: {exc}") from exc
+    variables = _vars(args, name=args.name, url=args.routing_url, sdl=_read_schema(args), commit=args.commit,
+                      metadata=metadata)
+    r = client.execute(PUBLISH, variables)["r"]
+    error = _payload_error(r)
+    if args.json:
+        _print_json({"ok": error is None, **r})
+        return REFUSED if r["refused"] else (ERROR if error else OK)
+    if r["refused"]:
+        _print_issues(r["composition"]["errors"])
+        print(f"refused: {args.name} does not compose with {args.ref} (kept in history as version "
+              f"{r['composition']['id']}; the served supergraph is unchanged)", file=sys.stderr)
+        return REFUSED
+    if error:
+        raise error
+    if r["noop"]:
+        print(f"no change: {args.name} on {args.ref} already has this schema and routing URL")
+        return OK
+    c = r["composition"]
+    _print_issues(c["hints"], "hint")
+    print(f"published {args.name} to {args.ref}: version {c['id']} (#{c['sequence']}) is now served")
+    return OK
+
+
+def _check(args: argparse.Namespace, client: RegistryClient) -> int:
+    r = client.execute(CHECK, _vars(args, name=args.name, sdl=_read_schema(args)))["r"]
+    error = _payload_error(r)
+    if error:
+        raise error
+    if args.json:
+        _print_json({"ok": r["ok"], "errors": r["composition"]["errors"], "hints": r["composition"]["hints"]})
+        return OK if r["ok"] else REFUSED
+    _print_issues(r["composition"]["errors"])
+    _print_issues(r["composition"]["hints"], "hint")
+    print(f"{args.name} {'composes' if r['ok'] else 'does not compose'} with {args.ref}")
+    return OK if r["ok"] else REFUSED
+
+
+def _delete(args: argparse.Namespace, client: RegistryClient) -> int:
+    dry = client.execute(DELETE, _vars(args, name=args.name, dryRun=True))["r"]
+    error = _payload_error(dry)
+    if error:
+        raise error
+    preview = dry["preview"]
+    if not args.json:
+        if preview["ok"]:
+            print(f"without {args.name}, {args.ref} composes", file=sys.stderr)
+        else:
+            _print_issues(preview["errors"])
+            print(f"without {args.name}, {args.ref} does not compose: the delete would be refused", file=sys.stderr)
+    if not args.yes and not _confirm(f"delete {args.name} from {args.ref}?"):
+        if args.json:
+            _print_json({"ok": False, "deleted": False, "declined": True, "preview": preview})
+        else:
+            print("not deleted", file=sys.stderr)
+        return REFUSED
+    r = client.execute(DELETE, _vars(args, name=args.name, dryRun=False))["r"]
+    if args.json:
+        _print_json({"ok": r["deleted"], **r})
+    elif r["deleted"]:
+        print(f"deleted {args.name} from {args.ref}: version {r['composition']['id']} is now served")
+    elif r["refused"]:
+        print(f"refused: without {args.name}, {args.ref} does not compose (kept in history)", file=sys.stderr)
+    if r["refused"]:
+        return REFUSED
+    error = _payload_error(r)
+    if error and not args.json:
+        raise error
+    return ERROR if error else OK
+
+
+def _list(args: argparse.Namespace, client: RegistryClient) -> int:
+    subgraphs = client.execute(SUBGRAPHS, _vars(args))["r"]
+    if args.json:
+        _print_json([{k: v for k, v in s.items() if k != "sdl"} for s in subgraphs])
+        return OK
+    if not subgraphs:
+        print(f"{args.ref} has no subgraphs")
+    for s in subgraphs:
+        print(f"{s['name']:<20} {s['routingUrl']:<40} version {s['versionId']:<6} "
+              f"by {s['publishedBy']} at {s['publishedAt']}")
+    return OK
+
+
+def _fetch_subgraph(args: argparse.Namespace, client: RegistryClient) -> int:
+    found = [s for s in client.execute(SUBGRAPHS, _vars(args))["r"] if s["name"] == args.name]
+    if not found:
+        raise RegistryError("SUBGRAPH_NOT_FOUND", f"{args.ref} has no subgraph {args.name!r}")
+    if args.json:
+        _print_json(found[0])
+    else:
+        sys.stdout.write(found[0]["sdl"].rstrip("\n") + "\n")
+    return OK
+
+
+def _history(args: argparse.Namespace, client: RegistryClient) -> int:
+    data = client.execute(HISTORY, _vars(args, limit=args.limit))
+    served = data["v"]["servedId"]
+    if args.json:
+        _print_json({"served": served, "history": data["r"]})
+        return OK
+    for c in data["r"]:
+        state = "served" if c["id"] == served else ("refused" if c["refused"] else "ok")
+        what = f"{c['trigger']} {c['subgraph'] or ''}".strip()
+        print(f"#{c['sequence']:<5} {c['id']}  {state:<8} {what:<30} {c['createdAt']}  by {c['createdBy']}")
+    return OK
+
+
+def _diff(args: argparse.Namespace, client: RegistryClient) -> int:
+    d = client.execute(DIFF, _vars(args, **{"from": args.from_id, "to": args.to_id}))["r"]
+    if args.json:
+        _print_json(d)
+    else:
+        sys.stdout.write(d["text"] or f"no difference between {d['fromId']} and {d['toId']}\n")
+    return OK
+
+
+def _rollback(args: argparse.Namespace, client: RegistryClient) -> int:
+    if not args.yes and not _confirm(f"serve version {args.to_id} of {args.ref} again?"):
+        print("not rolled back", file=sys.stderr)
+        return REFUSED
+    r = client.execute(ROLLBACK, _vars(args, to=args.to_id))["r"]
+    error = _payload_error(r)
+    if error:
+        raise error
+    if args.json:
+        _print_json({"ok": True, **r})
+    else:
+        c = r["composition"]
+        print(f"rolled back {args.ref} to {args.to_id}: new version {c['id']} (#{c['sequence']}) is now served")
+    return OK
+
+
+def _fetch_graph(args: argparse.Namespace, client: RegistryClient) -> int:
+    served = client.execute(VARIANT, _vars(args))["r"]["servedId"]
+    if served is None:
+        raise RegistryError("NO_SUPERGRAPH", f"{args.ref} has nothing composed yet")
+    c = client.execute(COMPOSITION, {"id": served})["r"]
+    if args.json:
+        _print_json(c)
+    else:
+        sys.stdout.write(c["supergraphSdl"].rstrip("\n") + "\n")
+    return OK

@@ -1,0 +1,35 @@
+"""``federation registry serve``: the registry's app under uvicorn. Stateless: every replica serves
+from the one database, so several can run behind a load balancer."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+
+import uvicorn
+
+from .app import RegistryApp
+from .service import Registry
+from .store import Store
+
+log = logging.getLogger("federation.registry")
+
+
+class _Server(uvicorn.Server):
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.servers:  # port 0 picks a free port: say which (tests and scripts read this line)
+            host, port = self.servers[0].sockets[0].getsockname()[:2]
+            print(f"federation registry running on http://{host}:{port}", file=sys.stderr, flush=True)
+
+
+def run(db: str, host: str, port: int, *, min_poll_delay: float, max_body_bytes: int, log_level: str) -> int:
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = RegistryApp(Registry(Store(db)), min_poll_delay=min_poll_delay, max_body_bytes=max_body_bytes)
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on",
+                            access_log=log_level == "debug")
+    server = _Server(config)
+    server.run()
+    # uvicorn returns after a failed start-up (e.g. the database unreachable for migrations).
+    return 0 if server.started else 2

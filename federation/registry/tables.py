@@ -1,0 +1,81 @@
+"""The registry's tables, for SQLAlchemy Core queries. Times are ISO-8601 UTC text (sortable, and the
+same on SQLite and PostgreSQL); JSON columns are text written and read by us."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+graphs = sa.Table(
+    "registry_graphs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+variants = sa.Table(
+    "registry_variants", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("graph_id", sa.Integer, sa.ForeignKey("registry_graphs.id"), nullable=False),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    # The row publishes lock; last_seq numbers the history, served_id points at what gateways get.
+    sa.Column("last_seq", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("served_id", sa.Integer, nullable=True),
+    sa.UniqueConstraint("graph_id", "name", name="uq_registry_variants_graph_name"),
+)
+
+subgraph_versions = sa.Table(
+    "registry_subgraph_versions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("variant_id", sa.Integer, sa.ForeignKey("registry_variants.id"), nullable=False),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("routing_url", sa.Text, nullable=False),
+    sa.Column("sdl", sa.Text, nullable=False),
+    sa.Column("sdl_sha256", sa.String(64), nullable=False),
+    sa.Column("published_by", sa.String(200), nullable=False),
+    sa.Column("published_at", sa.String(40), nullable=False),
+    sa.Column("commit", sa.String(200), nullable=True),
+    sa.Column("metadata", sa.Text, nullable=False, server_default="{}"),
+    sa.Index("ix_registry_subgraph_versions_variant_name", "variant_id", "name"),
+)
+
+# The variant's current subgraph set: one row per subgraph name, pointing at its served version.
+current_subgraphs = sa.Table(
+    "registry_current_subgraphs", metadata,
+    sa.Column("variant_id", sa.Integer, sa.ForeignKey("registry_variants.id"), primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("version_id", sa.Integer, sa.ForeignKey("registry_subgraph_versions.id"), nullable=False),
+)
+
+compositions = sa.Table(
+    "registry_compositions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("variant_id", sa.Integer, sa.ForeignKey("registry_variants.id"), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("version", sa.String(64), nullable=False, unique=True),  # the opaque id callers see
+    sa.Column("trigger", sa.String(16), nullable=False),
+    sa.Column("subgraph", sa.String(64), nullable=True),
+    sa.Column("refused", sa.Boolean, nullable=False),
+    sa.Column("supergraph_sdl", sa.Text, nullable=True),
+    sa.Column("errors", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("hints", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("subgraphs", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.UniqueConstraint("variant_id", "seq", name="uq_registry_compositions_variant_seq"),
+)
+
+tokens = sa.Table(
+    "registry_tokens", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key_id", sa.String(32), nullable=False, unique=True),  # the token's public half
+    sa.Column("secret_sha256", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("graph", sa.String(64), nullable=True),
+    sa.Column("subgraph", sa.String(64), nullable=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("revoked_at", sa.String(40), nullable=True),
+)
