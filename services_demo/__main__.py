@@ -1,7 +1,9 @@
-"""``python -m services_demo``: the four demo subgraphs, then the gateway in front of them.
+"""``python -m services_demo``: the four demo subgraphs, the schema registry with their schemas
+published to it, then the gateway in front of them, serving what the registry composed.
 
-Subgraphs listen on base-port + 1..4 (4001-4004 by default), the gateway on the base port.
-Ctrl-C or SIGTERM stops the gateway first, then the subgraphs.
+Subgraphs listen on base-port + 1..4 (4001-4004 by default), the registry on base-port + 10, the
+gateway on the base port. ``--no-registry`` serves ``schemas/supergraph.graphql`` from the file
+instead. Ctrl-C or SIGTERM stops the gateway first, then the registry, then the subgraphs.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -16,6 +19,7 @@ from pathlib import Path
 
 from federation.policies import devtoken
 from services_demo import DEFAULT_BASE_PORT, SERVICES, default_port
+from services_demo.registry import GRAPH, REGISTRY_PORT_OFFSET, DemoRegistry
 from services_demo.runner import SubgraphServers, rewrite_subgraph_urls
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +54,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"gateway port; subgraphs use the next four (default {DEFAULT_BASE_PORT})",
     )
     parser.add_argument("--no-gateway", action="store_true", help="serve the subgraphs only")
+    parser.add_argument("--work-dir", type=Path, default=WORK_DIR,
+                        help="where the registry's database, its tokens and rewritten files go (default .demo)")
+    parser.add_argument("--no-registry", action="store_true",
+                        help="no schema registry: the gateway serves --supergraph from the file")
     parser.add_argument("--supergraph", type=Path, default=SUPERGRAPH, help="supergraph SDL for the gateway")
     return parser.parse_args(argv)
 
@@ -58,8 +66,8 @@ def gateway_supergraph(args: argparse.Namespace, urls: dict[str, str]) -> Path:
     """The supergraph file to hand the gateway, rewritten if the subgraphs are not on their usual ports."""
     if args.base_port == DEFAULT_BASE_PORT and args.host == "127.0.0.1":
         return Path(args.supergraph)
-    WORK_DIR.mkdir(exist_ok=True)
-    path = WORK_DIR / f"supergraph-{args.base_port}.graphql"
+    args.work_dir.mkdir(exist_ok=True)
+    path = args.work_dir / f"supergraph-{args.base_port}.graphql"
     path.write_text(rewrite_subgraph_urls(Path(args.supergraph).read_text(), urls))
     return path
 
@@ -102,26 +110,32 @@ async def run(args: argparse.Namespace) -> int:
         print(f"{name:>10}  {url}")
 
     gateway: subprocess.Popen[bytes] | None = None
+    registry: DemoRegistry | None = None
     status = 0
     try:
+        env = dict(os.environ)
+        if args.no_registry:
+            source = ["--supergraph", str(gateway_supergraph(args, subgraphs.urls))]
+        else:
+            registry = DemoRegistry(args.work_dir, args.host, args.base_port + REGISTRY_PORT_OFFSET)
+            process = registry.start()
+            if not await wait_for_port(args.host, registry.port, process):
+                print(f"the registry did not start (exit code {process.poll()})", file=sys.stderr)
+                return 1
+            print(f"\n  registry  {registry.url}  (graph {GRAPH}, database {registry.db_file})")
+            for line in await asyncio.to_thread(registry.publish, subgraphs.urls):
+                print(f"            {line}")
+            env["FEDERATION_REGISTRY_TOKEN"] = registry.token("gateway", "read", GRAPH.split("@")[0])
+            # The gateway tells the registry which fields the demo's traffic uses (for schema checks).
+            env["FEDERATION_USAGE__ENABLED"] = "true"
+            # The last good supergraph, for starting while the registry is down, kept with the rest.
+            env["FEDERATION_SUPERGRAPH__REGISTRY__CACHE_FILE"] = str(args.work_dir / "registry-shop-prod.graphql")
+            source = ["--registry", registry.url, "--graph", GRAPH]
         if not args.no_gateway:
-            supergraph = gateway_supergraph(args, subgraphs.urls)
-            command = [
-                sys.executable,
-                "-m",
-                "federation",
-                "serve",
-                "--supergraph",
-                str(supergraph),
-                "--host",
-                args.host,
-                "--port",
-                str(args.base_port),
-                "--config",
-                str(GATEWAY_CONFIG),
-            ]
+            command = [sys.executable, "-m", "federation", "serve", *source, "--host", args.host,
+                       "--port", str(args.base_port), "--config", str(GATEWAY_CONFIG)]
             devtoken.ensure_key(ROOT / devtoken.DEFAULT_KEYS_DIR)  # the JWKS the demo config verifies with
-            gateway = subprocess.Popen(command, cwd=ROOT)
+            gateway = subprocess.Popen(command, cwd=ROOT, env=env)
             if not await wait_for_port(args.host, args.base_port, gateway):
                 print(f"the gateway did not start (exit code {gateway.poll()})", file=sys.stderr)
                 return 1
@@ -144,6 +158,8 @@ async def run(args: argparse.Namespace) -> int:
     finally:
         if gateway is not None:
             await asyncio.to_thread(stop_process, gateway)
+        if registry is not None and registry.process is not None:
+            await asyncio.to_thread(stop_process, registry.process)
         await subgraphs.stop()
     return status
 
