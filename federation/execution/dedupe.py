@@ -10,8 +10,10 @@ Why it is shaped like this:
 * The call runs in a task of its own, not in the caller that started it: a caller cancelled (its
   client left, its deadline passed) must not cut the call short for the others. Each caller waits
   through ``asyncio.shield``; the last one to leave cancels the call, since nobody wants it then.
-* Each caller keeps its own deadline (``timeout``): the shared call is not capped by the deadline of
-  whoever started it, so a caller that joined later is never answered early with a deadline error.
+* The call runs under the deadline of the caller that started it, as it would have alone (attempt
+  timeouts capped by it, no retry past it). A caller whose deadline comes sooner leaves at its own
+  (a timer of its own, only then); one whose deadline comes later is told (``Taken.outlived``), so
+  that a deadline failure of the call is not taken for its own: the fetcher then fetches again.
 * ``Taken.first``: what the call returns is handed out once; callers after the first get ``first``
   False and must make their own copy of anything they will change (the fetcher decodes the answer's
   bytes again: the executor merges answers into its response tree and renames keys in place).
@@ -20,6 +22,7 @@ Why it is shaped like this:
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Coroutine, Hashable
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -31,13 +34,15 @@ class Taken(NamedTuple, Generic[T]):
     value: T
     joined: bool  # this caller waited for a call another one started
     first: bool  # this caller is the first to take ``value``: it may keep it as it is
+    outlived: bool  # the call's deadline came before this caller's own
 
 
 class _Flight(Generic[T]):
-    __slots__ = ("taken", "task", "waiters")
+    __slots__ = ("deadline", "taken", "task", "waiters")
 
-    def __init__(self, task: asyncio.Task[T]) -> None:
+    def __init__(self, task: asyncio.Task[T], deadline: float | None) -> None:
         self.task = task
+        self.deadline = deadline
         self.waiters = 0
         self.taken = False
 
@@ -53,21 +58,22 @@ class Flights(Generic[K, T]):
     def __len__(self) -> int:
         return len(self._flights)
 
-    async def share(self, key: K, call: Callable[[], Coroutine[Any, Any, T]], timeout: float | None) -> Taken[T]:
+    async def share(self, key: K, call: Callable[[], Coroutine[Any, Any, T]], deadline: float | None) -> Taken[T]:
         """``call()``'s outcome, from the call in flight under ``key`` if there is one, else from a new
-        one. ``timeout``: seconds this caller waits at most (``TimeoutError``); the call goes on for
-        the others."""
+        one, which ``call`` makes within ``deadline`` (``time.monotonic()`` seconds; None: none). This
+        caller waits until its ``deadline`` at most (``TimeoutError``); the call goes on for the others."""
         flight = self._flights.get(key)
         joined = flight is not None
         if flight is None:
-            flight = self._flights[key] = _Flight(asyncio.get_running_loop().create_task(call()))
+            flight = self._flights[key] = _Flight(asyncio.get_running_loop().create_task(call()), deadline)
             flight.task.add_done_callback(lambda _: self._landed(key, flight))
+        ends = flight.deadline
         flight.waiters += 1
         try:
-            if timeout is None:
-                value = await asyncio.shield(flight.task)
+            if deadline is None or (ends is not None and ends <= deadline):
+                value = await asyncio.shield(flight.task)  # the call ends in time for this caller
             else:
-                async with asyncio.timeout(timeout):
+                async with asyncio.timeout(deadline - time.monotonic()):
                     value = await asyncio.shield(flight.task)
         except BaseException:
             flight.waiters -= 1
@@ -81,7 +87,7 @@ class Flights(Generic[K, T]):
         flight.waiters -= 1
         first = not flight.taken
         flight.taken = True
-        return Taken(value, joined, first)
+        return Taken(value, joined, first, ends is not None and (deadline is None or ends < deadline))
 
     def _landed(self, key: K, flight: _Flight[T]) -> None:
         if self._flights.get(key) is flight:

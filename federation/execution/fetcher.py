@@ -223,22 +223,24 @@ class SubgraphClient:
 
     async def _shared(self, route: _Route, flights: Flights[tuple[bytes, tuple[tuple[str, str], ...]], _Landed],
                       raw: bytes, headers: Mapping[str, str] | None, deadline: float | None) -> dict[str, Any]:
-        """The fetch, sharing the call of an identical one in flight. The call itself runs without a
-        deadline: each caller waits until its own, and the last one to leave cancels it."""
+        """The fetch, sharing the call of an identical one in flight (``dedupe.py``): the call runs
+        within the deadline of the caller that started it; each caller waits until its own at most."""
         name = route.endpoint.name
-        timeout = None
-        if deadline is not None:
-            timeout = deadline - time.monotonic()
-            if timeout <= 0:
-                raise _deadline(name)
         key = (raw, tuple(sorted(headers.items())) if headers else ())
-        try:
-            taken = await flights.share(key, lambda: self._fetch(route, raw, headers, True, None, None), timeout)
-        except TimeoutError:
-            raise _deadline(name) from None
-        if taken.joined and self.metrics is not None:
-            self.metrics.subgraph_deduplicated.inc((("subgraph", name),))
-        result, answer = taken.value
+        while True:
+            if deadline is not None and deadline <= time.monotonic():
+                raise _deadline(name)
+            try:
+                taken = await flights.share(key, lambda: self._fetch(route, raw, headers, True, deadline, None),
+                                            deadline)
+            except TimeoutError:
+                raise _deadline(name) from None
+            if taken.joined and self.metrics is not None:
+                self.metrics.subgraph_deduplicated.inc((("subgraph", name),))
+            result, answer = taken.value
+            # The deadline that ran out was the caller's who started the call, not this one's.
+            if not (taken.outlived and isinstance(result, FetchFailure) and result.code == REQUEST_DEADLINE_EXCEEDED):
+                break
         if isinstance(result, FetchFailure):  # each caller raises an exception of its own
             raise FetchFailure(result.service, result.message, result.code)
         if taken.first or answer is None:
