@@ -20,7 +20,7 @@ from .fakes import Handler, Raw, Reply, SubgraphRequest, WithHeaders, always, en
 from .test_batching import TYPES, expected_product, name_of, product, reviews_of
 
 # Long enough for every concurrent caller to reach the fetch while the first call is in flight.
-SLOW_S = 0.2
+SLOW_S = 0.3
 QUERY = "{ topProducts { upc reviews { body author { name } } } }"
 UPCS = ["1", "2", "3"]
 ANSWER = {"data": {"topProducts": [expected_product(u) for u in UPCS]}}
