@@ -377,6 +377,9 @@ class SubgraphConfig:
     breaker: BreakerConfig | None = None
     retry: RetryConfig | None = None
     health_check: HealthCheckConfig | None = None
+    # Identical query fetches in flight at the same moment (same document, variables and forwarded
+    # headers) share one call; None: on. Never mutations, never where response_headers is set.
+    dedupe: bool | None = None
 
     def __post_init__(self) -> None:
         for i, name in enumerate(self.propagate_headers):

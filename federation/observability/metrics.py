@@ -121,8 +121,13 @@ class Metrics:
     def __init__(self) -> None:
         self.requests = Counter("federation_requests_total", "GraphQL requests by outcome.")
         self.request_seconds = Histogram("federation_request_duration_seconds", "GraphQL request latency.")
+        # A fetch that shared an identical call in flight counts here too (with its own outcome), and
+        # in subgraph_deduplicated: calls made are the difference.
         self.subgraph_requests = Counter("federation_subgraph_requests_total",
-                                         "Requests sent to subgraphs, by subgraph and outcome.")
+                                         "Subgraph fetches, by subgraph and outcome.")
+        self.subgraph_deduplicated = Counter(
+            "federation_subgraph_deduplicated_total",
+            "Subgraph fetches answered by an identical call already in flight, by subgraph.")
         self.subgraph_seconds = Histogram("federation_subgraph_request_duration_seconds",
                                           "Subgraph request latency, by subgraph.")
         self.plan_cache = Counter("federation_plan_cache_total", "Operation preparations: hits and misses.")
@@ -146,7 +151,8 @@ class Metrics:
         self.combine: Callable[[Snapshot], Snapshot] | None = None
 
     def _all(self) -> tuple[Counter | Histogram | Gauge, ...]:
-        return (self.requests, self.request_seconds, self.subgraph_requests, self.subgraph_seconds,
+        return (self.requests, self.request_seconds, self.subgraph_requests, self.subgraph_deduplicated,
+                self.subgraph_seconds,
                 self.plan_cache, self.reloads, self.registry_polls, self.registry_version, self.registry_age,
                 self.registry_last_success, self.usage_reports, self.usage_operations,
                 self.usage_dropped)

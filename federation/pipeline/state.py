@@ -179,7 +179,7 @@ class ServingState:
             urls = conf.url or (sub.url,)
             endpoints[graph] = SubgraphEndpoint(
                 sub.name, tuple(urls), conf.timeout or 30.0, dict(conf.headers), connect_timeout=conf.connect_timeout,
-                ca_file=conf.ca_file, health_check=conf.health_check,
+                ca_file=conf.ca_file, health_check=conf.health_check, dedupe=conf.dedupe is not False,
                 **_given(max_connections=conf.max_connections, max_waiters=conf.max_waiters,
                          max_response_bytes=conf.max_response_bytes),
                 **_sections(ejection=conf.ejection, breaker=conf.breaker, retry=conf.retry))
@@ -270,8 +270,8 @@ def _client(endpoints: Mapping[str, SubgraphEndpoint], state: ServingState,
             previous: ServingState | None) -> SubgraphClient:
     """The state's subgraph client, taking over the previous state's unchanged transports."""
     if previous is None:
-        return SubgraphClient(endpoints)
+        return SubgraphClient(endpoints, metrics=state.metrics)
     hand_over = TransportHandOver(previous.client)
-    client = SubgraphClient(endpoints, transports=hand_over)
+    client = SubgraphClient(endpoints, transports=hand_over, metrics=state.metrics)
     state.taken = frozenset(hand_over.taken)
     return client

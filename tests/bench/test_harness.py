@@ -165,8 +165,9 @@ def test_the_self_contained_benchmark_runs_end_to_end(tmp_path: Any) -> None:
     assert result["requests"] > 0
     assert result["non_200"] == result["wrong_answers"] == result["failures"] == 0
     assert result["plan_subgraphs"] == ["accounts", "inventory", "products", "reviews"]
-    # Entity fetches are batched: the calls per request are the plan's fetches at most, not one per entity.
-    assert 4 <= result["subgraph_calls_per_request"] <= result["plan_fetches"]
+    # Entity fetches are batched: the calls per request are the plan's fetches at most, not one per entity;
+    # concurrent requests share identical calls in flight, so there may be fewer than one per subgraph.
+    assert 0 < result["subgraph_calls_per_request"] <= result["plan_fetches"]
 
 
 def test_ports_of_a_running_shared_benchmark_are_seen(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -114,7 +114,9 @@ async def test_replicas_share_the_load(recorders: tuple[Recorder, Recorder]) -> 
 async def test_with_one_of_two_replicas_refusing_no_request_fails_sequential_or_concurrent(
         harness: Harness, recorders: tuple[Recorder, Recorder]) -> None:
     products, reviews = recorders
-    config = GatewayConfig(subgraphs={"products": SubgraphConfig(url=(harness.refused_url(), products.url))})
+    # Every request a call of its own (no deduplication): calls are what is counted.
+    config = GatewayConfig(subgraphs={"products": SubgraphConfig(url=(harness.refused_url(), products.url),
+                                                                 dedupe=False)})
     gateway = Gateway.from_sdl(supergraph({"products": products.url, "reviews": reviews.url}, TYPES), config)
     query = GraphQLRequest("{ product { upc } }")
     sequential = [await gateway.execute(query) for _ in range(50)]

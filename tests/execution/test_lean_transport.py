@@ -78,7 +78,8 @@ async def test_the_response_headers_come_back_in_order() -> None:
 
 async def test_a_burst_of_500_never_holds_more_than_the_cap_open_and_all_are_answered() -> None:
     server = await counting(delay=0.002)
-    endpoint = SubgraphEndpoint("products", (server.url,), timeout=20.0, max_connections=10)
+    # Every request a call of its own (no deduplication): calls are what is counted.
+    endpoint = SubgraphEndpoint("products", (server.url,), timeout=20.0, max_connections=10, dedupe=False)
     client = SubgraphClient({"P": endpoint})
     results = await asyncio.gather(*(client.request("P", "{ ok }", None, None) for _ in range(500)),
                                    return_exceptions=True)
@@ -92,7 +93,9 @@ async def test_a_burst_of_500_never_holds_more_than_the_cap_open_and_all_are_ans
 
 async def test_beyond_the_queue_requests_fail_at_once_with_the_code() -> None:
     server = await counting(delay=0.3)
-    endpoint = SubgraphEndpoint("products", (server.url,), timeout=5.0, max_connections=2, max_waiters=3)
+    # Every request a call of its own (no deduplication): calls are what is counted.
+    endpoint = SubgraphEndpoint("products", (server.url,), timeout=5.0, max_connections=2, max_waiters=3,
+                                dedupe=False)
     client = SubgraphClient({"P": endpoint})
 
     async def timed() -> tuple[float, object]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from federation.config import GatewayConfig, SubgraphConfig
 from federation.errors import GRAPHQL_VALIDATION_FAILED, SupergraphError
 
 from .conftest import Harness
@@ -122,7 +123,9 @@ async def test_requests_racing_repeated_reloads_all_get_an_answer(harness: Harne
     reviews_url = harness.refused_url()
     sdl = {name: supergraph({"products": fake.url, "reviews": reviews_url}, SHOP)
            for name, fake in (("one", one), ("two", two))}
-    gw = await harness.gateway({"products": one, "reviews": reviews_url})
+    # Every request a call of its own (no deduplication): calls are what is counted.
+    no_dedupe = GatewayConfig(subgraph_defaults=SubgraphConfig(dedupe=False))
+    gw = await harness.gateway({"products": one, "reviews": reviews_url}, config=no_dedupe)
     query = '{ product(upc: "1") { name } }'
 
     async def reload_a_few_times() -> None:

@@ -70,7 +70,8 @@ async def test_requests_start_at_each_replica_in_turn() -> None:
 
 
 async def test_a_refusing_replica_moves_each_request_to_the_next_replica_never_back() -> None:
-    client, made = client_with({URLS[1]: ConnectFailed("refused")})
+    # Every request a call of its own (no deduplication): calls are what is counted.
+    client, made = client_with({URLS[1]: ConnectFailed("refused")}, dedupe=False)
     results = await asyncio.gather(*(client.request("PRODUCTS", "{ ok }", None, None) for _ in range(30)))
     assert results == [{"data": {"ok": True}}] * 30
     # b is tried only by the requests that started there; each of those went on to c.
@@ -79,7 +80,8 @@ async def test_a_refusing_replica_moves_each_request_to_the_next_replica_never_b
 
 
 async def test_two_replicas_one_down_concurrent_and_sequential_requests_all_answered() -> None:
-    client, made = client_with({URLS[0]: ConnectFailed("refused")}, urls=URLS[:2])
+    # Every request a call of its own (no deduplication): calls are what is counted.
+    client, made = client_with({URLS[0]: ConnectFailed("refused")}, urls=URLS[:2], dedupe=False)
     answers = [await client.request("PRODUCTS", "{ ok }", None, None) for _ in range(50)]
     answers += await asyncio.gather(*(client.request("PRODUCTS", "{ ok }", None, None) for _ in range(50)))
     assert answers == [{"data": {"ok": True}}] * 100
