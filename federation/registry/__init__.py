@@ -6,7 +6,8 @@ Modules, each readable in one sitting:
 start) -> ``store`` (SQLAlchemy Core, async: SQLite or PostgreSQL, one lock per variant) ->
 ``tokens`` (hashed tokens, roles) -> ``service`` (publish, check, delete, rollback, queries) ->
 ``api`` (the GraphQL schema at ``/graphql``), ``poll`` (the gateways' endpoint), ``app`` (the ASGI
-app: routing, body limit, health), ``server`` (uvicorn). ``client`` and ``commands`` are the
-``federation subgraph|graph ...`` commands, ``cli`` plugs them into ``federation``.
+app: routing, body limit, health), ``server`` (uvicorn); ``web`` (the HTML pages at ``/``, hooked into
+``app``). ``client`` and ``commands`` are the ``federation subgraph|graph ...`` commands, ``cli``
+plugs them into ``federation``.
 ``changes`` classifies the differences between two supergraphs (what a schema check reports).
 """

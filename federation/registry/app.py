@@ -5,6 +5,7 @@
     POST /v1/usage                                       reserved for gateway usage reports (not served yet)
     GET  /health                                         200 {"status":"ok"} while the process runs
     GET  /ready                                          200 once the database answers, else 503
+    GET  /, /login, /graphs/..., /static/...             the web pages (``web``: HTML, not JSON)
 
 Every refusal is JSON with a code; nothing a client sends can make it answer 500.
 """
@@ -35,7 +36,7 @@ from federation.errors import (
     status_of,
 )
 
-from . import api
+from . import api, web
 from .poll import poll
 from .service import Registry
 
@@ -132,10 +133,13 @@ class RegistryApp:
         self.min_poll_delay = min_poll_delay
         self.max_body_bytes = max_body_bytes
         self.migrate = migrate
+        self.web = web.WebApp(registry)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
+        elif scope["type"] == "http" and web.handles(scope["path"]):
+            await self.web(scope, receive, send)
         elif scope["type"] == "http":
             try:
                 status, body = await self._route(scope, receive)

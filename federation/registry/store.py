@@ -29,7 +29,15 @@ from federation.errors import REGISTRY_UNAVAILABLE, ConfigError, RegistryError
 
 from . import tables as t
 from .migrations import migrate
-from .model import CompositionRecord, CompositionSummary, SubgraphRecord, SubgraphRef, TokenRecord, Trigger, VariantRecord
+from .model import (
+    CompositionRecord,
+    CompositionSummary,
+    SubgraphRecord,
+    SubgraphRef,
+    TokenRecord,
+    Trigger,
+    VariantRecord,
+)
 
 
 def now() -> str:
