@@ -131,9 +131,9 @@ class RegistryApp:
                  max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, migrate: bool = True) -> None:
         self.registry = registry
         self.min_poll_delay = min_poll_delay
+        self.web = web.WebApp(registry)
         self.max_body_bytes = max_body_bytes
         self.migrate = migrate
-        self.web = web.WebApp(registry)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
