@@ -352,6 +352,17 @@ ROLLBACK_TARGET_INVALID = _code(
     "ROLLBACK_TARGET_INVALID", 400, "The rollback target has no supergraph (it was refused or failed to compose)."
 )
 REGISTRY_UNAVAILABLE = _code("REGISTRY_UNAVAILABLE", 503, "The registry's database cannot be reached; retry later.")
+USAGE_REPORT_INVALID = _code(
+    "USAGE_REPORT_INVALID", 400, "A usage report (POST /v1/usage) does not have the shape gateways send; nothing stored."
+)
+BREAKING_CHANGES = _code(
+    "BREAKING_CHANGES", 400,
+    "The publish has breaking changes in use (a check would fail) and no approval for its context: refused.",
+)
+CHECK_NOT_FOUND = _code("CHECK_NOT_FOUND", 404, "No schema check has that id (in that variant).")
+APPROVAL_INVALID = _code(
+    "APPROVAL_INVALID", 400, "Only a check failed by breaking changes can be approved, for a context."
+)
 
 
 def registry() -> dict[str, ErrorCode]:

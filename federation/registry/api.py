@@ -18,10 +18,12 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from federation.composition import CompositionIssue, CompositionResult
-from federation.errors import COMPOSITION_REFUSED, INTERNAL_SERVER_ERROR, RegistryError
+from federation.errors import BREAKING_CHANGES, COMPOSITION_REFUSED, INTERNAL_SERVER_ERROR, RegistryError
 
 from . import model
+from .checks import CheckRecord
 from .service import Registry
+from .settings import VariantSettings
 
 log = logging.getLogger("federation.registry")
 T = TypeVar("T")
@@ -179,6 +181,143 @@ class TokenType:
                    created_at=t.created_at, revoked_at=t.revoked_at)
 
 
+@strawberry.type(name="ClientUsage")
+class ClientUseType:
+    name: str | None
+    version: str | None
+    requests: int
+
+
+def _clients(raw: list[dict[str, Any]]) -> list[ClientUseType]:
+    return [ClientUseType(name=c["name"], version=c["version"], requests=c["requests"]) for c in raw]
+
+
+@strawberry.type(name="OperationUsage")
+class OperationUseType:
+    hash: str
+    name: str | None
+    requests: int
+    clients: list[ClientUseType]
+
+
+@strawberry.type(name="ChangeUsage")
+class ChangeUsageType:
+    operation_count: int
+    requests: int
+    percent: float
+    operations: list[OperationUseType] = strawberry.field(description="the affected operations (at most 50)")
+    clients: list[ClientUseType]
+
+
+@strawberry.type(name="SchemaChange")
+class ChangeType:
+    code: str
+    severity: str
+    coordinate: str
+    message: str
+    subgraphs: list[str]
+    usage_coordinates: list[str]
+    verdict: str = strawberry.field(description="safe, dangerous, safe_by_usage, in_use, unjudged (no usage data)")
+    usage: ChangeUsageType
+
+    @classmethod
+    def of(cls, c: dict[str, Any]) -> ChangeType:
+        u = c["usage"]
+        ops = [OperationUseType(hash=o["hash"], name=o["name"], requests=o["requests"], clients=_clients(o["clients"]))
+               for o in u["operations"]]
+        return cls(code=c["code"], severity=c["severity"], coordinate=c["coordinate"], message=c["message"],
+                   subgraphs=c["subgraphs"], usage_coordinates=c["usageCoordinates"], verdict=c["verdict"],
+                   usage=ChangeUsageType(operation_count=u["operationCount"], requests=u["requests"],
+                                         percent=u["percent"], operations=ops, clients=_clients(u["clients"])))
+
+
+@strawberry.type(name="Lint")
+class LintType:
+    rule: str
+    coordinate: str
+    message: str
+
+
+@strawberry.type(name="CheckUsage")
+class CheckUsageType:
+    has_data: bool
+    period_days: int
+    total_requests: int
+    min_operations: int
+    min_percent: float
+    exclude_clients: list[str]
+
+
+@strawberry.type(name="Approval")
+class ApprovalType:
+    by: str
+    at: str
+    context: str
+    check_id: str | None
+
+    @classmethod
+    def of(cls, a: dict[str, Any]) -> ApprovalType:
+        return cls(by=a["by"], at=a["at"], context=a["context"], check_id=a.get("checkId"))
+
+
+@strawberry.type(name="Check")
+class CheckType:
+    """A stored check (``federation subgraph check``, or the judgement of a publish)."""
+
+    id: strawberry.ID
+    graph: str
+    variant: str
+    trigger: str
+    subgraph: str
+    sdl_sha256: str
+    context: str | None
+    verdict: str = strawberry.field(
+        description="passed, failed, approved, allowed (a publish the variant lets through)")
+    ok: bool
+    base_version: strawberry.ID | None
+    breaking_sha256: str
+    composition_errors: list[IssueType]
+    changes: list[ChangeType]
+    lints: list[LintType]
+    usage: CheckUsageType
+    approval: ApprovalType | None
+    created_at: str
+    created_by: str
+
+    @classmethod
+    def of(cls, c: CheckRecord) -> CheckType:
+        u = c.usage
+        return cls(
+            id=strawberry.ID(c.id), graph=c.graph, variant=c.variant, trigger=c.trigger, subgraph=c.subgraph,
+            sdl_sha256=c.sdl_sha256, context=c.context, verdict=c.verdict, ok=c.ok,
+            base_version=strawberry.ID(c.base_version) if c.base_version else None,
+            breaking_sha256=c.breaking_sha256, composition_errors=_issues(c.composition_errors),
+            changes=[ChangeType.of(x) for x in c.changes],
+            lints=[LintType(rule=x["rule"], coordinate=x["coordinate"], message=x["message"]) for x in c.lints],
+            usage=CheckUsageType(has_data=u.get("hasData", False), period_days=u.get("periodDays", 0),
+                                 total_requests=u.get("totalRequests", 0), min_operations=u.get("minOperations", 0),
+                                 min_percent=u.get("minPercent", 0.0), exclude_clients=u.get("excludeClients", [])),
+            approval=ApprovalType.of(c.approval) if c.approval else None, created_at=c.created_at,
+            created_by=c.created_by,
+        )
+
+
+@strawberry.type(name="VariantSettings")
+class SettingsType:
+    usage_period_days: int
+    min_operations: int
+    min_percent: float
+    exclude_clients: list[str]
+    allow_breaking_publish: bool
+    lints: JSON = strawberry.field(description="lint rule -> on (true) or off")
+
+    @classmethod
+    def of(cls, s: VariantSettings) -> SettingsType:
+        return cls(usage_period_days=s.usage_period_days, min_operations=s.min_operations,
+                   min_percent=s.min_percent, exclude_clients=list(s.exclude_clients),
+                   allow_breaking_publish=s.allow_breaking_publish, lints=JSON(dict(s.lints)))
+
+
 @strawberry.type
 class PublishResult:
     error: ErrorType | None = None
@@ -186,6 +325,7 @@ class PublishResult:
     refused: bool = False
     composition: CompositionType | None = None
     subgraph: SubgraphType | None = None
+    check: CheckType | None = strawberry.field(default=None, description="how the publish was judged")
 
 
 @strawberry.type
@@ -193,6 +333,19 @@ class CheckResult:
     error: ErrorType | None = None
     ok: bool = False
     composition: PreviewType | None = None
+    check: CheckType | None = None
+
+
+@strawberry.type
+class ApproveResult:
+    error: ErrorType | None = None
+    approval: ApprovalType | None = None
+
+
+@strawberry.type
+class SettingsResult:
+    error: ErrorType | None = None
+    settings: SettingsType | None = None
 
 
 @strawberry.type
@@ -310,6 +463,29 @@ class Query:
         return await _query(run)
 
     @strawberry.field
+    async def checks(self, info: Info[Context, Any], graph: str, variant: str, limit: int = 20,
+                     offset: int = 0) -> list[CheckType]:
+        async def run() -> list[CheckType]:
+            ctx = _ctx(info)
+            found = await ctx.registry.checks(await ctx.principal(), graph, variant, limit, offset)
+            return [CheckType.of(c) for c in found]
+        return await _query(run)
+
+    @strawberry.field
+    async def check(self, info: Info[Context, Any], id: strawberry.ID) -> CheckType:
+        async def run() -> CheckType:
+            ctx = _ctx(info)
+            return CheckType.of(await ctx.registry.check_record(await ctx.principal(), str(id)))
+        return await _query(run)
+
+    @strawberry.field
+    async def variant_settings(self, info: Info[Context, Any], graph: str, variant: str) -> SettingsType:
+        async def run() -> SettingsType:
+            ctx = _ctx(info)
+            return SettingsType.of(await ctx.registry.settings(await ctx.principal(), graph, variant))
+        return await _query(run)
+
+    @strawberry.field
     async def tokens(self, info: Info[Context, Any]) -> list[TokenType]:
         async def run() -> list[TokenType]:
             ctx = _ctx(info)
@@ -322,30 +498,66 @@ class Mutation:
     @strawberry.mutation
     async def publish_subgraph(
         self, info: Info[Context, Any], graph: str, variant: str, name: str, routing_url: str, sdl: str,
-        commit: str | None = None, metadata: JSON | None = None,
+        commit: str | None = None, metadata: JSON | None = None, context: str | None = None,
     ) -> PublishResult:
         async def run() -> PublishResult:
             ctx = _ctx(info)
             out = await ctx.registry.publish(await ctx.principal(), graph, variant, name, routing_url, sdl,
-                                             commit, metadata)
+                                             commit, metadata, context)
             entry = CompositionType.of(out.composition) if out.composition else None
             error = None
-            if out.refused:
+            if out.blocked:
+                message = (f"{name} has breaking changes in use on {graph}@{variant} and no approval"
+                           f"{f' in context {context!r}' if context else ' (no context given)'}: refused")
+                error = ErrorType(code=BREAKING_CHANGES, message=message)
+            elif out.refused:
                 error = ErrorType(code=COMPOSITION_REFUSED, message=f"{name} does not compose with {graph}@{variant}")
             return PublishResult(error=error, noop=out.noop, refused=out.refused, composition=entry,
-                                 subgraph=SubgraphType.of(out.subgraph))
+                                 subgraph=None if out.blocked else SubgraphType.of(out.subgraph),
+                                 check=CheckType.of(out.check) if out.check else None)
         return await _mutation(run, lambda e: PublishResult(error=e))
 
     @strawberry.mutation
     async def check_subgraph(
         self, info: Info[Context, Any], graph: str, variant: str, name: str, sdl: str,
-        routing_url: str | None = None,
+        routing_url: str | None = None, context: str | None = None,
     ) -> CheckResult:
         async def run() -> CheckResult:
             ctx = _ctx(info)
-            result = await ctx.registry.check(await ctx.principal(), graph, variant, name, sdl, routing_url)
-            return CheckResult(ok=result.ok, composition=PreviewType.of(result))
+            out = await ctx.registry.check(await ctx.principal(), graph, variant, name, sdl, routing_url, context)
+            return CheckResult(ok=out.ok, composition=PreviewType.of(out.result),
+                               check=CheckType.of(out.check) if out.check else None)
         return await _mutation(run, lambda e: CheckResult(error=e))
+
+    # Approves a failed check for a context (its own unless given), or a subgraph's proposed schema by sha256.
+    @strawberry.mutation
+    async def approve_check(
+        self, info: Info[Context, Any], graph: str, variant: str, check_id: strawberry.ID | None = None,
+        context: str | None = None, subgraph: str | None = None, sdl_sha256: str | None = None,
+    ) -> ApproveResult:
+        async def run() -> ApproveResult:
+            ctx = _ctx(info)
+            approval = await ctx.registry.approve(await ctx.principal(), graph, variant,
+                                                  str(check_id) if check_id else None, context, subgraph, sdl_sha256)
+            return ApproveResult(approval=ApprovalType.of(approval))
+        return await _mutation(run, lambda e: ApproveResult(error=e))
+
+    # A variant's check settings (admin); arguments not given keep their value.
+    @strawberry.mutation
+    async def update_variant_settings(
+        self, info: Info[Context, Any], graph: str, variant: str, usage_period_days: int | None = None,
+        min_operations: int | None = None, min_percent: float | None = None,
+        exclude_clients: list[str] | None = None, allow_breaking_publish: bool | None = None,
+        lints: JSON | None = None,
+    ) -> SettingsResult:
+        async def run() -> SettingsResult:
+            ctx = _ctx(info)
+            updated = await ctx.registry.update_settings(
+                await ctx.principal(), graph, variant, usage_period_days=usage_period_days,
+                min_operations=min_operations, min_percent=min_percent, exclude_clients=exclude_clients,
+                allow_breaking_publish=allow_breaking_publish, lints=lints)
+            return SettingsResult(settings=SettingsType.of(updated))
+        return await _mutation(run, lambda e: SettingsResult(error=e))
 
     @strawberry.mutation
     async def delete_subgraph(

@@ -2,7 +2,7 @@
 
     POST /graphql                                        the API (``api``)
     GET  /v1/graphs/{graph}/variants/{variant}/supergraph  gateways poll (``poll``)
-    POST /v1/usage                                       reserved for gateway usage reports (not served yet)
+    POST /v1/usage                                       gateways' usage reports (202 {"accepted": n})
     GET  /health                                         200 {"status":"ok"} while the process runs
     GET  /ready                                          200 once the database answers, else 503
     GET  /, /login, /graphs/..., /static/...             the web pages (``web``: HTML, not JSON)
@@ -12,6 +12,8 @@ Every refusal is JSON with a code; nothing a client sends can make it answer 500
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -46,6 +48,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+DEFAULT_PRUNE_INTERVAL_S = 3600.0
+USAGE_PATH = "/v1/usage"
 POLL_PATH = re.compile(r"/v1/graphs/([^/]+)/variants/([^/]+)/supergraph")
 log = logging.getLogger("federation.registry")
 
@@ -128,12 +132,27 @@ def _formatted(error: GraphQLError, executed: bool) -> dict[str, Any]:
 
 class RegistryApp:
     def __init__(self, registry: Registry, *, min_poll_delay: float = 1.0,
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, migrate: bool = True) -> None:
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, migrate: bool = True,
+                 prune_interval: float = DEFAULT_PRUNE_INTERVAL_S) -> None:
         self.registry = registry
         self.min_poll_delay = min_poll_delay
         self.web = web.WebApp(registry)
         self.max_body_bytes = max_body_bytes
         self.migrate = migrate
+        self.prune_interval = prune_interval
+        self._pruner: asyncio.Task[None] | None = None
+
+    async def _prune_forever(self) -> None:
+        """Usage past the retention period is deleted at start, then every ``prune_interval`` seconds
+        (every replica does it; deleting what is already gone is harmless)."""
+        while True:
+            try:
+                deleted = await self.registry.prune_usage()
+                if deleted:
+                    log.info("registry: pruned %d daily usage row(s) past retention", deleted)
+            except Exception as exc:  # the database down for a moment: try again next time
+                log.warning("registry: usage pruning failed: %s", exc)
+            await asyncio.sleep(self.prune_interval)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -159,8 +178,13 @@ class RegistryApp:
                 except Exception as exc:
                     await send({"type": "lifespan.startup.failed", "message": f"migrations failed: {exc}"})
                     return
+                self._pruner = asyncio.get_running_loop().create_task(self._prune_forever(), name="usage-prune")
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self._pruner is not None:
+                    self._pruner.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await self._pruner
                 await self.registry.store.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -186,8 +210,28 @@ class RegistryApp:
             except RegistryError as exc:
                 return _status_error(exc.code, exc.message)
             return 200, {"status": "ready"}
-        # /v1/usage is reserved for gateway usage reports and deliberately not served yet.
+        if path == USAGE_PATH:
+            if method != "POST":
+                return _status_error(METHOD_NOT_ALLOWED, "POST usage reports to /v1/usage")
+            return await self._usage(scope, receive)
         return _status_error(NOT_FOUND, f"nothing at {path[:200]}")
+
+    async def _usage(self, scope: Scope, receive: Receive) -> tuple[int, dict[str, Any]]:
+        content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            return _status_error(UNSUPPORTED_MEDIA_TYPE, "send the usage report as application/json")
+        body = await _read_body(scope, receive, self.max_body_bytes)
+        if body is None:
+            return _status_error(PAYLOAD_TOO_LARGE, f"the request body is larger than {self.max_body_bytes} bytes")
+        try:
+            try:
+                payload = orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                raise RegistryError(BAD_REQUEST, f"the body is not valid JSON: {exc}") from exc
+            accepted = await self.registry.ingest_usage(_header(scope, b"authorization"), payload)
+        except RegistryError as exc:
+            return _status_error(exc.code, exc.message)
+        return 202, {"accepted": accepted}
 
     async def _graphql(self, scope: Scope, receive: Receive) -> tuple[int, dict[str, Any]]:
         content_type = (_header(scope, b"content-type") or "application/json").split(";")[0].strip().lower()

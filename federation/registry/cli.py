@@ -1,6 +1,7 @@
 """Plugs the registry's commands into ``federation`` (``register`` is called by ``federation.cli``):
 
     federation registry serve [--db URL] [--host H] [--port P] [--min-poll-delay S] [--max-body-bytes N]
+                              [--usage-retention-days 30]
     federation registry token create --db URL --role ROLE [--graph G] [--subgraph S] [--name N]
     federation subgraph publish|check|delete|list|fetch GRAPH@VARIANT ...
     federation graph history|diff|rollback|fetch GRAPH@VARIANT ...
@@ -34,6 +35,10 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--min-poll-delay", type=float, default=1.0, metavar="SECONDS",
                        help="min_delay_seconds told to polling gateways (default 1.0)")
     serve.add_argument("--max-body-bytes", type=int, default=5 * 1024 * 1024, help="request body limit (5 MiB)")
+    serve.add_argument("--usage-retention-days", type=_positive_int, default=30, metavar="DAYS",
+                       help="days of gateway usage kept (default 30); older days are pruned")
+    serve.add_argument("--usage-prune-interval", type=float, default=3600.0, metavar="SECONDS",
+                       help="seconds between prunes of old usage (default 3600; also once at start)")
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="info")
     serve.set_defaults(func=_serve)
 
@@ -41,7 +46,7 @@ def register(subparsers: Any) -> None:
     token_sub = token.add_subparsers(dest="token_command", metavar="COMMAND", required=True)
     create = token_sub.add_parser("create", help="make a token; printed on the last line of stdout")
     create.add_argument("--db", default=DEFAULT_DB)
-    create.add_argument("--role", required=True, choices=["admin", "read", "publish", "check"])
+    create.add_argument("--role", required=True, choices=["admin", "read", "publish", "check", "approve"])
     create.add_argument("--graph")
     create.add_argument("--subgraph")
     create.add_argument("--name")
@@ -54,7 +59,15 @@ def _serve(args: argparse.Namespace) -> int:
     from .server import run  # uvicorn loads only for this command
 
     return run(args.db, args.host, args.port, min_poll_delay=args.min_poll_delay,
-               max_body_bytes=args.max_body_bytes, log_level=args.log_level)
+               max_body_bytes=args.max_body_bytes, log_level=args.log_level,
+               usage_retention_days=args.usage_retention_days, usage_prune_interval=args.usage_prune_interval)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 async def _create_token(args: argparse.Namespace) -> tuple[str, Any]:

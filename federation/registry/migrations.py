@@ -30,7 +30,12 @@ async def _v1_initial(conn: AsyncConnection) -> None:
     await conn.run_sync(tables.metadata.create_all)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial,)
+async def _v2_usage_and_checks(conn: AsyncConnection) -> None:
+    # Usage, checks, approvals and variant settings: the tables of ``tables.usage_metadata``.
+    await conn.run_sync(tables.usage_metadata.create_all)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_usage_and_checks)
 
 
 async def migrate(engine: AsyncEngine) -> int:

@@ -16,8 +16,8 @@ NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 VERSION_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 Trigger = Literal["publish", "delete", "rollback"]
-Role = Literal["admin", "read", "publish", "check"]
-ROLES: tuple[Role, ...] = ("admin", "read", "publish", "check")
+Role = Literal["admin", "read", "publish", "check", "approve"]
+ROLES: tuple[Role, ...] = ("admin", "read", "publish", "check", "approve")
 
 
 def check_name(value: str, what: str) -> str:

@@ -24,9 +24,12 @@ class _Server(uvicorn.Server):
             print(f"federation registry running on http://{host}:{port}", file=sys.stderr, flush=True)
 
 
-def run(db: str, host: str, port: int, *, min_poll_delay: float, max_body_bytes: int, log_level: str) -> int:
+def run(db: str, host: str, port: int, *, min_poll_delay: float, max_body_bytes: int, log_level: str,
+        usage_retention_days: int = 30, usage_prune_interval: float = 3600.0) -> int:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = RegistryApp(Registry(Store(db)), min_poll_delay=min_poll_delay, max_body_bytes=max_body_bytes)
+    registry = Registry(Store(db), usage_retention_days=usage_retention_days)
+    app = RegistryApp(registry, min_poll_delay=min_poll_delay, max_body_bytes=max_body_bytes,
+                      prune_interval=usage_prune_interval)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on",
                             access_log=log_level == "debug")
     server = _Server(config)

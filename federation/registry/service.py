@@ -20,7 +20,9 @@ from urllib.parse import urlsplit
 
 from federation.composition import CompositionIssue, CompositionResult, SubgraphSource, compose
 from federation.errors import (
+    APPROVAL_INVALID,
     BAD_REQUEST,
+    CHECK_NOT_FOUND,
     GRAPH_NOT_FOUND,
     INTERNAL_SERVER_ERROR,
     NO_SUPERGRAPH,
@@ -31,7 +33,9 @@ from federation.errors import (
     RegistryError,
 )
 
-from . import store, tokens
+from . import approvals, checks, store, tokens, usage_store
+from . import settings as variant_settings
+from .checks import CheckRecord, Evaluation, PreparedCache
 from .model import (
     CompositionRecord,
     CompositionSummary,
@@ -42,10 +46,13 @@ from .model import (
     check_name,
     check_version,
 )
+from .settings import VariantSettings
 from .store import LockedVariant, Store
 
 MAX_HISTORY_PAGE = 500
 MAX_METADATA_BYTES = 64 * 1024
+MAX_CHECKS_PAGE = 200
+DEFAULT_USAGE_RETENTION_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -53,10 +60,23 @@ class PublishOutcome:
     noop: bool  # identical schema and URL: nothing stored
     composition: CompositionRecord | None  # the new history entry (refused or not); None for a no-op
     subgraph: SubgraphRecord
+    check: CheckRecord | None = None  # how the publish was judged (breaking changes, usage, approval)
+    blocked: bool = False  # refused for breaking changes in use: nothing stored but the check
 
     @property
     def refused(self) -> bool:
-        return self.composition is not None and self.composition.refused
+        return self.blocked or (self.composition is not None and self.composition.refused)
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    result: CompositionResult
+    check: CheckRecord | None  # None when the variant does not exist yet (nothing to store it with)
+    evaluation: Evaluation
+
+    @property
+    def ok(self) -> bool:
+        return self.evaluation.verdict != checks.FAILED
 
 
 @dataclass(frozen=True)
@@ -126,9 +146,25 @@ def _without(subgraphs: Sequence[SubgraphRecord], name: str) -> list[SubgraphRec
     return [s for s in subgraphs if s.name != name]
 
 
+def _check_context(context: str | None) -> str | None:
+    if context is not None and (not context or len(context) > approvals.MAX_CONTEXT or "\x00" in context):
+        raise RegistryError(BAD_REQUEST, f"a context is 1-{approvals.MAX_CONTEXT} characters, without NUL")
+    return context
+
+
+async def _served(conn: Any, record: VariantRecord) -> tuple[str, str] | None:
+    """(version id, supergraph SDL) of what the variant serves."""
+    if record.served_id is None:
+        return None
+    found = await store.composition(conn, record.served_id)
+    return (found.id, found.supergraph_sdl) if found and found.supergraph_sdl else None
+
+
 class Registry:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, usage_retention_days: int = DEFAULT_USAGE_RETENTION_DAYS) -> None:
         self.store = store
+        self.usage_retention_days = usage_retention_days
+        self.prepared = PreparedCache()  # the served supergraphs, prepared, for checks
 
     async def principal(self, authorization: str | None) -> TokenRecord:
         tokens.bearer(authorization)  # a missing header is refused without touching the database
@@ -139,9 +175,10 @@ class Registry:
 
     async def publish(
         self, who: TokenRecord, graph: str, variant: str, name: str, routing_url: str, sdl: str,
-        commit: str | None = None, metadata: object = None,
+        commit: str | None = None, metadata: object = None, context: str | None = None,
     ) -> PublishOutcome:
         _check_names(graph, variant, name)
+        _check_context(context)
         tokens.require_publish(who, graph, name)
         _check_url(routing_url)
         meta = _check_metadata(metadata, commit)
@@ -155,23 +192,92 @@ class Registry:
                 return PublishOutcome(True, None, existing)
             candidate = SubgraphRecord(name, "", routing_url, sdl, sha, who.name, store.now(), commit, meta)
             result = await compose_records([*_without(current, name), candidate])
+            check: CheckRecord | None = None
+            evaluation: Evaluation | None = None
+            if result.ok:  # judged like a check: breaking changes in use need an approval
+                settings = await variant_settings.load(locked.conn, locked.id)
+                evaluation = await checks.evaluate(
+                    locked.conn, self.prepared, graph=graph, variant=variant, variant_id=locked.id,
+                    served=await _served(locked.conn, locked.record), result=result, settings=settings,
+                    subgraph=name, sdl=sdl, sdl_sha256=sha, context=context)
+                blocked = evaluation.verdict == checks.FAILED
+                if blocked and settings.allow_breaking_publish:
+                    evaluation.verdict, blocked = checks.ALLOWED, False
+                check = await checks.insert(
+                    locked.conn, variant_id=locked.id, graph=graph, variant=variant, trigger="publish", subgraph=name,
+                    sdl_sha256=sha, context=context, evaluation=evaluation, errors=result.errors, by=who.name)
+                if blocked:
+                    return PublishOutcome(False, None, candidate, check, blocked=True)
             candidate = await store.insert_subgraph_version(locked.conn, locked.id, candidate)
             entry = await self._append(locked, "publish", name, result, [*_without(current, name), candidate], who)
-            return PublishOutcome(False, entry, candidate)
+            if evaluation is not None and evaluation.prepared is not None and not entry.refused:
+                self.prepared.put((graph, variant), entry.id, evaluation.prepared)
+            return PublishOutcome(False, entry, candidate, check)
 
     async def check(
-        self, who: TokenRecord, graph: str, variant: str, name: str, sdl: str, routing_url: str | None = None
-    ) -> CompositionResult:
+        self, who: TokenRecord, graph: str, variant: str, name: str, sdl: str, routing_url: str | None = None,
+        context: str | None = None,
+    ) -> CheckOutcome:
+        """Composes, compares with the served supergraph, judges breaking changes against usage, looks
+        for an approval in ``context``, lints; stored in the variant's checks (when the variant exists)."""
         _check_names(graph, variant, name)
         tokens.require_check(who, graph, name)
         check_text(sdl, "the schema")
+        _check_context(context)
+        sha = hashlib.sha256(sdl.encode()).hexdigest()
         async with self.store.read() as conn:
             found = await store.find_variant(conn, graph, variant)
             current = await store.current_subgraphs(conn, found[0]) if found else []
+            settings = await variant_settings.load(conn, found[0]) if found else VariantSettings()
+            served = await _served(conn, found[1]) if found else None
         existing = next((s for s in current if s.name == name), None)
         url = routing_url or (existing.routing_url if existing else "http://localhost/graphql")
         candidate = SubgraphRecord(name, "", url, sdl, "", who.name, "")
-        return await compose_records([*_without(current, name), candidate])
+        result = await compose_records([*_without(current, name), candidate])
+        async with self.store.read() as conn:  # usage and approvals: reads after the CPU work
+            evaluation = await checks.evaluate(
+                conn, self.prepared, graph=graph, variant=variant, variant_id=found[0] if found else None,
+                served=served, result=result, settings=settings, subgraph=name, sdl=sdl, sdl_sha256=sha,
+                context=context)
+        record = None
+        if found is not None:
+            async with self.store.write() as conn:
+                record = await checks.insert(conn, variant_id=found[0], graph=graph, variant=variant, trigger="check",
+                                             subgraph=name, sdl_sha256=sha, context=context, evaluation=evaluation,
+                                             errors=result.errors, by=who.name)
+        return CheckOutcome(result, record, evaluation)
+
+    async def approve(
+        self, who: TokenRecord, graph: str, variant: str, check_id: str | None = None, context: str | None = None,
+        subgraph: str | None = None, sdl_sha256: str | None = None,
+    ) -> dict[str, Any]:
+        """Approves a failed check for a context (the check's own unless ``context`` is given), or a
+        subgraph's proposed SDL (by its sha256) for a context."""
+        _check_names(graph, variant, subgraph)
+        tokens.require_approve(who, graph)
+        _check_context(context)
+        async with self.store.write() as conn:
+            variant_id, _ = await self._variant(conn, who, graph, variant)
+            breaking: str | None = None
+            if check_id is not None:
+                check_version(check_id)
+                found = await checks.get_check(conn, check_id)
+                if found is None or (found.graph, found.variant) != (graph, variant):
+                    raise RegistryError(CHECK_NOT_FOUND, f"{graph}@{variant} has no check {check_id!r}")
+                if found.composition_errors:
+                    raise RegistryError(APPROVAL_INVALID, "a check with composition errors cannot be approved")
+                if found.verdict == checks.PASSED:
+                    raise RegistryError(APPROVAL_INVALID, f"check {check_id} passed: nothing to approve")
+                context = context or found.context
+                subgraph, sdl_sha256, breaking = found.subgraph, found.sdl_sha256, found.breaking_sha256
+            elif subgraph is None or sdl_sha256 is None or len(sdl_sha256) != 64:
+                raise RegistryError(APPROVAL_INVALID, "approve a check id, or a subgraph and its schema's sha256")
+            if context is None:
+                raise RegistryError(APPROVAL_INVALID, "an approval is for a context: give one (the check had none)")
+            assert subgraph is not None and sdl_sha256 is not None
+            return await approvals.insert(conn, variant_id=variant_id, context=context, subgraph=subgraph,
+                                          sdl_sha256=sdl_sha256, breaking_sha256=breaking, check_id=check_id,
+                                          by=who.name)
 
     async def delete(self, who: TokenRecord, graph: str, variant: str, name: str, *, dry_run: bool) -> DeleteOutcome:
         _check_names(graph, variant, name)
@@ -326,6 +432,58 @@ class Registry:
             variant_id, _ = await self._variant(conn, who, graph, variant)
             entry = await self._version(conn, variant_id, version)
             return entry, await store.served_before(conn, variant_id, entry.sequence)
+
+    async def checks(self, who: TokenRecord, graph: str, variant: str, limit: int = 20,
+                     offset: int = 0) -> list[CheckRecord]:
+        if not (1 <= limit <= MAX_CHECKS_PAGE) or offset < 0:
+            raise RegistryError(BAD_REQUEST, f"limit must be 1-{MAX_CHECKS_PAGE} and offset not negative")
+        async with self.store.read() as conn:
+            variant_id, _ = await self._variant(conn, who, graph, variant)
+            return await checks.list_checks(conn, variant_id, graph, variant, limit, offset)
+
+    async def check_record(self, who: TokenRecord, check_id: str) -> CheckRecord:
+        check_version(check_id)
+        async with self.store.read() as conn:
+            found = await checks.get_check(conn, check_id)
+        if found is not None:
+            tokens.require_read(who, found.graph)
+            return found
+        raise RegistryError(CHECK_NOT_FOUND, f"no check {check_id!r}")
+
+    async def settings(self, who: TokenRecord, graph: str, variant: str) -> VariantSettings:
+        async with self.store.read() as conn:
+            variant_id, _ = await self._variant(conn, who, graph, variant)
+            return await variant_settings.load(conn, variant_id)
+
+    async def update_settings(self, who: TokenRecord, graph: str, variant: str, **values: Any) -> VariantSettings:
+        """Admin only; creates the variant if needed (settings may come before the first publish)."""
+        _check_names(graph, variant)
+        tokens.require_admin(who, "change variant settings")
+        async with self.store.locked_variant(graph, variant, create=True) as locked:
+            assert locked is not None
+            updated = (await variant_settings.load(locked.conn, locked.id)).updated(**values)
+            await variant_settings.save(locked.conn, self.store.dialect, locked.id, updated, who.name)
+            return updated
+
+    # --- usage ---
+
+    async def ingest_usage(self, authorization: str | None, payload: object) -> int:
+        """A gateway's usage report: authorised (read access to the graph), validated, added up."""
+        tokens.bearer(authorization)
+        report = usage_store.parse_report(payload)
+        oldest = usage_store.period_start(self.usage_retention_days)
+        async with self.store.write() as conn:  # one connection: the token, then the rows
+            who = await tokens.authenticate(conn, authorization)
+            tokens.require_read(who, report.graph)
+            found = await store.find_variant(conn, report.graph, report.variant)
+            if found is None:
+                raise RegistryError(GRAPH_NOT_FOUND, f"no variant {report.graph}@{report.variant}")
+            await usage_store.ingest(conn, self.store.dialect, found[0], report, oldest)
+        return report.counts
+
+    async def prune_usage(self) -> int:
+        async with self.store.write() as conn:
+            return await usage_store.prune(conn, usage_store.period_start(self.usage_retention_days))
 
     # --- tokens ---
 

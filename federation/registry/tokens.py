@@ -4,7 +4,8 @@ here because the secret is 256 random bits, not a password anyone could guess.
 
 Roles: ``admin`` (everything), ``read`` (one graph: gateways, history), ``check`` (one graph: check
 any subgraph, and read), ``publish`` (one graph and one subgraph name: publish, delete and check
-that subgraph only, and read the graph).
+that subgraph only, and read the graph), ``approve`` (one graph: approve failed checks for a
+context, check any subgraph, and read).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def validate_scope(role: str, graph: str | None, subgraph: str | None) -> Role:
         raise RegistryError(BAD_REQUEST, f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
     if role == "admin" and (graph or subgraph):
         raise RegistryError(BAD_REQUEST, "an admin token is for every graph: give no graph or subgraph")
-    if role in ("read", "check") and (not graph or subgraph):
+    if role in ("read", "check", "approve") and (not graph or subgraph):
         raise RegistryError(BAD_REQUEST, f"a {role} token needs a graph and no subgraph")
     if role == "publish" and not (graph and subgraph):
         raise RegistryError(BAD_REQUEST, "a publish token needs a graph and a subgraph")
@@ -99,7 +100,7 @@ def require_read(who: TokenRecord, graph: str) -> None:
 
 def require_check(who: TokenRecord, graph: str, subgraph: str) -> None:
     allowed = who.role == "admin" or (who.graph == graph and (
-        who.role == "check" or (who.role == "publish" and who.subgraph == subgraph)))
+        who.role in ("check", "approve") or (who.role == "publish" and who.subgraph == subgraph)))
     if not allowed:
         raise _forbid(who, f"check subgraph {subgraph!r} of graph {graph!r}")
 
@@ -107,6 +108,11 @@ def require_check(who: TokenRecord, graph: str, subgraph: str) -> None:
 def require_publish(who: TokenRecord, graph: str, subgraph: str) -> None:
     if not (who.role == "admin" or (who.role == "publish" and who.graph == graph and who.subgraph == subgraph)):
         raise _forbid(who, f"publish or delete subgraph {subgraph!r} of graph {graph!r}")
+
+
+def require_approve(who: TokenRecord, graph: str) -> None:
+    if not (who.role == "admin" or (who.role == "approve" and who.graph == graph)):
+        raise _forbid(who, f"approve checks of graph {graph!r}")
 
 
 def require_admin(who: TokenRecord, what: str) -> None:

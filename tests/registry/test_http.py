@@ -198,6 +198,7 @@ def test_hostile_publishes(registry: Running, graph_name: str) -> None:
 def test_health_ready_and_other_paths(registry: Running) -> None:
     assert httpx.get(f"{registry.url}/health").json() == {"status": "ok"}
     assert httpx.get(f"{registry.url}/ready").status_code == 200
-    reserved = httpx.post(f"{registry.url}/v1/usage", json={})
-    assert reserved.status_code == 404 and reserved.json()["code"] == "NOT_FOUND"
+    usage = httpx.post(f"{registry.url}/v1/usage", json={})  # served now: refused without a token
+    assert usage.status_code == 401 and usage.json()["code"] == "UNAUTHENTICATED"
+    assert httpx.get(f"{registry.url}/nothing").json()["code"] == "NOT_FOUND"
     assert httpx.get(f"{registry.url}/graphql").json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
