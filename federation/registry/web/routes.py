@@ -27,7 +27,7 @@ from federation.errors import REGISTRY_UNAVAILABLE, RegistryError, status_of
 from ..model import TokenRecord
 from ..service import Registry
 from . import auth
-from .checks import CheckSource
+from .checks import CheckSource, ServiceChecks
 from .http import Receive, Request, Response, Scope, Send, read_form
 from .render import render, static_file
 from .views import Pages, page
@@ -58,7 +58,7 @@ def _status(error: RegistryError) -> int:
 class WebApp:
     def __init__(self, registry: Registry, checks: CheckSource | None = None) -> None:
         self.registry = registry
-        self.pages = Pages(registry, checks)
+        self.pages = Pages(registry, checks or ServiceChecks(registry))
         p = self.pages
         self.routes: list[tuple[re.Pattern[str], Handler]] = [
             (re.compile("/"), lambda who, req, m: p.index(who)),

@@ -5,7 +5,6 @@ turns them into error pages."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -38,7 +37,7 @@ def _offset(raw: str | None) -> int:
 
 
 class Pages:
-    def __init__(self, registry: Registry, checks: CheckSource | None) -> None:
+    def __init__(self, registry: Registry, checks: CheckSource) -> None:
         self.registry = registry
         self.checks_source = checks
 
@@ -80,17 +79,11 @@ class Pages:
     async def checks(self, who: TokenRecord, graph: str, variant: str, query: dict[str, str]) -> Response:
         record = await self.registry.variant(who, graph, variant)
         offset = _offset(query.get("offset"))
-        found: Sequence[Any] = []
-        if self.checks_source is not None:
-            found = await self.checks_source.checks(who, graph, variant, CHECKS_PAGE + 1, offset)
-        return page("checks.html", who, graph=graph, variant=record, checks=list(found)[:CHECKS_PAGE],
-                    offset=offset, more=len(found) > CHECKS_PAGE, page_size=CHECKS_PAGE,
-                    available=self.checks_source is not None, tab="checks")
+        found = list(await self.checks_source.checks(who, graph, variant, CHECKS_PAGE + 1, offset))
+        return page("checks.html", who, graph=graph, variant=record, checks=found[:CHECKS_PAGE],
+                    offset=offset, more=len(found) > CHECKS_PAGE, page_size=CHECKS_PAGE, tab="checks")
 
     async def check(self, who: TokenRecord, graph: str, variant: str, check_id: str) -> Response:
         record = await self.registry.variant(who, graph, variant)
-        if self.checks_source is None:
-            raise RegistryError(GRAPH_NOT_FOUND, "this registry stores no checks")
         found = await self.checks_source.check(who, graph, variant, check_id)
         return page("check.html", who, graph=graph, variant=record, check=found, tab="checks")
-

@@ -10,7 +10,7 @@ import pytest
 
 from ..conftest import Running
 from ..test_http import publish, token
-from .web_helpers import COOKIE, get, login, version_ids
+from .web_helpers import COOKIE, allow_breaking_publishes, get, login, version_ids
 
 MINUS = "\u2212"  # the removed lines' marker
 
@@ -150,6 +150,7 @@ def test_odd_queries_never_fail(registry: Running, graph_name: str) -> None:
 
 
 def test_version_page_shows_a_side_by_side_diff(registry: Running, graph_name: str) -> None:
+    allow_breaking_publishes(registry, graph_name)
     assert publish(registry, registry.admin, graph_name, "accounts", ACCOUNTS_V1)["error"] is None
     assert publish(registry, registry.admin, graph_name, "accounts", ACCOUNTS_V2)["error"] is None
     newest, first = version_ids(registry, graph_name, registry.admin)
@@ -172,6 +173,7 @@ def test_a_huge_diff_is_capped(registry: Running, graph_name: str) -> None:
     fields = 2_600
     old = "type Query {\n" + "".join(f"  old{i}: Int\n" for i in range(fields)) + "}\n"
     new = "type Query {\n" + "".join(f"  new{i}: String\n" for i in range(fields)) + "}\n"
+    allow_breaking_publishes(registry, graph_name)
     assert publish(registry, registry.admin, graph_name, "accounts", old)["error"] is None
     assert publish(registry, registry.admin, graph_name, "accounts", new)["error"] is None
     newest = version_ids(registry, graph_name, registry.admin)[0]
