@@ -353,7 +353,8 @@ ROLLBACK_TARGET_INVALID = _code(
 )
 REGISTRY_UNAVAILABLE = _code("REGISTRY_UNAVAILABLE", 503, "The registry's database cannot be reached; retry later.")
 USAGE_REPORT_INVALID = _code(
-    "USAGE_REPORT_INVALID", 400, "A usage report (POST /v1/usage) does not have the shape gateways send; nothing stored."
+    "USAGE_REPORT_INVALID", 400,
+    "A usage report (POST /v1/usage) does not have the shape gateways send; nothing stored.",
 )
 BREAKING_CHANGES = _code(
     "BREAKING_CHANGES", 400,
