@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from federation.errors import BAD_REQUEST, RegistryError
+from federation.errors import BAD_REQUEST, BREAKING_CHANGES, RegistryError
 
 from .client import RegistryClient, introspect
 
@@ -27,18 +27,43 @@ _ISSUE = "code message subgraphs coordinate"
 _COMPOSITION = f"""id sequence trigger subgraph refused ok createdAt createdBy
   errors {{ {_ISSUE} }} hints {{ {_ISSUE} }} subgraphs {{ name versionId routingUrl sha256 }}"""
 _PREVIEW = f"ok supergraphSdl errors {{ {_ISSUE} }} hints {{ {_ISSUE} }}"
+_CLIENT = "name version requests"
+_CHECK = f"""id graph variant trigger subgraph sdlSha256 context verdict ok baseVersion breakingSha256
+  compositionErrors {{ {_ISSUE} }}
+  changes {{ code severity coordinate message subgraphs verdict
+    usage {{ operationCount requests percent operations {{ hash name requests clients {{ {_CLIENT} }} }}
+             clients {{ {_CLIENT} }} }} }}
+  lints {{ rule coordinate message }}
+  usage {{ hasData periodDays totalRequests minOperations minPercent excludeClients }}
+  approval {{ by at context checkId }} createdAt createdBy"""
+_SETTINGS = "usagePeriodDays minOperations minPercent excludeClients allowBreakingPublish lints"
 
 PUBLISH = f"""mutation($graph: String!, $variant: String!, $name: String!, $url: String!, $sdl: String!,
-  $commit: String, $metadata: JSON) {{
+  $commit: String, $metadata: JSON, $context: String) {{
   r: publishSubgraph(graph: $graph, variant: $variant, name: $name, routingUrl: $url, sdl: $sdl,
-    commit: $commit, metadata: $metadata) {{
+    commit: $commit, metadata: $metadata, context: $context) {{
     error {{ code message }} noop refused composition {{ {_COMPOSITION} }}
-    subgraph {{ name versionId routingUrl sha256 }}
+    subgraph {{ name versionId routingUrl sha256 }} check {{ {_CHECK} }}
   }}
 }}"""
-CHECK = f"""mutation($graph: String!, $variant: String!, $name: String!, $sdl: String!) {{
-  r: checkSubgraph(graph: $graph, variant: $variant, name: $name, sdl: $sdl) {{
-    error {{ code message }} ok composition {{ {_PREVIEW} }}
+CHECK = f"""mutation($graph: String!, $variant: String!, $name: String!, $sdl: String!, $context: String) {{
+  r: checkSubgraph(graph: $graph, variant: $variant, name: $name, sdl: $sdl, context: $context) {{
+    error {{ code message }} ok composition {{ {_PREVIEW} }} check {{ {_CHECK} }}
+  }}
+}}"""
+APPROVE = """mutation($graph: String!, $variant: String!, $check: ID, $context: String, $subgraph: String,
+  $sha: String) {
+  r: approveCheck(graph: $graph, variant: $variant, checkId: $check, context: $context, subgraph: $subgraph,
+    sdlSha256: $sha) { error { code message } approval { by at context checkId } }
+}"""
+SETTINGS = f"""query($graph: String!, $variant: String!) {{
+  r: variantSettings(graph: $graph, variant: $variant) {{ {_SETTINGS} }}
+}}"""
+UPDATE_SETTINGS = f"""mutation($graph: String!, $variant: String!, $days: Int, $minOps: Int, $minPercent: Float,
+  $exclude: [String!], $allow: Boolean, $lints: JSON) {{
+  r: updateVariantSettings(graph: $graph, variant: $variant, usagePeriodDays: $days, minOperations: $minOps,
+    minPercent: $minPercent, excludeClients: $exclude, allowBreakingPublish: $allow, lints: $lints) {{
+    error {{ code message }} settings {{ {_SETTINGS} }}
   }}
 }}"""
 DELETE = f"""mutation($graph: String!, $variant: String!, $name: String!, $dryRun: Boolean!) {{
@@ -93,12 +118,21 @@ def register(subparsers: Any) -> None:
     _schema_source(p)
     p.add_argument("--commit", help="the commit the schema comes from")
     p.add_argument("--metadata", help="a JSON object kept with the version")
+    p.add_argument("--context", help="branch or PR id: an approval given in this context lets breaking changes through")
     p.set_defaults(func=_wrap(_publish))
-    p = cmds.add_parser("check", help="does this schema compose with the variant's other subgraphs?")
+    p = cmds.add_parser("check", help="composition, changes against the served supergraph judged by usage, lints")
     _common(p)
     p.add_argument("--name", required=True)
     _schema_source(p)
+    p.add_argument("--context", help="branch or PR id (approvals are per context)")
     p.set_defaults(func=_wrap(_check))
+    p = cmds.add_parser("approve", help="approve a failed check's breaking changes for a context")
+    _common(p)
+    p.add_argument("--check", dest="check_id", metavar="ID", help="the check to approve")
+    p.add_argument("--context", help="the context (default: the check's own)")
+    p.add_argument("--name", help="with --schema-hash instead of --check: the subgraph")
+    p.add_argument("--schema-hash", metavar="SHA256", help="with --name: the proposed schema's sha256")
+    p.set_defaults(func=_wrap(_approve))
     p = cmds.add_parser("delete", help="remove a subgraph (shows the composition it would leave first)")
     _common(p)
     p.add_argument("--name", required=True)
@@ -131,6 +165,17 @@ def register(subparsers: Any) -> None:
     p = cmds.add_parser("fetch", help="print the served supergraph SDL")
     _common(p)
     p.set_defaults(func=_wrap(_fetch_graph))
+    p = cmds.add_parser("settings", help="show or change a variant's check settings (changing: admin)")
+    _common(p)
+    allow = p.add_mutually_exclusive_group()
+    allow.add_argument("--allow-breaking-publish", dest="allow", action="store_const", const=True)
+    allow.add_argument("--no-allow-breaking-publish", dest="allow", action="store_const", const=False)
+    p.add_argument("--usage-period-days", type=int, metavar="DAYS")
+    p.add_argument("--min-operations", type=int, metavar="N")
+    p.add_argument("--min-percent", type=float, metavar="P")
+    p.add_argument("--exclude-clients", metavar="A,B", help="client names left out of usage ('' for none)")
+    p.add_argument("--lint", action="append", default=[], metavar="RULE=on|off")
+    p.set_defaults(func=_wrap(_settings))
 
 
 Command = Callable[[argparse.Namespace, RegistryClient], int]
@@ -207,12 +252,18 @@ def _publish(args: argparse.Namespace, client: RegistryClient) -> int:
         except ValueError as exc:
             raise RegistryError(BAD_REQUEST, f"--metadata is not JSON: {exc}") from exc
     variables = _vars(args, name=args.name, url=args.routing_url, sdl=_read_schema(args), commit=args.commit,
-                      metadata=metadata)
+                      metadata=metadata, context=args.context)
     r = client.execute(PUBLISH, variables)["r"]
     error = _payload_error(r)
     if args.json:
         _print_json({"ok": error is None, **r})
         return REFUSED if r["refused"] else (ERROR if error else OK)
+    if r["refused"] and error is not None and error.code == BREAKING_CHANGES:
+        _print_check(r["check"])
+        print(f"refused[{error.code}]: {error.message}; approve the check "
+              f"(federation subgraph approve {args.ref} --check {r['check']['id']} --context ...) and publish "
+              "again with that --context", file=sys.stderr)
+        return REFUSED
     if r["refused"]:
         _print_issues(r["composition"]["errors"])
         print(f"refused: {args.name} does not compose with {args.ref} (kept in history as version "
@@ -225,22 +276,123 @@ def _publish(args: argparse.Namespace, client: RegistryClient) -> int:
         return OK
     c = r["composition"]
     _print_issues(c["hints"], "hint")
-    print(f"published {args.name} to {args.ref}: version {c['id']} (#{c['sequence']}) is now served")
+    check = r.get("check")
+    if check and check["verdict"] in ("approved", "allowed"):
+        _print_check(check)
+    how = {"approved": " (breaking changes approved)", "allowed": " (breaking changes: the variant allows them)"}
+    print(f"published {args.name} to {args.ref}: version {c['id']} (#{c['sequence']}) is now served"
+          f"{how.get(check['verdict'], '') if check else ''}")
     return OK
 
 
 def _check(args: argparse.Namespace, client: RegistryClient) -> int:
-    r = client.execute(CHECK, _vars(args, name=args.name, sdl=_read_schema(args)))["r"]
+    r = client.execute(CHECK, _vars(args, name=args.name, sdl=_read_schema(args), context=args.context))["r"]
     error = _payload_error(r)
     if error:
         raise error
+    check = r.get("check")
     if args.json:
-        _print_json({"ok": r["ok"], "errors": r["composition"]["errors"], "hints": r["composition"]["hints"]})
+        _print_json({"ok": r["ok"], "errors": r["composition"]["errors"], "hints": r["composition"]["hints"],
+                     "check": check})
         return OK if r["ok"] else REFUSED
     _print_issues(r["composition"]["errors"])
     _print_issues(r["composition"]["hints"], "hint")
-    print(f"{args.name} {'composes' if r['ok'] else 'does not compose'} with {args.ref}")
+    composes = r["composition"]["ok"]
+    print(f"{args.name} {'composes' if composes else 'does not compose'} with {args.ref}")
+    if check:
+        _print_check(check)
+        print(f"check {check['id']}: {check['verdict'].upper()}{_why(check)}")
     return OK if r["ok"] else REFUSED
+
+
+def _why(check: dict[str, Any]) -> str:
+    if check["compositionErrors"]:
+        return " (composition errors)"
+    failing = [c for c in check["changes"] if c["verdict"] in ("in_use", "unjudged")]
+    if check["verdict"] == "approved":
+        a = check["approval"]
+        return f" (approved by {a['by']} in context {a['context']!r})"
+    return f" ({len(failing)} breaking change(s) {'in use' if check['usage']['hasData'] else 'not judged'})" \
+        if failing else ""
+
+
+def _client_text(c: dict[str, Any]) -> str:
+    name = c["name"] or "(no client name)"
+    return f"{name}{' ' + c['version'] if c['version'] else ''} ({c['requests']})"
+
+
+def _print_check(check: dict[str, Any] | None) -> None:
+    """Changes with severity, coordinate, message and usage figures; then lints (warnings)."""
+    if not check:
+        return
+    usage = check["usage"]
+    if check["changes"]:
+        print(f"changes ({len(check['changes'])}):")
+    for c in check["changes"]:
+        print(f"  {c['severity']:<9} {c['coordinate'] or '-':<32} {c['code']}: {c['message']}")
+        u = c["usage"]
+        if c["verdict"] == "unjudged":
+            print("            no usage data: treated as breaking")
+        elif c["verdict"] == "safe_by_usage":
+            print(f"            safe by usage: {u['operationCount']} operation(s), {u['requests']} request(s) "
+                  f"({u['percent']:.2f}%) in the last {usage['periodDays']} days")
+        elif c["verdict"] == "in_use":
+            print(f"            IN USE: {u['operationCount']} operation(s), {u['requests']} request(s) "
+                  f"({u['percent']:.2f}%) in the last {usage['periodDays']} days")
+            for o in u["operations"]:
+                clients = ", ".join(_client_text(x) for x in o["clients"])
+                print(f"              {o['name'] or '(anonymous)'} {o['hash'][:16]}: {o['requests']} by {clients}")
+    if check["changes"] and not usage["hasData"]:
+        print(f"no usage data for {check['graph']}@{check['variant']} in the last {usage['periodDays']} days: "
+              "breaking changes are treated as breaking")
+    for lint in check["lints"]:
+        print(f"warning[{lint['rule']}] {lint['coordinate']}: {lint['message']}")
+
+
+def _approve(args: argparse.Namespace, client: RegistryClient) -> int:
+    if not args.check_id and not (args.name and args.schema_hash):
+        raise RegistryError(BAD_REQUEST, "give --check ID, or --name and --schema-hash (with --context)")
+    r = client.execute(APPROVE, _vars(args, check=args.check_id, context=args.context, subgraph=args.name,
+                                      sha=args.schema_hash))["r"]
+    error = _payload_error(r)
+    if error:
+        raise error
+    a = r["approval"]
+    if args.json:
+        _print_json({"ok": True, "approval": a})
+    else:
+        what = f"check {a['checkId']}" if a["checkId"] else f"{args.name} schema {args.schema_hash[:12]}"
+        print(f"approved {what} on {args.ref} for context {a['context']!r}: a check or publish of the same "
+              "change in that context passes")
+    return OK
+
+
+def _settings(args: argparse.Namespace, client: RegistryClient) -> int:
+    lints: dict[str, bool] = {}
+    for item in args.lint:
+        rule, _, value = item.partition("=")
+        if value not in ("on", "off"):
+            raise RegistryError(BAD_REQUEST, f"--lint {item!r}: expected RULE=on or RULE=off")
+        lints[rule] = value == "on"
+    exclude = None
+    if args.exclude_clients is not None:
+        exclude = [c for c in args.exclude_clients.split(",") if c]
+    changes = {"days": args.usage_period_days, "minOps": args.min_operations, "minPercent": args.min_percent,
+               "exclude": exclude, "allow": args.allow, "lints": lints or None}
+    if any(v is not None for v in changes.values()):
+        r = client.execute(UPDATE_SETTINGS, _vars(args, **changes))["r"]
+        error = _payload_error(r)
+        if error:
+            raise error
+        settings = r["settings"]
+    else:
+        settings = client.execute(SETTINGS, _vars(args))["r"]
+    if args.json:
+        _print_json(settings)
+    else:
+        for key, value in settings.items():
+            print(f"{key}: {json.dumps(value)}")
+    return OK
 
 
 def _delete(args: argparse.Namespace, client: RegistryClient) -> int:
