@@ -50,8 +50,9 @@ class Pages:
         record = await self.registry.variant(who, graph, variant)
         subgraphs = await self.registry.subgraphs(who, graph, variant)
         recent = await self.registry.history_summaries(who, graph, variant, limit=5)
+        checks = await self.checks_source.checks(who, graph, variant, 5, 0)
         return page("variant.html", who, graph=graph, variant=record, subgraphs=subgraphs, recent=recent,
-                    tab="subgraphs")
+                    checks=checks, tab="subgraphs")
 
     async def history(self, who: TokenRecord, graph: str, variant: str, query: dict[str, str]) -> Response:
         offset = _offset(query.get("offset"))

@@ -31,6 +31,8 @@ def test_a_failed_check_shows_its_changes_usage_and_approval(registry: Running, 
                      "40 recorded requests over"):
         assert expected in text, expected
     assert ">none<" in text  # no approval yet
+    overview = get(registry.url, f"/graphs/{graph_name}/prod", registry.admin).text
+    assert f'/checks/{failed_id}"' in overview and "Recent checks" in overview
     # Approved for the context, the same change checks as approved, and says by whom.
     approve(registry, graph_name, failed_id, "release-7")
     passed, approved_id = check(registry, graph_name, "accounts", V2, context="release-7")
