@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
 from federation.errors import APPROVAL_INVALID, CHECK_NOT_FOUND, FORBIDDEN, RegistryError
 from federation.registry import tokens
+from federation.registry.checks import CheckRecord
 from federation.registry.model import TokenRecord
 from federation.registry.service import Registry
 from federation.registry.store import Store
@@ -50,9 +52,8 @@ async def _traffic(reg: Registry, graph: str) -> None:
     assert await reg.ingest_usage(await _token(reg, "read", graph), body) == 3
 
 
-def _change(check: object, code: str, coordinate: str) -> dict[str, object]:
-    changes = getattr(check, "changes")
-    return next(c for c in changes if c["code"] == code and c["coordinate"] == coordinate)
+def _change(check: CheckRecord, code: str, coordinate: str) -> dict[str, Any]:
+    return next(c for c in check.changes if c["code"] == code and c["coordinate"] == coordinate)
 
 
 async def test_without_usage_breaking_is_breaking(service: Registry, graph_name: str) -> None:
@@ -69,15 +70,15 @@ async def test_breaking_changes_judged_by_usage(service: Registry, graph_name: s
     unused = await service.check(ADMIN, graph_name, "prod", "reviews", without("reviews", NO_AVERAGE))
     assert unused.ok and unused.check is not None and unused.check.verdict == "passed"
     change = _change(unused.check, "FIELD_REMOVED", "Product.averageRating")
-    assert change["verdict"] == "safe_by_usage" and change["usage"]["operationCount"] == 0  # type: ignore[index]
+    assert change["verdict"] == "safe_by_usage" and change["usage"]["operationCount"] == 0
     used = await service.check(ADMIN, graph_name, "prod", "reviews", without("reviews", NO_RATING))
     assert not used.ok and used.check is not None and used.check.verdict == "failed"
     change = _change(used.check, "FIELD_REMOVED", "Review.rating")
     usage = change["usage"]
     assert change["verdict"] == "in_use"
-    assert usage["operationCount"] == 1 and usage["requests"] == 40  # type: ignore[index]
-    assert usage["percent"] == 40.0  # type: ignore[index]
-    (operation,) = usage["operations"]  # type: ignore[index]
+    assert usage["operationCount"] == 1 and usage["requests"] == 40
+    assert usage["percent"] == 40.0
+    (operation,) = usage["operations"]
     assert operation["name"] == "Ratings" and operation["hash"] == op_hash("Ratings")
     assert [(c["name"], c["requests"]) for c in operation["clients"]] == [("web", 30), ("ios", 10)]
     assert used.check.usage == {"hasData": True, "periodDays": 7, "totalRequests": 100, "minOperations": 1,
