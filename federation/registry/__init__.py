@@ -9,7 +9,8 @@ coordinate index, retention) -> ``settings`` (per-variant check settings), ``lin
 (breaking changes against usage), ``approvals``, ``checks`` (a check's whole flow, stored) ->
 ``service`` (publish, check, approve, delete, rollback, usage, queries) ->
 ``api`` (the GraphQL schema at ``/graphql``), ``poll`` (the gateways' endpoint), ``app`` (the ASGI
-app: routing, body limit, ``/v1/usage``, usage pruning, health), ``server`` (uvicorn). ``client``
-and ``commands`` are the ``federation subgraph|graph ...`` commands, ``cli`` plugs them into ``federation``.
+app: routing, body limit, ``/v1/usage``, usage pruning, health), ``server`` (uvicorn); ``web`` (the
+HTML pages at ``/``, hooked into ``app``). ``client`` and ``commands`` are the
+``federation subgraph|graph ...`` commands, ``cli`` plugs them into ``federation``.
 ``changes`` classifies the differences between two supergraphs (what a schema check reports).
 """

@@ -5,6 +5,7 @@
     POST /v1/usage                                       gateways' usage reports (202 {"accepted": n})
     GET  /health                                         200 {"status":"ok"} while the process runs
     GET  /ready                                          200 once the database answers, else 503
+    GET  /, /login, /graphs/..., /static/...             the web pages (``web``: HTML, not JSON)
 
 Every refusal is JSON with a code; nothing a client sends can make it answer 500.
 """
@@ -37,7 +38,7 @@ from federation.errors import (
     status_of,
 )
 
-from . import api
+from . import api, web
 from .poll import poll
 from .service import Registry
 
@@ -135,6 +136,7 @@ class RegistryApp:
                  prune_interval: float = DEFAULT_PRUNE_INTERVAL_S) -> None:
         self.registry = registry
         self.min_poll_delay = min_poll_delay
+        self.web = web.WebApp(registry)
         self.max_body_bytes = max_body_bytes
         self.migrate = migrate
         self.prune_interval = prune_interval
@@ -155,6 +157,8 @@ class RegistryApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
+        elif scope["type"] == "http" and web.handles(scope["path"]):
+            await self.web(scope, receive, send)
         elif scope["type"] == "http":
             try:
                 status, body = await self._route(scope, receive)

@@ -79,6 +79,27 @@ class CompositionRecord:
 
 
 @dataclass(frozen=True)
+class CompositionSummary:
+    """A history entry without its supergraph SDL, for listings (a page of 5 MB supergraphs is not
+    read to list them): ``sdl_chars`` is the SDL's length, None when nothing composed."""
+
+    id: str
+    sequence: int
+    trigger: Trigger
+    subgraph: str | None
+    refused: bool
+    sdl_chars: int | None
+    errors: tuple[CompositionIssue, ...]
+    hint_count: int
+    created_at: str
+    created_by: str
+
+    @property
+    def ok(self) -> bool:
+        return self.sdl_chars is not None and not self.errors
+
+
+@dataclass(frozen=True)
 class VariantRecord:
     graph: str
     name: str

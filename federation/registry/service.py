@@ -38,6 +38,7 @@ from . import settings as variant_settings
 from .checks import CheckRecord, Evaluation, PreparedCache
 from .model import (
     CompositionRecord,
+    CompositionSummary,
     SubgraphRecord,
     TokenRecord,
     Trigger,
@@ -412,6 +413,25 @@ class Registry:
         if found is None:
             raise RegistryError(VERSION_NOT_FOUND, f"no version {version!r} in this variant")
         return found
+
+    async def history_summaries(
+        self, who: TokenRecord, graph: str, variant: str, limit: int = 50, offset: int = 0
+    ) -> list[CompositionSummary]:
+        """``history`` without the supergraph SDLs (the web pages list entries of any size this way)."""
+        if not (1 <= limit <= MAX_HISTORY_PAGE) or offset < 0:
+            raise RegistryError(BAD_REQUEST, f"limit must be 1-{MAX_HISTORY_PAGE} and offset not negative")
+        async with self.store.read() as conn:
+            variant_id, _ = await self._variant(conn, who, graph, variant)
+            return await store.history_summaries(conn, variant_id, limit, offset)
+
+    async def version(
+        self, who: TokenRecord, graph: str, variant: str, version: str
+    ) -> tuple[CompositionRecord, CompositionRecord | None]:
+        """One entry of the variant's history and the entry served before it (what its diff is against)."""
+        async with self.store.read() as conn:
+            variant_id, _ = await self._variant(conn, who, graph, variant)
+            entry = await self._version(conn, variant_id, version)
+            return entry, await store.served_before(conn, variant_id, entry.sequence)
 
     async def checks(self, who: TokenRecord, graph: str, variant: str, limit: int = 20,
                      offset: int = 0) -> list[CheckRecord]:

@@ -29,7 +29,15 @@ from federation.errors import REGISTRY_UNAVAILABLE, ConfigError, RegistryError
 
 from . import tables as t
 from .migrations import migrate
-from .model import CompositionRecord, SubgraphRecord, SubgraphRef, TokenRecord, Trigger, VariantRecord
+from .model import (
+    CompositionRecord,
+    CompositionSummary,
+    SubgraphRecord,
+    SubgraphRef,
+    TokenRecord,
+    Trigger,
+    VariantRecord,
+)
 
 
 def now() -> str:
@@ -301,6 +309,26 @@ async def history(conn: AsyncConnection, variant_id: int, limit: int, offset: in
     c = t.compositions
     query = sa.select(c).where(c.c.variant_id == variant_id).order_by(c.c.seq.desc()).limit(limit).offset(offset)
     return [_composition_record(row) for row in (await conn.execute(query)).all()]
+
+
+async def history_summaries(
+    conn: AsyncConnection, variant_id: int, limit: int, offset: int
+) -> list[CompositionSummary]:
+    """``history`` without the supergraph SDLs (their lengths instead), for the web pages' listings."""
+    c = t.compositions
+    query = (
+        sa.select(c.c.version, c.c.seq, c.c.trigger, c.c.subgraph, c.c.refused, c.c.errors, c.c.hints,
+                  c.c.created_at, c.c.created_by, sa.func.length(c.c.supergraph_sdl).label("sdl_chars"))
+        .where(c.c.variant_id == variant_id).order_by(c.c.seq.desc()).limit(limit).offset(offset)
+    )
+    return [
+        CompositionSummary(
+            id=row.version, sequence=row.seq, trigger=row.trigger, subgraph=row.subgraph, refused=bool(row.refused),
+            sdl_chars=row.sdl_chars, errors=_issues(row.errors), hint_count=len(json.loads(row.hints)),
+            created_at=row.created_at, created_by=row.created_by,
+        )
+        for row in (await conn.execute(query)).all()
+    ]
 
 
 async def composition(conn: AsyncConnection, version: str, variant_id: int | None = None) -> CompositionRecord | None:
