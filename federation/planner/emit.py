@@ -8,6 +8,8 @@ waves by depth (a fetch runs once everything it waits for has).
 
 from __future__ import annotations
 
+import re
+
 from graphql import print_ast
 
 from federation.operation.conditions import Condition
@@ -22,6 +24,11 @@ def emit(supergraph: Supergraph, op: NormalizedOperation, graph: FetchGraph) -> 
     groups = graph.groups()
     node = _Emitter(supergraph, op).emit(graph)
     return plan.QueryPlan(node, len(groups), sum(1 for g in groups if g.entity is not None))
+
+
+def _name_part(service: str) -> str:
+    """A subgraph name as part of a GraphQL name: names hold only letters, digits and `_`."""
+    return re.sub(r"[^_0-9A-Za-z]", "_", service)
 
 
 def _wrap(node: plan.PlanNode, conditions: tuple[Condition, ...]) -> plan.PlanNode:
@@ -45,7 +52,7 @@ class _Emitter:
         service = self.sg.graph_name(group.graph)
         usages = tuple(dict.fromkeys(group.selection.variables()))
         var_defs = [f"${v}:{self.var_types[v]}" for v in usages if v in self.var_types]
-        name = f"{self.op.name}__{service}__{group.id}" if self.op.name else None
+        name = f"{self.op.name}__{_name_part(service)}__{group.id}" if self.op.name else None
         name_text = f" {name}" if name else ""
         if group.entity is None:
             defs = f"({','.join(var_defs)})" if var_defs else ""
