@@ -173,7 +173,10 @@ class Execution:
         if isinstance(node, FetchNode):
             await self._root_fetch(node)
         elif isinstance(node, FlattenNode):
-            await self._entity_fetch(node)
+            if node.node.requires is None:
+                await self._reentry_fetch(node)
+            else:
+                await self._entity_fetch(node)
         elif isinstance(node, SequenceNode):
             for child in node.nodes:
                 await self._node(child)
@@ -237,6 +240,33 @@ class Execution:
             merge(self.data, data)
         for err in payload.get("errors") or ():
             self.errors.append(_downstream(err, node.service, err.get("path") if isinstance(err, dict) else None))
+
+    async def _reentry_fetch(self, flatten: FlattenNode) -> None:
+        """Root re-entry: one query, its answer merged into every Query object at the path."""
+        node = flatten.node
+        objects = collect(self.data, flatten.path)
+        if not objects:
+            return
+        try:
+            payload = await self._send(node, self._vars(node))
+        except asyncio.CancelledError:
+            self._unfinished(node, None)
+            raise
+        if payload is None:
+            return
+        data = payload.get("data")
+        if isinstance(data, dict):
+            if node.renames:
+                restore_keys(data, node.selection, self.possible)
+            blob = orjson.dumps(data)
+            for i, obj in enumerate(objects):
+                merge(obj, data if i == 0 else orjson.loads(blob))  # each object its own copy
+        paths = collect_paths(self.data, flatten.path) if payload.get("errors") else {}
+        for err in payload.get("errors") or ():
+            path = err.get("path") if isinstance(err, dict) else None
+            base = paths.get(id(objects[0])) if len(objects) == 1 else None
+            where = [*base, *path] if base is not None and isinstance(path, list) else None
+            self.errors.append(_downstream(err, node.service, where))
 
     def _loader(self, node: FetchNode) -> DataLoader[_Wanted, list[Any]]:
         """One loader per (subgraph, document) per request: Flatten nodes of one plan step that send the

@@ -68,7 +68,8 @@ class _Emitter:
             accept=group.accept, renames=renames,
             batch_key=f"{group.graph}:{group.entity}:{group.selection.compact()}:{','.join(usages)}",
         )
-        out: plan.PlanNode = node if group.entity is None else plan.FlattenNode(group.path, node)
+        # Entity fetches and root re-entries (a query answered into the objects at a path) are flattened.
+        out: plan.PlanNode = node if group.entity is None and not group.path else plan.FlattenNode(group.path, node)
         return _wrap(out, group.conditions)
 
     def emit(self, graph: FetchGraph) -> plan.PlanNode | None:

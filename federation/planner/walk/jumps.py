@@ -66,6 +66,9 @@ def _jump(w: Walk, pos: Pos, type_name: str, target: str, entity: str, selection
         chain = pos.chain | {(type_name, pos.group.graph), (type_name, target)}
         fields.plan_set(w, Pos(group, group.selection, (), chain=chain), type_name, selections)
         return
+    if entity == w.sg.root_types["query"]:
+        _reenter(w, pos, target, selections)
+        return
     plain: list[SelectionNode] = []
     for sel in selections:
         fig = w.sg.field_in_graph(entity, sel.name.value, target) if isinstance(sel, FieldNode) else None
@@ -77,6 +80,21 @@ def _jump(w: Walk, pos: Pos, type_name: str, target: str, entity: str, selection
     if plain:
         group = _entity_group(w, pos, type_name, target, entity, siblings, None, None)
         _plan_in(w, group, pos, entity, plain)
+
+
+def _reenter(w: Walk, pos: Pos, target: str, selections: list[SelectionNode]) -> None:
+    """Root re-entry: a plain query to ``target`` whose answer is merged into the Query objects at this
+    path (printed as a Flatten around a root fetch); it runs once the objects exist."""
+    query = w.sg.root_types["query"]
+    index_key = (target, pos.path, query, pos.group.id, "re-entry", pos.conds)
+    group = w.index.get(index_key)
+    if group is None:
+        group = w.index[index_key] = w.new_group(target, "query", pos.path)
+        w.waits[group.id] = {pos.group.id}
+        pos.sel.typename()  # the object must be there to merge into, whatever else leaves this fetch
+    sel = group.selection.fragment(None, pos.conds).sub if pos.conds else group.selection
+    chain = pos.chain | {(query, pos.group.graph), (query, target)}
+    fields.plan_set(w, Pos(group, sel, pos.path, chain=chain), query, selections)
 
 
 def _plan_in(w: Walk, group: Group, pos: Pos, entity: str, selections: list[SelectionNode],
