@@ -59,13 +59,15 @@ class _Emitter:
             document = f"{group.kind}{name_text}{defs}{group.selection.compact()}"
         else:
             defs = ",".join(["$representations:[_Any!]!", *var_defs])
-            document = (f"query{name_text}({defs}){{_entities(representations:$representations)"
-                        f"{{...on {group.entity}{group.selection.compact()}}}}}")
+            inner = group.selection.compact()
+            if not group.typed:
+                inner = f"{{...on {group.entity}{inner}}}"
+            document = f"query{name_text}({defs}){{_entities(representations:$representations){inner}}}"
         node = plan.FetchNode(
             id=group.id, service=service, graph=group.graph, operation_kind=group.kind,
             selection=group.selection, operation=document, operation_name=name, variable_usages=usages,
             requires=group.inputs, entity=group.entity, typename_rewrite=group.typename_rewrite,
-            accept=group.accept, renames=renames,
+            accept=group.accept, renames=renames, typed=group.typed,
             batch_key=f"{group.graph}:{group.entity}:{group.selection.compact()}:{','.join(usages)}",
         )
         # Entity fetches and root re-entries (a query answered into the objects at a path) are flattened.
