@@ -82,6 +82,12 @@ def _jump(w: Walk, pos: Pos, type_name: str, target: str, entity: str, selection
         _plan_in(w, group, pos, entity, plain)
 
 
+def _maker(pos: Pos) -> Pos:
+    """The position, up the line of jumps at this path, in the group whose answer holds the objects."""
+    *_, first = pos.lineage()
+    return first
+
+
 def _reenter(w: Walk, pos: Pos, target: str, selections: list[SelectionNode]) -> None:
     """Root re-entry: a plain query to ``target`` whose answer is merged into the Query objects at this
     path (printed as a Flatten around a root fetch); it runs once the objects exist."""
@@ -90,7 +96,7 @@ def _reenter(w: Walk, pos: Pos, target: str, selections: list[SelectionNode]) ->
     group = w.index.get(index_key)
     if group is None:
         group = w.index[index_key] = w.new_group(target, "query", pos.path)
-        w.waits[group.id] = {pos.group.id}
+        w.waits[group.id] = {_maker(pos).group.id}
         pos.sel.typename()  # the object must be there to merge into, whatever else leaves this fetch
     sel = group.selection.fragment(None, pos.conds).sub if pos.conds else group.selection
     chain = pos.chain | {(query, pos.group.graph), (query, target)}
@@ -148,6 +154,8 @@ def _entity_group(w: Walk, pos: Pos, type_name: str, target: str, entity: str,
             frag.sub.add_ast(req)
             req_src = source(w, pos, type_name, req) or pos
             fields.plan_set(w, replace(req_src, conds=()), type_name, req.selections)
-    w.waits[group.id] = (touched | {pos.group.id}) - {group.id}
+    # It waits for the groups its inputs went to and the one that makes the objects at this path:
+    # in an entity group those came from the group it jumped from, which need not wait for it.
+    w.waits[group.id] = (touched | {_maker(pos).group.id}) - {group.id}
     w.index[index_key] = group
     return group
