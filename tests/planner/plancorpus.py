@@ -83,6 +83,23 @@ def fetches(node: PlanNode | None) -> Iterator[FetchNode]:
         yield from fetches(node.else_clause)
 
 
+def requests(node: PlanNode | None) -> int:
+    """Subgraph requests the plan makes: Fetch nodes, except that Flatten nodes side by side in one
+    Parallel with the same batch key are one ``_entities`` call (execution coalesces them, as Hive's
+    BatchFetch does)."""
+    if node is None:
+        return 0
+    if isinstance(node, FetchNode | FlattenNode):
+        return 1
+    if isinstance(node, SequenceNode):
+        return sum(requests(n) for n in node.nodes)
+    if isinstance(node, ParallelNode):
+        keys = {n.node.batch_key for n in node.nodes if isinstance(n, FlattenNode) and n.node.requires is not None}
+        rest = [n for n in node.nodes if not (isinstance(n, FlattenNode) and n.node.requires is not None)]
+        return len(keys) + sum(requests(n) for n in rest)
+    return requests(node.if_clause) + requests(node.else_clause)
+
+
 def depth(node: PlanNode | None) -> int:
     """The longest chain of fetches that wait for one another: Sequence adds, Parallel takes the max."""
     if node is None:
@@ -155,7 +172,7 @@ def run(case: dict[str, Any]) -> Outcome:
         return out
     finally:
         out.seconds = time.perf_counter() - started
-    out.fetch_count = sum(1 for _ in fetches(out.plan.node))
+    out.fetch_count = requests(out.plan.node)
     out.depth = depth(out.plan.node)
     rules = rules_for(case["supergraph"], query)
     for f in fetches(out.plan.node):
