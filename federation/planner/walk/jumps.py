@@ -82,9 +82,14 @@ def _jump(w: Walk, pos: Pos, type_name: str, target: str, entity: str, selection
         _plan_in(w, group, pos, entity, plain)
 
 
-def _maker(pos: Pos) -> Pos:
-    """The position, up the line of jumps at this path, in the group whose answer holds the objects."""
+def _maker(w: Walk, pos: Pos, type_name: str) -> Pos:
+    """The position, up the line of jumps at this path, in the group whose answer holds the objects.
+
+    Only for object types the maker's subgraph knows as such: an abstract or @interfaceObject type's
+    concrete `__typename` may be what a group up the line was fetched for."""
     *_, first = pos.lineage()
+    if w.sg.is_abstract(type_name) or w.sg.is_interface_object(type_name, first.group.graph):
+        return pos
     return first
 
 
@@ -96,7 +101,7 @@ def _reenter(w: Walk, pos: Pos, target: str, selections: list[SelectionNode]) ->
     group = w.index.get(index_key)
     if group is None:
         group = w.index[index_key] = w.new_group(target, "query", pos.path)
-        w.waits[group.id] = {_maker(pos).group.id}
+        w.waits[group.id] = {_maker(w, pos, query).group.id}
         pos.sel.typename()  # the object must be there to merge into, whatever else leaves this fetch
     sel = group.selection.fragment(None, pos.conds).sub if pos.conds else group.selection
     chain = pos.chain | {(query, pos.group.graph), (query, target)}
@@ -156,6 +161,6 @@ def _entity_group(w: Walk, pos: Pos, type_name: str, target: str, entity: str,
             fields.plan_set(w, replace(req_src, conds=()), type_name, req.selections)
     # It waits for the groups its inputs went to and the one that makes the objects at this path:
     # in an entity group those came from the group it jumped from, which need not wait for it.
-    w.waits[group.id] = (touched | {_maker(pos).group.id}) - {group.id}
+    w.waits[group.id] = (touched | {_maker(w, pos, type_name).group.id}) - {group.id}
     w.index[index_key] = group
     return group
