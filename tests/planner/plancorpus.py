@@ -156,6 +156,15 @@ def _mutation_fields_sent(sg: Supergraph, plan: QueryPlan) -> list[str]:
     return out
 
 
+def labels(sg: Supergraph, options: dict[str, Any]) -> frozenset[str]:
+    """The override labels a case's planner options make active: its flags, and the percent(N) labels
+    its draw (`override_percentage`) falls under."""
+    draw = options.get("override_percentage")
+    return frozenset(set(options.get("override_labels", ())) | {
+        label for label in sg.override_labels
+        if draw is not None and label.startswith("percent(") and float(draw) < float(label[8:-1])})
+
+
 def run(case: dict[str, Any]) -> Outcome:
     out = Outcome(case)
     if "two_same_service_calls" in case["id"]:
@@ -167,7 +176,7 @@ def run(case: dict[str, Any]) -> Outcome:
         operation = normalize(parse(query, no_location=True), None)
         started = time.perf_counter()
         try:
-            out.plan = build_plan(sg, operation)  # uncached: the planner itself keeps nothing
+            out.plan = build_plan(sg, operation, labels(sg, case["options"]))  # uncached: the planner keeps nothing
         finally:
             out.seconds = time.perf_counter() - started
     except (GatewayError, RecursionError) as exc:

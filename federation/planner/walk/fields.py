@@ -128,7 +128,7 @@ def _safe_members(w: Walk, pos: Pos, type_name: str) -> set[str]:
     p = pos
     while p.parent is not None:
         ppos, ptype, pfield = p.parent
-        found = set(w.sg.field_graphs(ptype, pfield.name.value))
+        found = set(w.sg.field_graphs(ptype, pfield.name.value, w.labels))
         graphs = found if graphs is None else graphs & found
         if ptype == w.sg.root_types["query"] or any(w.sg.keys(ptype, g) for g in graphs):
             break
