@@ -2,7 +2,8 @@
 
 Representations are collected from every object at the Flatten path, deduplicated (an aiodataloader
 keyed by representation), and sent in a single request, so the number of subgraph calls depends on
-the plan, never on list sizes. Subgraph errors are passed on with their paths moved to the client's.
+the plan, never on list sizes; calls of one step to one subgraph with different selections share
+one request too (``entity_batch``). Subgraph errors are passed on with their paths moved to the client's.
 
 With a deadline, the run stops when it passes: what arrived stays merged, each fetch that had not
 finished gets a ``REQUEST_DEADLINE_EXCEEDED`` error, and every subgraph call still running is
@@ -28,6 +29,7 @@ from federation.errors import (
     FetchFailure,
     graphql_error,
 )
+from federation.execution.entity_batch import EntityBatcher
 from federation.execution.fetcher import SubgraphClient
 from federation.execution.headers import ResponseHeaders
 from federation.execution.merge import collect, collect_paths, merge
@@ -128,6 +130,7 @@ class Execution:
         self.data: dict[str, Any] = {}
         self.errors: list[dict[str, Any]] = []
         self._loaders: dict[str, DataLoader[_Wanted, list[Any]]] = {}
+        self._batcher = EntityBatcher(self._send)  # one request for a step's calls to one subgraph
         self._reps: dict[bytes, dict[str, Any]] = {}
         self._calls: set[asyncio.Task[Any]] = set()  # tasks with a subgraph call in flight
         self._timeout: asyncio.Timeout | None = None
@@ -290,7 +293,7 @@ class Execution:
     async def _entities_call(self, node: FetchNode, keys: list[bytes]) -> list[Any]:
         variables = self._vars(node)
         variables["representations"] = [self._reps[k] for k in keys]
-        payload = await self._send(node, variables)
+        payload = await self._batcher.call(node, variables)
         if payload is None:
             return [(None, ())] * len(keys)
         data = payload.get("data") or {}

@@ -54,6 +54,7 @@ class _Emitter:
         var_defs = [f"${v}:{self.var_types[v]}" for v in usages if v in self.var_types]
         name = f"{self.op.name}__{_name_part(service)}__{group.id}" if self.op.name else None
         name_text = f" {name}" if name else ""
+        inner = ""
         if group.entity is None:
             defs = f"({','.join(var_defs)})" if var_defs else ""
             document = f"{group.kind}{name_text}{defs}{group.selection.compact()}"
@@ -68,6 +69,7 @@ class _Emitter:
             selection=group.selection, operation=document, operation_name=name, variable_usages=usages,
             requires=group.inputs, entity=group.entity, typename_rewrite=group.typename_rewrite,
             accept=group.accept, renames=renames, typed=group.typed,
+            entities_selection=inner if group.entity is not None else "", variable_definitions=tuple(var_defs),
             batch_key=f"{group.graph}:{group.entity}:{group.selection.compact()}:{','.join(usages)}",
         )
         # Entity fetches and root re-entries (a query answered into the objects at a path) are flattened.

@@ -33,6 +33,9 @@ class FetchNode:
     batch_key: str = ""
     # The selection holds one fragment per entity type itself (no `... on entity` around it).
     typed: bool = False
+    # Entity fetches: the document's parts, for sending several in one request (`_e0: _entities`).
+    entities_selection: str = ""  # what follows `_entities(representations: ...)`
+    variable_definitions: tuple[str, ...] = ()  # the operation's variables it uses, `$x:Int`
 
 
 @dataclass(frozen=True)

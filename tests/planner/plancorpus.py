@@ -84,9 +84,9 @@ def fetches(node: PlanNode | None) -> Iterator[FetchNode]:
 
 
 def requests(node: PlanNode | None) -> int:
-    """Subgraph requests the plan makes: Fetch nodes, except that Flatten nodes side by side in one
-    Parallel with the same batch key are one ``_entities`` call (execution coalesces them, as Hive's
-    BatchFetch does)."""
+    """Subgraph requests the plan makes: Fetch nodes, except that entity fetches side by side in one
+    Parallel to one subgraph are one request (execution sends them together, one `_entities` per
+    selection, as Hive's BatchFetch does)."""
     if node is None:
         return 0
     if isinstance(node, FetchNode | FlattenNode):
@@ -94,7 +94,7 @@ def requests(node: PlanNode | None) -> int:
     if isinstance(node, SequenceNode):
         return sum(requests(n) for n in node.nodes)
     if isinstance(node, ParallelNode):
-        keys = {n.node.batch_key for n in node.nodes if isinstance(n, FlattenNode) and n.node.requires is not None}
+        keys = {n.node.graph for n in node.nodes if isinstance(n, FlattenNode) and n.node.requires is not None}
         rest = [n for n in node.nodes if not (isinstance(n, FlattenNode) and n.node.requires is not None)]
         return len(keys) + sum(requests(n) for n in rest)
     return requests(node.if_clause) + requests(node.else_clause)
