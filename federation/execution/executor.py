@@ -2,7 +2,8 @@
 
 Representations are collected from every object at the Flatten path, deduplicated (an aiodataloader
 keyed by representation), and sent in a single request, so the number of subgraph calls depends on
-the plan, never on list sizes. Subgraph errors are passed on with their paths moved to the client's.
+the plan, never on list sizes; calls of one step to one subgraph with different selections share
+one request too (``entity_batch``). Subgraph errors are passed on with their paths moved to the client's.
 
 With a deadline, the run stops when it passes: what arrived stays merged, each fetch that had not
 finished gets a ``REQUEST_DEADLINE_EXCEEDED`` error, and every subgraph call still running is
@@ -28,6 +29,7 @@ from federation.errors import (
     FetchFailure,
     graphql_error,
 )
+from federation.execution.entity_batch import EntityBatcher
 from federation.execution.fetcher import SubgraphClient
 from federation.execution.headers import ResponseHeaders
 from federation.execution.merge import collect, collect_paths, merge
@@ -128,6 +130,7 @@ class Execution:
         self.data: dict[str, Any] = {}
         self.errors: list[dict[str, Any]] = []
         self._loaders: dict[str, DataLoader[_Wanted, list[Any]]] = {}
+        self._batcher = EntityBatcher(self._send)  # one request for a step's calls to one subgraph
         self._reps: dict[bytes, dict[str, Any]] = {}
         self._calls: set[asyncio.Task[Any]] = set()  # tasks with a subgraph call in flight
         self._timeout: asyncio.Timeout | None = None
@@ -173,7 +176,10 @@ class Execution:
         if isinstance(node, FetchNode):
             await self._root_fetch(node)
         elif isinstance(node, FlattenNode):
-            await self._entity_fetch(node)
+            if node.node.requires is None:
+                await self._reentry_fetch(node)
+            else:
+                await self._entity_fetch(node)
         elif isinstance(node, SequenceNode):
             for child in node.nodes:
                 await self._node(child)
@@ -238,6 +244,33 @@ class Execution:
         for err in payload.get("errors") or ():
             self.errors.append(_downstream(err, node.service, err.get("path") if isinstance(err, dict) else None))
 
+    async def _reentry_fetch(self, flatten: FlattenNode) -> None:
+        """Root re-entry: one query, its answer merged into every Query object at the path."""
+        node = flatten.node
+        objects = collect(self.data, flatten.path)
+        if not objects:
+            return
+        try:
+            payload = await self._send(node, self._vars(node))
+        except asyncio.CancelledError:
+            self._unfinished(node, None)
+            raise
+        if payload is None:
+            return
+        data = payload.get("data")
+        if isinstance(data, dict):
+            if node.renames:
+                restore_keys(data, node.selection, self.possible)
+            blob = orjson.dumps(data)
+            for i, obj in enumerate(objects):
+                merge(obj, data if i == 0 else orjson.loads(blob))  # each object its own copy
+        paths = collect_paths(self.data, flatten.path) if payload.get("errors") else {}
+        for err in payload.get("errors") or ():
+            path = err.get("path") if isinstance(err, dict) else None
+            base = paths.get(id(objects[0])) if len(objects) == 1 else None
+            where = [*base, *path] if base is not None and isinstance(path, list) else None
+            self.errors.append(_downstream(err, node.service, where))
+
     def _loader(self, node: FetchNode) -> DataLoader[_Wanted, list[Any]]:
         """One loader per (subgraph, document) per request: Flatten nodes of one plan step that send the
         same entity query are coalesced into a single ``_entities`` call, their representations
@@ -260,7 +293,7 @@ class Execution:
     async def _entities_call(self, node: FetchNode, keys: list[bytes]) -> list[Any]:
         variables = self._vars(node)
         variables["representations"] = [self._reps[k] for k in keys]
-        payload = await self._send(node, variables)
+        payload = await self._batcher.call(node, variables)
         if payload is None:
             return [(None, ())] * len(keys)
         data = payload.get("data") or {}

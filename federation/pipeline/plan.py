@@ -13,6 +13,7 @@ from federation.operation.normalize import normalize
 from federation.pipeline.authorize import AuthorizedOperation
 from federation.pipeline.state import ServingState
 from federation.planner import QueryPlan, build_plan
+from federation.planner.overrides import roll
 
 
 @dataclass(frozen=True)
@@ -36,15 +37,25 @@ def _key(authorized: AuthorizedOperation) -> tuple[object, ...]:
     return (checked.digest, name, authorized.key) if authorized.key else (checked.digest, name)
 
 
+def _labels(state: ServingState) -> frozenset[str]:
+    """Progressive @override labels active for this request: part of the plan's cache key."""
+    labels = state.supergraph.override_labels
+    return roll(labels) if labels else labels
+
+
 async def plan(state: ServingState, authorized: AuthorizedOperation) -> PlannedOperation:
     """The cached plan (made off the event loop on a miss)."""
-    outcome = await state.plans.get_or_compute(_key(authorized), lambda: _plan(state, authorized))
+    labels = _labels(state)
+    key = (*_key(authorized), labels) if labels else _key(authorized)
+    outcome = await state.plans.get_or_compute(key, lambda: _plan(state, authorized, labels))
     return _admitted(authorized, outcome)
 
 
 def plan_now(state: ServingState, authorized: AuthorizedOperation) -> PlannedOperation:
     """``plan`` on the caller's thread: for tools that plan without serving."""
-    return _admitted(authorized, state.plans.get_or_compute_now(_key(authorized), lambda: _plan(state, authorized)))
+    labels = _labels(state)
+    key = (*_key(authorized), labels) if labels else _key(authorized)
+    return _admitted(authorized, state.plans.get_or_compute_now(key, lambda: _plan(state, authorized, labels)))
 
 
 def _admitted(authorized: AuthorizedOperation, outcome: Planned | RequestError) -> PlannedOperation:
@@ -53,21 +64,22 @@ def _admitted(authorized: AuthorizedOperation, outcome: Planned | RequestError) 
     return PlannedOperation(authorized, outcome.plan, outcome.shape)
 
 
-def _plan(state: ServingState, authorized: AuthorizedOperation) -> tuple[Planned | RequestError, int]:
+def _plan(state: ServingState, authorized: AuthorizedOperation,
+          labels: frozenset[str]) -> tuple[Planned | RequestError, int]:
     """The plan and shape, or the refusal, and what it weighs in the cache (plans grow with the text)."""
     size = 2 * authorized.checked.size + 4096  # the plan keeps parts of the document, and so its text
     try:
-        return _planned(state, authorized), size
+        return _planned(state, authorized, labels), size
     except RequestError as exc:
         return exc, 256
     except GatewayError as exc:
         return RequestError(f"query planning failed: {exc.message}", QUERY_PLANNING_FAILED), 256
 
 
-def _planned(state: ServingState, authorized: AuthorizedOperation) -> Planned:
+def _planned(state: ServingState, authorized: AuthorizedOperation, labels: frozenset[str]) -> Planned:
     checked = authorized.checked
     operation = checked.operation if not authorized.key else normalize(authorized.document, checked.operation.name)
-    query_plan = build_plan(state.supergraph, operation)
+    query_plan = build_plan(state.supergraph, operation, labels)
     # The shape follows the client's whole selection; removed fields answer null at their paths.
     denied = frozenset(tuple(e["path"]) for e in authorized.errors if isinstance(e.get("path"), list))
     shape = compile_shape(state.api_schema, checked.root_type, checked.operation.selection_set.selections, denied)

@@ -8,6 +8,8 @@ waves by depth (a fetch runs once everything it waits for has).
 
 from __future__ import annotations
 
+import re
+
 from graphql import print_ast
 
 from federation.operation.conditions import Condition
@@ -22,6 +24,11 @@ def emit(supergraph: Supergraph, op: NormalizedOperation, graph: FetchGraph) -> 
     groups = graph.groups()
     node = _Emitter(supergraph, op).emit(graph)
     return plan.QueryPlan(node, len(groups), sum(1 for g in groups if g.entity is not None))
+
+
+def _name_part(service: str) -> str:
+    """A subgraph name as part of a GraphQL name: names hold only letters, digits and `_`."""
+    return re.sub(r"[^_0-9A-Za-z]", "_", service)
 
 
 def _wrap(node: plan.PlanNode, conditions: tuple[Condition, ...]) -> plan.PlanNode:
@@ -45,23 +52,28 @@ class _Emitter:
         service = self.sg.graph_name(group.graph)
         usages = tuple(dict.fromkeys(group.selection.variables()))
         var_defs = [f"${v}:{self.var_types[v]}" for v in usages if v in self.var_types]
-        name = f"{self.op.name}__{service}__{group.id}" if self.op.name else None
+        name = f"{self.op.name}__{_name_part(service)}__{group.id}" if self.op.name else None
         name_text = f" {name}" if name else ""
+        inner = ""
         if group.entity is None:
             defs = f"({','.join(var_defs)})" if var_defs else ""
             document = f"{group.kind}{name_text}{defs}{group.selection.compact()}"
         else:
             defs = ",".join(["$representations:[_Any!]!", *var_defs])
-            document = (f"query{name_text}({defs}){{_entities(representations:$representations)"
-                        f"{{...on {group.entity}{group.selection.compact()}}}}}")
+            inner = group.selection.compact()
+            if not group.typed:
+                inner = f"{{...on {group.entity}{inner}}}"
+            document = f"query{name_text}({defs}){{_entities(representations:$representations){inner}}}"
         node = plan.FetchNode(
             id=group.id, service=service, graph=group.graph, operation_kind=group.kind,
             selection=group.selection, operation=document, operation_name=name, variable_usages=usages,
             requires=group.inputs, entity=group.entity, typename_rewrite=group.typename_rewrite,
-            accept=group.accept, renames=renames,
+            accept=group.accept, renames=renames, typed=group.typed,
+            entities_selection=inner if group.entity is not None else "", variable_definitions=tuple(var_defs),
             batch_key=f"{group.graph}:{group.entity}:{group.selection.compact()}:{','.join(usages)}",
         )
-        out: plan.PlanNode = node if group.entity is None else plan.FlattenNode(group.path, node)
+        # Entity fetches and root re-entries (a query answered into the objects at a path) are flattened.
+        out: plan.PlanNode = node if group.entity is None and not group.path else plan.FlattenNode(group.path, node)
         return _wrap(out, group.conditions)
 
     def emit(self, graph: FetchGraph) -> plan.PlanNode | None:

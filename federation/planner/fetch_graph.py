@@ -35,6 +35,8 @@ class Group:
     # Variable @skip/@include guarding the whole group, hoisted out of its selection by a pass: the
     # fetch is then skipped instead of sent empty.
     conditions: tuple[Condition, ...] = ()
+    # Entity groups for several types: ``selection`` holds one fragment per type (``... on Book {}``).
+    typed: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ class FetchGraph:
         for g in self.groups():
             head = f"{g.id} {g.graph} {g.kind}"
             if g.entity is not None:
-                head += f' {g.entity} at "{path_text(g.path)}"'
+                head += f' {"*" if g.typed else g.entity} at "{path_text(g.path)}"'
             if self._deps[g.id]:
                 head += " after " + ",".join(str(d) for d in sorted(self._deps[g.id]))
             if g.conditions:

@@ -11,8 +11,10 @@ from federation.planner.walk import walk
 from federation.supergraph.model import Supergraph
 
 
-def build_plan(supergraph: Supergraph, operation: NormalizedOperation) -> QueryPlan:
-    walked = walk(supergraph, operation)  # 1. every field to a fetch group
+def build_plan(supergraph: Supergraph, operation: NormalizedOperation,
+               labels: frozenset[str] = frozenset()) -> QueryPlan:
+    """``labels``: the progressive @override labels active for this plan."""
+    walked = walk(supergraph, operation, labels)  # 1. every field to a fetch group
     graph = FetchGraph.build(walked)  # 2. groups and what each waits for
     optimize(graph)  # 3. passes until nothing changes
     return emit(supergraph, operation, graph)  # 4. plan nodes and subgraph documents

@@ -31,6 +31,11 @@ class FetchNode:
     renames: bool = False
     # Fetches of one plan step with the same batch key share one `_entities` call.
     batch_key: str = ""
+    # The selection holds one fragment per entity type itself (no `... on entity` around it).
+    typed: bool = False
+    # Entity fetches: the document's parts, for sending several in one request (`_e0: _entities`).
+    entities_selection: str = ""  # what follows `_entities(representations: ...)`
+    variable_definitions: tuple[str, ...] = ()  # the operation's variables it uses, `$x:Int`
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,7 @@ def _text(node: PlanNode, level: int) -> str:
         if node.requires is not None:
             body.append(_indent(node.requires.print(), level + 1) + " =>")
         sel = node.selection.print()
-        if node.entity is not None:
+        if node.entity is not None and not node.typed:
             sel = "{\n  ... on " + node.entity + " " + node.selection.print(1) + "\n}"
         body.append(_indent(sel, level + 1))
         return f'{pad}Fetch(service: "{node.service}") {{\n' + "\n".join(body) + f"\n{pad}}},"

@@ -25,8 +25,9 @@ def unwrap(t: TypeNode) -> tuple[str, int]:
 
 
 class Reach:
-    def __init__(self, supergraph: Supergraph) -> None:
+    def __init__(self, supergraph: Supergraph, labels: frozenset[str] = frozenset()) -> None:
         self.sg = supergraph
+        self.labels = labels
 
     def provided(self, provided: SelectionSetNode | None, type_name: str, name: str) -> FieldNode | None:
         if provided is None:
@@ -45,7 +46,7 @@ class Reach:
     def local(self, type_name: str, name: str, graph: str, provided: SelectionSetNode | None) -> bool:
         if self.provided(provided, type_name, name) is not None:
             return True
-        if not self.sg.resolvable(type_name, name, graph):
+        if not self.sg.resolvable(type_name, name, graph, self.labels):
             return False
         fig = self.sg.field_in_graph(type_name, name, graph)
         if fig is not None and fig.requires is not None:

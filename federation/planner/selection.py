@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator, Mapping
 
@@ -99,6 +100,20 @@ class SelSet:
     def is_empty(self) -> bool:
         return not self.items
 
+    def prune(self) -> bool:
+        """Remove fields and fragments left with nothing to select (``category {}``, ``... on B {}``):
+        no subgraph accepts an empty selection set. Their children went to other fetches (the client's
+        own empty selections got ``__typename`` when walked). Returns whether anything was removed."""
+        removed = False
+        for k, item in list(self.items.items()):
+            if item.sub is None:
+                continue
+            removed = item.sub.prune() or removed
+            if item.sub.is_empty():
+                del self.items[k]
+                removed = True
+        return removed
+
     def merge(self, other: SelSet) -> None:
         for k, item in other.items.items():
             mine = self.items.get(k)
@@ -167,27 +182,50 @@ def field_conflicts(selection: SelSet) -> bool:
     """Alias fields that share a response key across fragments but differ in type or arguments.
 
     GraphQL validation (FieldsInSetCanMerge) rejects such a selection, e.g. ``... on A { id }`` and
-    ``... on B { id }`` where one ``id`` is ``ID!`` and the other ``ID``. Returns whether any was renamed,
-    so execution knows to put the data back under the client's key.
+    ``... on B { id }`` where one ``id`` is ``ID!`` and the other ``ID``; fields under one response key
+    have their selections merged, so a conflict may sit several levels down. Returns whether any was
+    renamed, so execution knows to put the data back under the client's key.
     """
+    return _resolve([selection])
+
+
+def _shape(item: FieldItem) -> str | None:
+    """What must agree between fields under one response key: a leaf's type, a composite's lists and
+    non-nulls (its selections are compared field by field)."""
+    if item.type_text is None or item.sub is None:
+        return item.type_text
+    return _NAME.sub("_", item.type_text)
+
+
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+
+
+def _fields(selection: SelSet, out: dict[str, list[FieldItem]]) -> None:
+    for item in selection.items.values():
+        if isinstance(item, FieldItem):
+            out.setdefault(item.key, []).append(item)
+        else:
+            _fields(item.sub, out)
+
+
+def _resolve(selections: list[SelSet]) -> bool:
+    """Rename conflicting fields among selections that are merged into one (same response key)."""
     renamed = False
-    seen: dict[str, tuple[str, str | None]] = {}
-
-    def level(sel: SelSet) -> None:
-        nonlocal renamed
-        for item in sel.items.values():
-            if isinstance(item, FieldItem):
-                sig = (item.name + item.args_text, item.type_text)
-                first = seen.setdefault(item.key, sig)
-                if first != sig:
-                    item.sent_as = f"{item.key}__{zlib.crc32(repr(sig).encode()):08x}"
-                    renamed = True
-                if item.sub is not None and field_conflicts(item.sub):
-                    renamed = True
-            else:
-                level(item.sub)
-
-    level(selection)
+    by_key: dict[str, list[FieldItem]] = {}
+    for sel in selections:
+        _fields(sel, by_key)
+    for key, items in by_key.items():
+        name = items[0].name + items[0].args_text
+        shape = next((s for s in map(_shape, items) if s is not None), None)  # None: not known, agrees
+        merged: dict[str, list[SelSet]] = {}
+        for item in items:
+            sig = (item.name + item.args_text, _shape(item) or shape)
+            item.sent_as = None if sig == (name, shape) else f"{key}__{zlib.crc32(repr(sig).encode()):08x}"
+            renamed = renamed or item.sent_as is not None
+            if item.sub is not None:
+                merged.setdefault(item.sent_as or key, []).append(item.sub)
+        for subs in merged.values():
+            renamed = _resolve(subs) or renamed
     return renamed
 
 

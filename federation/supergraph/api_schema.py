@@ -6,6 +6,7 @@ the subgraph teams wrote.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from graphql import (
@@ -37,6 +38,12 @@ def _feature_prefixes(links: Links) -> tuple[set[str], set[str]]:
     return prefixes, bare
 
 
+def feature_names(links: Links) -> Callable[[str], bool]:
+    """Whether a type or directive name belongs to a linked feature (join__Graph, link__Import, ...)."""
+    prefixes, bare = _feature_prefixes(links)
+    return lambda name: name in bare or any(name.startswith(p) for p in prefixes)
+
+
 def _strip(node: Any, drop_directive: Any, inaccessible: str | None) -> Any:
     """Copy a definition node without feature directives and without @inaccessible children."""
     def accessible(n: Any) -> bool:
@@ -58,12 +65,9 @@ def _strip(node: Any, drop_directive: Any, inaccessible: str | None) -> Any:
 
 
 def build_api_schema(document: DocumentNode, links: Links) -> GraphQLSchema:
-    prefixes, bare = _feature_prefixes(links)
+    feature_name = feature_names(links)
     inaccessible_link = links.get("inaccessible")
     inaccessible = inaccessible_link.directive("inaccessible") if inaccessible_link else None
-
-    def feature_name(name: str) -> bool:
-        return name in bare or any(name.startswith(p) for p in prefixes)
 
     def drop_directive(name: str) -> bool:
         return feature_name(name) or name in ("link", "core")

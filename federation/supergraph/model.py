@@ -133,6 +133,10 @@ class Supergraph:
         self._load()
         self._check_graphs()
         self.possible: dict[str, set[str]] = self._possible_types()
+        # Progressive @override labels ("percent(25)" or a flag name): plans depend on which are active.
+        self.override_labels: frozenset[str] = frozenset(
+            fg.override_label for t in self.types.values() for f in t.fields.values()
+            for fg in (f.graphs or {}).values() if fg.override_label)
 
     # ---- loading -------------------------------------------------------------------------------
     def _load(self) -> None:
@@ -284,7 +288,7 @@ class Supergraph:
             return []
         return [k for k in t.graphs[graph].keys if k.resolvable or not resolvable_only]
 
-    def field_graphs(self, type_name: str, field_name: str) -> list[str]:
+    def field_graphs(self, type_name: str, field_name: str, labels: frozenset[str] = frozenset()) -> list[str]:
         """Graphs that resolve ``type_name.field_name`` themselves (not external, not overridden)."""
         t = self.types.get(type_name)
         if t is None:
@@ -299,11 +303,18 @@ class Supergraph:
                 return [t.owner]
             return list(t.graphs) if t.graphs else list(self.subgraphs)
         overridden = {fg.override for fg in f.graphs.values() if fg.override and not fg.override_label}
+        taken = {fg.override: fg.override_label for fg in f.graphs.values() if fg.override and fg.override_label}
         out = []
         for graph, fg in f.graphs.items():
             if fg.external or fg.used_overridden:
                 continue
             if graph in overridden:
+                continue
+            # Progressive @override: the overriding graph (override + label) resolves it while its label
+            # is active, the overridden one (label only) while it is not.
+            if fg.override_label is not None and (fg.override_label in labels) != (fg.override is not None):
+                continue
+            if taken.get(graph, "") in labels:  # overridden under a label it does not carry itself
                 continue
             out.append(graph)
         return out
@@ -317,8 +328,8 @@ class Supergraph:
             return None
         return f.graphs.get(graph)
 
-    def resolvable(self, type_name: str, field_name: str, graph: str) -> bool:
-        return graph in self.field_graphs(type_name, field_name)
+    def resolvable(self, type_name: str, field_name: str, graph: str, labels: frozenset[str] = frozenset()) -> bool:
+        return graph in self.field_graphs(type_name, field_name, labels)
 
     def possible_in_graph(self, type_name: str, graph: str) -> set[str]:
         """Runtime object types a value of ``type_name`` can have when it comes from ``graph``."""

@@ -13,6 +13,7 @@ from federation.planner.passes import PASSES, Pass, optimize
 from federation.planner.passes.drop_empty import drop_empty
 from federation.planner.passes.hoist_conditions import hoist_conditions
 from federation.planner.passes.merge_siblings import merge_siblings
+from federation.planner.passes.merge_types import merge_types
 from federation.planner.passes.order_mutations import order_mutations
 from federation.planner.path import EACH, Key
 from tests.planner.support import entity, graph_of, root, walked
@@ -151,4 +152,4 @@ def test_driver_runs_until_nothing_changes() -> None:
     optimize(FetchGraph(), (pass_named("first"), pass_named("second")))
     # After any change the driver starts again from the first pass; it ends on a round with none.
     assert calls == ["first", "first", "first", "second", "first", "second"]
-    assert (drop_empty, merge_siblings, order_mutations, hoist_conditions) == PASSES
+    assert (drop_empty, merge_siblings, merge_types, order_mutations, hoist_conditions) == PASSES

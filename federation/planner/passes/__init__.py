@@ -14,11 +14,12 @@ from federation.planner.fetch_graph import FetchGraph
 from federation.planner.passes.drop_empty import drop_empty
 from federation.planner.passes.hoist_conditions import hoist_conditions
 from federation.planner.passes.merge_siblings import merge_siblings
+from federation.planner.passes.merge_types import merge_types
 from federation.planner.passes.order_mutations import order_mutations
 
 Pass = Callable[[FetchGraph], bool]
 
-PASSES: tuple[Pass, ...] = (drop_empty, merge_siblings, order_mutations, hoist_conditions)
+PASSES: tuple[Pass, ...] = (drop_empty, merge_siblings, merge_types, order_mutations, hoist_conditions)
 
 
 def optimize(graph: FetchGraph, passes: tuple[Pass, ...] = PASSES) -> None:
@@ -30,4 +31,5 @@ def optimize(graph: FetchGraph, passes: tuple[Pass, ...] = PASSES) -> None:
     raise RuntimeError("optimisation passes did not settle")
 
 
-__all__ = ["PASSES", "Pass", "drop_empty", "hoist_conditions", "merge_siblings", "optimize", "order_mutations"]
+__all__ = ["PASSES", "Pass", "drop_empty", "hoist_conditions", "merge_siblings", "merge_types", "optimize",
+           "order_mutations"]

@@ -17,11 +17,11 @@ def merge_siblings(graph: FetchGraph) -> bool:
         if a.entity is None:
             continue
         for b in ordered[i + 1:]:
-            if _where(b) != _where(a):
+            if _where(b) != _where(a) or a.typed != b.typed:
                 continue
             if graph.reaches(a.id, b.id) or graph.reaches(b.id, a.id):
                 continue
-            if not _inputs_compatible(a.inputs, b.inputs):
+            if not inputs_compatible(a.inputs, b.inputs):
                 continue
             a.selection.merge(b.selection)
             if a.inputs is not None and b.inputs is not None:
@@ -49,7 +49,7 @@ def _names(sel: SelSet, out: dict[str, set[str]], prefix: str = "") -> dict[str,
     return out
 
 
-def _inputs_compatible(a: SelSet | None, b: SelSet | None) -> bool:
+def inputs_compatible(a: SelSet | None, b: SelSet | None) -> bool:
     """A representation holds each field once: two @requires of one field with different arguments
     cannot share a fetch."""
     if a is None or b is None:

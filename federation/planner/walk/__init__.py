@@ -18,8 +18,8 @@ from federation.planner.walk.state import Walk
 from federation.supergraph.model import Supergraph
 
 
-def walk(supergraph: Supergraph, operation: NormalizedOperation) -> Walked:
-    w = Walk(supergraph, operation)
+def walk(supergraph: Supergraph, operation: NormalizedOperation, labels: frozenset[str] = frozenset()) -> Walked:
+    w = Walk(supergraph, operation, labels)
     try:
         plan_roots(w)
     except RecursionError:

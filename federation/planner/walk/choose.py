@@ -25,19 +25,23 @@ def entity_candidates(w: Walk, type_name: str, graph: str, sel: SelectionNode, p
     if w.at_query_root(pos, type_name):
         # The query root is everyone's: "jumping" there is one more root fetch, no key needed.
         if isinstance(sel, FieldNode):
-            out = [(g, type_name) for g in sg.field_graphs(type_name, sel.name.value)
+            out = [(g, type_name) for g in sg.field_graphs(type_name, sel.name.value, w.labels)
                    if g != graph and (type_name, g) not in pos.chain]
         return out
+    if type_name == sg.root_types.get("mutation"):
+        return []  # never "jump" on the mutation type: that would run a mutation field a second time
+    if type_name == sg.root_types["query"]:
+        return _reentry_candidates(w, graph, sel, pos)
     if isinstance(sel, FieldNode) and sel.name.value != "__typename":
         name = sel.name.value
-        for g in sg.field_graphs(type_name, name):
+        for g in sg.field_graphs(type_name, name, w.labels):
             if sg.keys(type_name, g) and (type_name, g) not in pos.chain:
                 fig = sg.field_in_graph(type_name, name, g)
                 if g != graph or (fig is not None and fig.requires is not None):
                     out.append((g, type_name))
         if t.kind == OBJECT:
             for iface, g in sg.interface_objects_of(type_name):
-                if sg.resolvable(iface, name, g) and sg.keys(iface, g) and (iface, g) not in pos.chain \
+                if sg.resolvable(iface, name, g, w.labels) and sg.keys(iface, g) and (iface, g) not in pos.chain \
                         and g != graph:
                     out.append((g, iface))
     elif t.kind == INTERFACE:
@@ -46,6 +50,18 @@ def entity_candidates(w: Walk, type_name: str, graph: str, sel: SelectionNode, p
             if not tig.interface_object and sg.keys(type_name, g) and g != graph:
                 out.append((g, type_name))
     return out
+
+
+def _reentry_candidates(w: Walk, graph: str, sel: SelectionNode, pos: Pos) -> list[tuple[str, str]]:
+    """A Query object below the root (`DoSomething.query: Query`): any subgraph's query root answers it
+    without a key. Where the field above is one that subgraph resolves too, asking that field again
+    there (a parent entity call) saves a step, so re-entry is for the others."""
+    if not isinstance(sel, FieldNode) or pos.parent is None:
+        return []
+    query = w.sg.root_types["query"]
+    _, ptype, pfield = pos.parent
+    return [(g, query) for g in w.sg.field_graphs(query, sel.name.value, w.labels)
+            if g != graph and not w.sg.resolvable(ptype, pfield.name.value, g, w.labels)]
 
 
 def source(w: Walk, pos: Pos, type_name: str, fields: SelectionSetNode) -> Pos | None:

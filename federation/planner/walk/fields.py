@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from graphql import DirectiveNode, FieldNode, InlineFragmentNode, SelectionNode
+from graphql import DirectiveNode, FieldNode, InlineFragmentNode, SelectionNode, print_ast
 
 from federation.errors import PlanningError
 from federation.planner.path import EACH, Key, OfTypes
@@ -59,15 +59,25 @@ def add_local(w: Walk, pos: Pos, type_name: str, sel: FieldNode) -> None:
                          tuple(sel.directives or ()), sel.selection_set is not None)
     graph = pos.group.graph
     fig = w.sg.field_in_graph(type_name, name, graph)
-    item.type_text = fig.type_text if fig is not None and fig.type_text else None
+    # The type this subgraph gives the field: fields under one response key must agree on it.
+    item.type_text = fig.type_text if fig is not None and fig.type_text else print_ast(finfo.type)
     if sel.selection_set is None or item.sub is None:
         return
-    if w.sg.is_abstract(child) and not w.sg.is_interface_object(child, graph):
+    if (w.sg.is_abstract(child) and not w.sg.is_interface_object(child, graph)) \
+            or not selects_a_field(sel.selection_set.selections):
+        # The concrete type, which type conditions need; or something to select where the client's
+        # selection is empty (literal @skip/@include took it all): a subgraph refuses `price {}`.
         item.sub.typename()
     inner = Pos(pos.group, item.sub, (*pos.path, Key(item.key), *(EACH,) * depth),
                 w.reach.child_provided(type_name, name, graph, pos.provided), (), pos.chain,
                 (pos, type_name, sel))
     plan_set(w, inner, child, sel.selection_set.selections)
+
+
+def selects_a_field(selections: Sequence[SelectionNode]) -> bool:
+    return any(isinstance(s, FieldNode) or (isinstance(s, InlineFragmentNode)
+                                             and selects_a_field(s.selection_set.selections))
+               for s in selections)
 
 
 def _plan_fragment(w: Walk, pos: Pos, type_name: str, sel: InlineFragmentNode, iface_obj: bool,
@@ -118,7 +128,7 @@ def _safe_members(w: Walk, pos: Pos, type_name: str) -> set[str]:
     p = pos
     while p.parent is not None:
         ppos, ptype, pfield = p.parent
-        found = set(w.sg.field_graphs(ptype, pfield.name.value))
+        found = set(w.sg.field_graphs(ptype, pfield.name.value, w.labels))
         graphs = found if graphs is None else graphs & found
         if ptype == w.sg.root_types["query"] or any(w.sg.keys(ptype, g) for g in graphs):
             break

@@ -66,6 +66,9 @@ def _jump(w: Walk, pos: Pos, type_name: str, target: str, entity: str, selection
         chain = pos.chain | {(type_name, pos.group.graph), (type_name, target)}
         fields.plan_set(w, Pos(group, group.selection, (), chain=chain), type_name, selections)
         return
+    if entity == w.sg.root_types["query"]:
+        _reenter(w, pos, target, selections)
+        return
     plain: list[SelectionNode] = []
     for sel in selections:
         fig = w.sg.field_in_graph(entity, sel.name.value, target) if isinstance(sel, FieldNode) else None
@@ -77,6 +80,32 @@ def _jump(w: Walk, pos: Pos, type_name: str, target: str, entity: str, selection
     if plain:
         group = _entity_group(w, pos, type_name, target, entity, siblings, None, None)
         _plan_in(w, group, pos, entity, plain)
+
+
+def _maker(w: Walk, pos: Pos, type_name: str) -> Pos:
+    """The position, up the line of jumps at this path, in the group whose answer holds the objects.
+
+    Only for object types the maker's subgraph knows as such: an abstract or @interfaceObject type's
+    concrete `__typename` may be what a group up the line was fetched for."""
+    *_, first = pos.lineage()
+    if w.sg.is_abstract(type_name) or w.sg.is_interface_object(type_name, first.group.graph):
+        return pos
+    return first
+
+
+def _reenter(w: Walk, pos: Pos, target: str, selections: list[SelectionNode]) -> None:
+    """Root re-entry: a plain query to ``target`` whose answer is merged into the Query objects at this
+    path (printed as a Flatten around a root fetch); it runs once the objects exist."""
+    query = w.sg.root_types["query"]
+    index_key = (target, pos.path, query, pos.group.id, "re-entry", pos.conds)
+    group = w.index.get(index_key)
+    if group is None:
+        group = w.index[index_key] = w.new_group(target, "query", pos.path)
+        w.waits[group.id] = {_maker(w, pos, query).group.id}
+        pos.sel.typename()  # the object must be there to merge into, whatever else leaves this fetch
+    sel = group.selection.fragment(None, pos.conds).sub if pos.conds else group.selection
+    chain = pos.chain | {(query, pos.group.graph), (query, target)}
+    fields.plan_set(w, Pos(group, sel, pos.path, chain=chain), query, selections)
 
 
 def _plan_in(w: Walk, group: Group, pos: Pos, entity: str, selections: list[SelectionNode],
@@ -130,6 +159,8 @@ def _entity_group(w: Walk, pos: Pos, type_name: str, target: str, entity: str,
             frag.sub.add_ast(req)
             req_src = source(w, pos, type_name, req) or pos
             fields.plan_set(w, replace(req_src, conds=()), type_name, req.selections)
-    w.waits[group.id] = (touched | {pos.group.id}) - {group.id}
+    # It waits for the groups its inputs went to and the one that makes the objects at this path:
+    # in an entity group those came from the group it jumped from, which need not wait for it.
+    w.waits[group.id] = (touched | {_maker(w, pos, type_name).group.id}) - {group.id}
     w.index[index_key] = group
     return group

@@ -20,7 +20,7 @@ def plan_roots(w: Walk) -> None:
         if isinstance(sel, FieldNode) and sel.name.value.startswith("__"):
             continue  # __typename, __schema, __type: answered by the gateway
         name = sel.name.value if isinstance(sel, FieldNode) else ""
-        candidates = w.sg.field_graphs(root_type, name)
+        candidates = w.sg.field_graphs(root_type, name, w.labels)
         if not candidates:
             raise PlanningError(f"no subgraph resolves {root_type}.{name}")
         if w.op.operation == "mutation":

@@ -46,9 +46,11 @@ class Pos:
 class Walk:
     """One walk of one operation: the supergraph, the groups made so far and what each waits for."""
 
-    def __init__(self, supergraph: Supergraph, operation: NormalizedOperation) -> None:
+    def __init__(self, supergraph: Supergraph, operation: NormalizedOperation,
+                 labels: frozenset[str] = frozenset()) -> None:
         self.sg = supergraph
-        self.reach = Reach(supergraph)
+        self.labels = labels  # active progressive @override labels
+        self.reach = Reach(supergraph, labels)
         self.op = operation
         self.groups: list[Group] = []
         self.waits: dict[int, set[int]] = {}

@@ -1,0 +1,99 @@
+"""Entity calls to one subgraph that start together go as one request.
+
+Fetches of one plan step to one subgraph with different selections (reviews of users and reviews of
+products, or two ``@requires`` of one field with different arguments) would each be a request. Calls
+made in the same event-loop tick are sent as one document instead, each ``_entities`` under its own
+alias (``_e0: _entities(representations: $r0) {...}``), and the answer is split back: data by alias,
+errors by the alias their path starts with. A call alone in its tick is sent as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from federation.planner.plan import FetchNode
+
+Payload = dict[str, Any]
+Send = Callable[[FetchNode, dict[str, Any]], Awaitable[Payload | None]]
+
+
+@dataclass
+class _Call:
+    node: FetchNode
+    variables: dict[str, Any]
+    answer: asyncio.Future[Payload | None]
+
+
+class EntityBatcher:
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self._pending: dict[str, list[_Call]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def call(self, node: FetchNode, variables: dict[str, Any]) -> Payload | None:
+        """The subgraph's answer to this node's `_entities` call, as if it had been sent alone."""
+        loop = asyncio.get_running_loop()
+        calls = self._pending.get(node.graph)
+        if calls is None:
+            calls = self._pending[node.graph] = []
+            loop.call_soon(self._start, node.graph)  # after every call made in this tick
+        call = _Call(node, variables, loop.create_future())
+        calls.append(call)
+        return await call.answer
+
+    def _start(self, graph: str) -> None:
+        task = asyncio.ensure_future(self._flush(self._pending.pop(graph)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _flush(self, calls: list[_Call]) -> None:
+        try:
+            if len(calls) == 1:
+                answers = [await self._send(calls[0].node, calls[0].variables)]
+            else:
+                answers = _split(await self._send(*_combined(calls)), len(calls))
+        except BaseException as exc:
+            for call in calls:
+                if not call.answer.done():
+                    if isinstance(exc, asyncio.CancelledError):
+                        call.answer.cancel()
+                    else:
+                        call.answer.set_exception(exc)
+            raise
+        for call, answer in zip(calls, answers, strict=True):
+            if not call.answer.done():
+                call.answer.set_result(answer)
+
+
+def _combined(calls: list[_Call]) -> tuple[FetchNode, dict[str, Any]]:
+    definitions = [f"$r{i}:[_Any!]!" for i in range(len(calls))]
+    definitions += dict.fromkeys(d for c in calls for d in c.node.variable_definitions)
+    fields = " ".join(f"_e{i}:_entities(representations:$r{i}){c.node.entities_selection}"
+                      for i, c in enumerate(calls))
+    first = calls[0].node
+    name = f" {first.operation_name}" if first.operation_name else ""
+    variables: dict[str, Any] = {}
+    for i, c in enumerate(calls):
+        variables.update((k, v) for k, v in c.variables.items() if k != "representations")
+        variables[f"r{i}"] = c.variables["representations"]
+    return replace(first, operation=f"query{name}({','.join(definitions)}){{{fields}}}"), variables
+
+
+def _split(payload: Payload | None, parts: int) -> list[Payload | None]:
+    if payload is None:
+        return [None] * parts
+    data = payload.get("data")
+    out: list[Payload] = [{"data": {"_entities": data.get(f"_e{i}")} if isinstance(data, dict) else None}
+                          for i in range(parts)]
+    for err in payload.get("errors") or ():
+        path = err.get("path") if isinstance(err, dict) else None
+        part = 0  # an error of the whole request: reported once
+        if isinstance(path, list) and path and isinstance(path[0], str) and path[0].startswith("_e") \
+                and path[0][2:].isdigit() and int(path[0][2:]) < parts:
+            part = int(path[0][2:])
+            err = {**err, "path": ["_entities", *path[1:]]}
+        out[part].setdefault("errors", []).append(err)
+    return out  # type: ignore[return-value]
