@@ -82,6 +82,13 @@ class ServerConfig:
 _GRAPH_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
+def split_graph_ref(text: str) -> tuple[str, str]:
+    """``graph@variant`` as (graph, variant); without ``@`` the variant is ``current``, as in rover.
+    The one reading of a graph reference: gateway, usage reports and the registry's commands."""
+    graph, _, variant = text.partition("@")
+    return graph, variant or "current"
+
+
 @dataclass(frozen=True)
 class RegistryConfig:
     """A schema registry that serves composed supergraphs, polled as Apollo Router polls Uplink
@@ -129,8 +136,7 @@ class RegistryConfig:
     @property
     def graph_ref(self) -> tuple[str, str]:
         """(graph, variant)."""
-        name, _, variant = self.graph.partition("@")
-        return name, variant or "current"
+        return split_graph_ref(self.graph)
 
 
 @dataclass(frozen=True)
@@ -637,8 +643,7 @@ class UsageConfig:
 
     @property
     def graph_and_variant(self) -> tuple[str, str]:
-        graph, _, variant = self.graph.partition("@")
-        return graph, variant or "current"
+        return split_graph_ref(self.graph)
 
 # -- end of usage reporting ------------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ from federation.http.params import (
     read_body,
 )
 from federation.http.responses import GRAPHQL_RESPONSE_JSON, JSON, send_bytes, send_error, send_json
-from federation.http.types import ASGIApp, Headers, Receive, Scope, Send
+from federation.http.types import ASGIApp, Headers, Receive, Scope, Send, header
 from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
 
 log = logging.getLogger("federation.http")
@@ -137,7 +137,7 @@ class GatewayApp:
                 await send_error(send, METHOD_NOT_ALLOWED, "Static files are read-only.")
                 return
             name = path[len(self.graphiql.static_prefix) :]
-            await self.graphiql.send_asset(name, _header(scope, b"if-none-match"), send)
+            await self.graphiql.send_asset(name, header(scope, b"if-none-match"), send)
         elif path == "/health":
             await send_json(send, 200, {"status": "UP"})
         elif path == "/metrics" and self.metrics:
@@ -148,7 +148,7 @@ class GatewayApp:
             ready = self.holder.current is not None and not self.draining
             status = "READY" if ready else "DRAINING" if self.draining else "NOT_READY"
             await send_json(send, 200 if ready else 503, {"status": status})
-        elif path == "/" and self.graphiql is not None and accepts_html(_header(scope, b"accept")):
+        elif path == "/" and self.graphiql is not None and accepts_html(header(scope, b"accept")):
             # Someone typed the bare address into a browser: take them to GraphiQL.
             location = self.config.path.encode("latin-1")
             await send_bytes(send, 302, b"", b"text/plain; charset=utf-8", [(b"location", location)])
@@ -269,9 +269,3 @@ def _header_bytes(scope: Scope) -> int:
     """Names and values of all request headers, as received."""
     return sum(len(key) + len(value) for key, value in scope["headers"])
 
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from federation.config import CorsConfig, CsrfConfig
 from federation.errors import BAD_REQUEST, CSRF_PREVENTED, RequestError
 from federation.http.responses import send_bytes, send_error
-from federation.http.types import ASGIApp, Headers, Message, Receive, Scope, Send
+from federation.http.types import ASGIApp, Headers, Message, Receive, Scope, Send, header
 
 _SIMPLE_CONTENT_TYPES = frozenset({"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"})
 _METHODS = b"GET, POST, OPTIONS"
@@ -49,11 +49,11 @@ class CorsMiddleware:
         if scope["type"] != "http" or not self.config.origins:
             await self.app(scope, receive, send)
             return
-        origin = _header(scope, b"origin")
+        origin = header(scope, b"origin")
         if origin is None:
             await self.app(scope, receive, send)
             return
-        preflight = scope["method"] == "OPTIONS" and _header(scope, b"access-control-request-method")
+        preflight = scope["method"] == "OPTIONS" and header(scope, b"access-control-request-method")
         if preflight:
             await self._preflight(scope, origin, send)
             return
@@ -90,7 +90,7 @@ class CorsMiddleware:
         if not self._allowed(origin):
             await send_error(send, BAD_REQUEST, "Origin not allowed by the CORS configuration.")
             return
-        requested = _header(scope, b"access-control-request-headers") or ""
+        requested = header(scope, b"access-control-request-headers") or ""
         allow_headers = ", ".join(self.config.allow_headers) if self.config.allow_headers else requested
         headers = self._allow_origin(origin)
         headers += [
@@ -101,9 +101,3 @@ class CorsMiddleware:
             headers.append((b"access-control-allow-headers", allow_headers.encode("latin-1")))
         await send_bytes(send, 204, b"", b"text/plain; charset=utf-8", headers)
 
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
@@ -35,17 +34,15 @@ from federation.errors import (
     PAYLOAD_TOO_LARGE,
     UNSUPPORTED_MEDIA_TYPE,
     RegistryError,
+    RequestError,
     status_of,
 )
+from federation.http.params import ClientDisconnected, read_body
+from federation.http.types import Receive, Scope, Send, header
 
 from . import api, web
 from .poll import poll
 from .service import Registry
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 DEFAULT_PRUNE_INTERVAL_S = 3600.0
@@ -64,30 +61,13 @@ SCHEMA = _Schema(query=api.Query, mutation=api.Mutation)
 
 
 async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
-    """The whole body, or None once it grows past ``limit`` (the rest is not read)."""
-    for name, value in scope.get("headers", []):
-        if name == b"content-length" and value.isdigit() and int(value) > limit:
-            return None
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
+    """The whole body (the gateway's reader), or None once it is known to exceed ``limit``."""
+    try:
+        return await read_body(receive, header(scope, b"content-length"), limit)
+    except RequestError:
+        return None
+    except ClientDisconnected:  # nobody to answer: an empty body fails harmlessly
+        return b""
 
 
 def _graphql_error(code: str, message: str) -> tuple[int, dict[str, Any]]:
@@ -200,7 +180,7 @@ class RegistryApp:
             if method != "GET":
                 return _status_error(METHOD_NOT_ALLOWED, "the supergraph endpoint answers GET")
             query = scope.get("query_string", b"").decode("latin-1")
-            return await poll(self.registry, match[1], match[2], query, _header(scope, b"authorization"),
+            return await poll(self.registry, match[1], match[2], query, header(scope, b"authorization"),
                               self.min_poll_delay)
         if path == "/health":
             return 200, {"status": "ok"}
@@ -217,7 +197,7 @@ class RegistryApp:
         return _status_error(NOT_FOUND, f"nothing at {path[:200]}")
 
     async def _usage(self, scope: Scope, receive: Receive) -> tuple[int, dict[str, Any]]:
-        content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+        content_type = (header(scope, b"content-type") or "").split(";")[0].strip().lower()
         if content_type != "application/json":
             return _status_error(UNSUPPORTED_MEDIA_TYPE, "send the usage report as application/json")
         body = await _read_body(scope, receive, self.max_body_bytes)
@@ -228,13 +208,13 @@ class RegistryApp:
                 payload = orjson.loads(body)
             except orjson.JSONDecodeError as exc:
                 raise RegistryError(BAD_REQUEST, f"the body is not valid JSON: {exc}") from exc
-            accepted = await self.registry.ingest_usage(_header(scope, b"authorization"), payload)
+            accepted = await self.registry.ingest_usage(header(scope, b"authorization"), payload)
         except RegistryError as exc:
             return _status_error(exc.code, exc.message)
         return 202, {"accepted": accepted}
 
     async def _graphql(self, scope: Scope, receive: Receive) -> tuple[int, dict[str, Any]]:
-        content_type = (_header(scope, b"content-type") or "application/json").split(";")[0].strip().lower()
+        content_type = (header(scope, b"content-type") or "application/json").split(";")[0].strip().lower()
         if content_type != "application/json":
             return _graphql_error(UNSUPPORTED_MEDIA_TYPE, "send the request as application/json")
         body = await _read_body(scope, receive, self.max_body_bytes)
@@ -244,7 +224,7 @@ class RegistryApp:
             query, variables, operation = _request(body)
         except RegistryError as exc:
             return _graphql_error(exc.code, exc.message)
-        context = api.Context(self.registry, _header(scope, b"authorization"))
+        context = api.Context(self.registry, header(scope, b"authorization"))
         result = await SCHEMA.execute(query, variable_values=variables, context_value=context,
                                       operation_name=operation)
         out: dict[str, Any] = {"data": result.data}

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from federation.config import split_graph_ref
 from federation.errors import BAD_REQUEST, BREAKING_CHANGES, RegistryError
 
 from .client import RegistryClient, introspect
@@ -88,11 +89,6 @@ DIFF = """query($graph: String!, $variant: String!, $from: ID, $to: ID) {
 }"""
 VARIANT = """query($graph: String!, $variant: String!) { r: variant(graph: $graph, variant: $variant) { servedId } }"""
 COMPOSITION = """query($id: ID!) { r: composition(id: $id) { id sequence supergraphSdl } }"""
-
-
-def _ref(text: str) -> tuple[str, str]:
-    graph, _, variant = text.partition("@")
-    return graph, variant or "current"  # rover's default variant name
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -211,7 +207,7 @@ def _print_json(value: Any) -> None:
 
 
 def _vars(args: argparse.Namespace, **more: Any) -> dict[str, Any]:
-    graph, variant = _ref(args.ref)
+    graph, variant = split_graph_ref(args.ref)
     return {"graph": graph, "variant": variant, **more}
 
 

@@ -6,61 +6,31 @@ Every request to a host other than 127.0.0.1 is aborted and recorded; the test a
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from http_fakes import LiveServer
 
 from federation.http.graphiql_assets import installed, static_dir
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.browser import chromium_missing, launched, offline_page
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason="chromium not installed"),
+    pytest.mark.skipif(chromium_missing(), reason="chromium not installed"),
     pytest.mark.skipif(not installed(static_dir()), reason="GraphiQL assets not installed (make install)"),
 ]
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True, timeout=60_000)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched(playwright_api) as chromium:
+        yield chromium
 
 
 def test_graphiql_runs_a_query_offline(live_server: LiveServer, browser: Any) -> None:
-    context = browser.new_context()
-    elsewhere: list[str] = []
-    problems: list[str] = []
-
-    def only_loopback(route: Any) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_loopback)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    offline = offline_page(browser)
+    page, elsewhere, problems = offline.page, offline.elsewhere, offline.problems
 
     page.goto(f"{live_server.url}/graphql")
     editor = page.locator(".graphiql-query-editor .CodeMirror")
@@ -91,4 +61,4 @@ def test_graphiql_runs_a_query_offline(live_server: LiveServer, browser: Any) ->
 
     assert elsewhere == []
     assert problems == []
-    context.close()
+    page.context.close()

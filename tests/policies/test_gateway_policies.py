@@ -5,7 +5,7 @@ the scopes, and an over-budget operation refused before any subgraph is called.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,30 +17,22 @@ import federation.gateway as gateway_module
 import federation.http.app as http_app
 from federation.policies import devtoken
 from federation.policies.config import policies_config_from_dict
-from tests.demo.subgraphs import DemoSubgraphs, ServersThread
+from tests.demo.subgraphs import DemoSubgraphs
 
 HEADERS = {"accept": "application/graphql-response+json, application/json"}
 QUERY = '{ topProducts(first: 2) { name stockCount } user(id: "u1") { name email } }'
 
 
-@pytest.fixture(scope="module")
-def subgraphs() -> Iterator[DemoSubgraphs]:
-    runner = ServersThread()
-    try:
-        yield DemoSubgraphs(urls=runner.start().urls)
-    finally:
-        runner.stop()
-
 
 @pytest.fixture
-async def client(subgraphs: DemoSubgraphs, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def client(demo_subgraphs: DemoSubgraphs, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     policies = {
         "authentication": {"jwks_file": str(devtoken.jwks_path(tmp_path)), "issuers": [devtoken.DEV_ISSUER]},
         "demand_control": {"mode": "enforce", "max_cost": 100},
         "limits": {"max_depth": 6, "max_aliases": 5},
     }
     config = config_module.GatewayConfig(policies=policies_config_from_dict(policies))
-    gateway = gateway_module.Gateway.from_sdl(subgraphs.supergraph_sdl(), config)
+    gateway = gateway_module.Gateway.from_sdl(demo_subgraphs.supergraph_sdl(), config)
     transport = httpx.ASGITransport(app=http_app.create_app(gateway))
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
         yield http
@@ -83,26 +75,27 @@ async def test_a_bad_token_is_refused_with_401(client: httpx.AsyncClient) -> Non
 
 
 async def test_over_budget_is_refused_before_any_subgraph_call(
-    client: httpx.AsyncClient, subgraphs: DemoSubgraphs
+    client: httpx.AsyncClient, demo_subgraphs: DemoSubgraphs
 ) -> None:
-    subgraphs.reset_counts()
+    demo_subgraphs.reset_counts()
     response = await post(client, "{ topProducts(first: 100) { name reviews { body } } }")
     assert response.json()["errors"][0]["extensions"]["code"] == "COST_ESTIMATED_TOO_EXPENSIVE"
     assert response.status_code == 400
-    assert sum(subgraphs.counts().values()) == 0
+    assert sum(demo_subgraphs.counts().values()) == 0
     response = await post(client, "{ topProducts(first: 2) { name } }")
-    assert response.status_code == 200 and sum(subgraphs.counts().values()) >= 1
+    assert response.status_code == 200 and sum(demo_subgraphs.counts().values()) >= 1
 
 
-async def test_operation_limits_answer_400_with_their_code(client: httpx.AsyncClient, subgraphs: DemoSubgraphs) -> None:
-    subgraphs.reset_counts()
+async def test_operation_limits_answer_400_with_their_code(client: httpx.AsyncClient,
+                                                           demo_subgraphs: DemoSubgraphs) -> None:
+    demo_subgraphs.reset_counts()
     deep = "{ topProducts(first: 1) { reviews { author { reviews { product { reviews { body } } } } } } }"
     aliases = "{ " + " ".join(f"a{i}: topProducts(first: 1) {{ name }}" for i in range(6)) + " }"
     for query, code in ((deep, "MAX_DEPTH_LIMIT"), (aliases, "MAX_ALIASES_LIMIT")):
         response = await post(client, query)
         assert response.status_code == 400
         assert response.json()["errors"][0]["extensions"]["code"] == code
-    assert sum(subgraphs.counts().values()) == 0
+    assert sum(demo_subgraphs.counts().values()) == 0
 
 
 async def test_automatic_persisted_queries(client: httpx.AsyncClient) -> None:

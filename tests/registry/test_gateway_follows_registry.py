@@ -9,13 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.demo.subgraphs import DemoSubgraphs, ServersThread
+from tests.demo.subgraphs import DemoSubgraphs
 from tests.serve.serve_process import serve
 
 from .conftest import Running
@@ -35,14 +33,6 @@ type Product @key(fields: "upc") { upc: String! name: Int }
 type Query { clash: Product }
 """
 
-
-@pytest.fixture(scope="module")
-def subgraphs() -> Iterator[DemoSubgraphs]:
-    runner = ServersThread()
-    try:
-        yield DemoSubgraphs(urls=runner.start().urls)
-    finally:
-        runner.stop()
 
 
 def cli(registry: Running, *args: str, stdin: str | None = None) -> tuple[int, dict | str]:  # type: ignore[type-arg]
@@ -83,10 +73,10 @@ def gateway_args(registry: Running, ref: str) -> list[str]:
 
 
 def test_publishes_delete_and_rollback_drive_what_the_gateway_serves(
-        registry: Running, subgraphs: DemoSubgraphs, graph_name: str, tmp_path: Path) -> None:
+        registry: Running, demo_subgraphs: DemoSubgraphs, graph_name: str, tmp_path: Path) -> None:
     ref = f"{graph_name}@prod"
     for name in DEMO_SUBGRAPHS:
-        status, out = publish(registry, ref, name, subgraphs.urls[name], demo_sdl(name))
+        status, out = publish(registry, ref, name, demo_subgraphs.urls[name], demo_sdl(name))
         assert status == 0, out
     token = create_token(registry.db, "read", graph_name)
     with serve(gateway_args(registry, ref), tmp_path, env={"FEDERATION_REGISTRY_TOKEN": token}) as gateway, \
@@ -97,7 +87,7 @@ def test_publishes_delete_and_rollback_drive_what_the_gateway_serves(
         assert first["inStock"] is not None and first["reviews"][0]["author"]["username"]
 
         # Refused: the gateway goes on serving the same supergraph.
-        status, out = publish(registry, ref, "clash", subgraphs.urls["products"], CLASHING)
+        status, out = publish(registry, ref, "clash", demo_subgraphs.urls["products"], CLASHING)
         assert status == 1, out
         time.sleep(POLL_S * 1.5)
         assert ask(client, QUERY) == body
@@ -106,7 +96,7 @@ def test_publishes_delete_and_rollback_drive_what_the_gateway_serves(
         # A new field is served within a poll.
         products = demo_sdl("products").replace("  weight: Int\n", "  weight: Int\n  slogan: String\n")
         published = time.monotonic()
-        status, out = publish(registry, ref, "products", subgraphs.urls["products"], products)
+        status, out = publish(registry, ref, "products", demo_subgraphs.urls["products"], products)
         assert status == 0, out
         after_publish = until(client, "{ topProducts(first: 1) { slogan } }", served=True)
         print(f"\npublish returned -> new field served: {after_publish:.2f} s "
@@ -145,7 +135,7 @@ async def _load(url: str, stop_registry: asyncio.Future[None]) -> tuple[int, int
 
 
 def test_the_registry_going_away_fails_no_request_and_a_restart_serves_the_cache(
-        registry: Running, subgraphs: DemoSubgraphs, graph_name: str, tmp_path: Path) -> None:
+        registry: Running, demo_subgraphs: DemoSubgraphs, graph_name: str, tmp_path: Path) -> None:
     """A registry of its own (the session's stays up for the other tests), on the same database."""
     ref = f"{graph_name}@prod"
     token = create_token(registry.db, "read", graph_name)
@@ -153,7 +143,7 @@ def test_the_registry_going_away_fails_no_request_and_a_restart_serves_the_cache
     with serve_registry(registry.db, tmp_path / "own") as own:
         mine = Running(registry.db, own, registry.admin)
         for name in DEMO_SUBGRAPHS:
-            status, out = publish(mine, ref, name, subgraphs.urls[name], demo_sdl(name))
+            status, out = publish(mine, ref, name, demo_subgraphs.urls[name], demo_sdl(name))
             assert status == 0, out
         args = ["--registry", own.url, "--graph", ref, "--poll-interval", str(POLL_S)]
         with serve(args, tmp_path, env=env) as gateway:

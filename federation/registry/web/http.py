@@ -3,16 +3,15 @@ cookies and forms. No framework: the registry's app already routes raw ASGI."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
-from typing import Any
 from urllib.parse import parse_qs
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from federation.errors import RequestError
+from federation.http.params import ClientDisconnected, read_body
+from federation.http.types import Message, Receive, Scope, Send
+
+__all__ = ["Message", "Receive", "Request", "Response", "Scope", "Send", "parse_cookies", "read_form"]
 
 # Pages load only what the registry itself serves: no inline script, nothing from elsewhere.
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
@@ -87,20 +86,14 @@ def parse_cookies(header: str) -> dict[str, str]:
 
 async def read_form(receive: Receive, limit: int) -> dict[str, str] | None:
     """An ``application/x-www-form-urlencoded`` body as a dict, or None past ``limit`` bytes."""
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
     try:
-        text = b"".join(chunks).decode("utf-8")
+        body = await read_body(receive, None, limit)  # the gateway's reader
+    except RequestError:
+        return None
+    except ClientDisconnected:
+        return {}
+    try:
+        text = body.decode("utf-8")
     except UnicodeDecodeError:
         return {}
     return {k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()}

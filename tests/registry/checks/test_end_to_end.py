@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.demo.subgraphs import DemoSubgraphs, ServersThread
+from tests.demo.subgraphs import DemoSubgraphs
 from tests.serve.serve_process import serve
 
 from ..conftest import Running
@@ -28,14 +26,6 @@ from .test_ingest import daily_rows
 RATINGS = "query Ratings { topProducts(first: 2) { name reviews { body rating } } }"
 NAMES = "query Names { topProducts(first: 1) { name } }"
 
-
-@pytest.fixture(scope="module")
-def demo() -> Iterator[DemoSubgraphs]:
-    runner = ServersThread()
-    try:
-        yield DemoSubgraphs(urls=runner.start().urls)
-    finally:
-        runner.stop()
 
 
 def _query(client: httpx.Client, query: str, client_name: str) -> None:
@@ -51,10 +41,10 @@ def _wait(condition: object, what: str, timeout: float = 20) -> None:
         time.sleep(0.2)
 
 
-def test_checks_judge_real_gateway_traffic(registry: Running, graph_name: str, demo: DemoSubgraphs,
+def test_checks_judge_real_gateway_traffic(registry: Running, graph_name: str, demo_subgraphs: DemoSubgraphs,
                                            tmp_path: Path) -> None:
     for name in DEMO_SUBGRAPHS:
-        assert publish(registry, registry.admin, graph_name, name, url=demo.urls[name])["error"] is None
+        assert publish(registry, registry.admin, graph_name, name, url=demo_subgraphs.urls[name])["error"] is None
     gateway_token = token(registry, "read", graph_name)
     (tmp_path / "gateway.yaml").write_text(
         "server: {access_log: false}\nsupergraph: {registry: {poll_interval: 0.5}}\n"
@@ -95,8 +85,8 @@ def test_checks_judge_real_gateway_traffic(registry: Running, graph_name: str, d
         assert safe.returncode == 0, safe.stdout + safe.stderr
         assert "safe by usage: 0 operation(s)" in safe.stdout and "PASSED" in safe.stdout
 
-        publish_args = ("subgraph", "publish", ref, "--name", "reviews", "--routing-url", demo.urls["reviews"],
-                        "--schema", str(no_rating))
+        publish_args = ("subgraph", "publish", ref, "--name", "reviews",
+                        "--routing-url", demo_subgraphs.urls["reviews"], "--schema", str(no_rating))
         refused = cli(*publish_args, "--context", "pr-7", env=env)
         assert refused.returncode == 1 and "BREAKING_CHANGES" in refused.stderr, refused.stdout + refused.stderr
         approver = token(registry, "approve", graph_name)

@@ -7,7 +7,6 @@ Skipped when Chromium (Debian's /usr/bin/chromium) or Playwright is missing.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,18 +15,17 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser import chromium_missing, launched, offline_page
+
 from ..conftest import Running
 from ..registry_process import ROOT, create_token, serve
 from ..test_http import publish
 from .web_helpers import allow_breaking_publishes, check, report_usage, version_ids
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = ROOT / ".test-artifacts"
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason="chromium not installed")
+pytestmark = pytest.mark.skipif(chromium_missing(), reason="chromium not installed")
 
 V1 = '''"""The accounts team's subgraph."""
 type Query { me: User, users(first: Int = 10): [User!]!, legacyUser(id: ID!): User @deprecated(reason: "use user") }
@@ -60,12 +58,8 @@ def seeded(tmp_path: Path) -> Iterator[tuple[Running, str]]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True, timeout=60_000)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched(playwright_api) as chromium:
+        yield chromium
 
 
 def _save(page: Any, tmp_path: Path, name: str) -> Path:
@@ -79,22 +73,8 @@ def _save(page: Any, tmp_path: Path, name: str) -> Path:
 def test_the_registry_pages_in_a_browser(seeded: tuple[Running, str], browser: Any, tmp_path: Path) -> None:
     reg, check_id = seeded
     newest = version_ids(reg, "shop", reg.admin)[0]
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    elsewhere: list[str] = []
-    problems: list[str] = []
-
-    def only_loopback(route: Any) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_loopback)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    offline = offline_page(browser, viewport={"width": 1400, "height": 900})
+    page, elsewhere, problems = offline.page, offline.elsewhere, offline.problems
 
     # Not signed in: the login form, then back to the page asked for.
     page.goto(f"{reg.url}/graphs/shop/prod/versions/{newest}")
@@ -136,4 +116,4 @@ def test_the_registry_pages_in_a_browser(seeded: tuple[Running, str], browser: A
 
     assert elsewhere == []
     assert problems == []
-    context.close()
+    page.context.close()

@@ -1,5 +1,5 @@
-"""The four demo subgraphs, served for the whole session. Request counts are shared: reset them
-before measuring."""
+"""The four demo subgraphs, served once for the whole session, for every test that needs them
+(demo, policies, registry). Request counts are shared: reset them before measuring."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .subgraphs import DemoSubgraphs, ServersThread
+from tests.demo.subgraphs import DemoSubgraphs, ServersThread
 
 
 @pytest.fixture(scope="session")
