@@ -72,6 +72,11 @@ def gateway_supergraph(args: argparse.Namespace, urls: dict[str, str]) -> Path:
     return path
 
 
+def _shown(path: Path) -> Path:
+    """A path as the user typed from the project's folder, where it lies below it."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 async def wait_for_port(host: str, port: int, process: subprocess.Popen[bytes]) -> bool:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + GATEWAY_READY_TIMEOUT_S
@@ -122,7 +127,7 @@ async def run(args: argparse.Namespace) -> int:
             if not await wait_for_port(args.host, registry.port, process):
                 print(f"the registry did not start (exit code {process.poll()})", file=sys.stderr)
                 return 1
-            print(f"\n  registry  {registry.url}  (graph {GRAPH}, database {registry.db_file})")
+            print(f"\n  registry  {registry.url}  (graph {GRAPH}, database {_shown(registry.db_file)})")
             for line in await asyncio.to_thread(registry.publish, subgraphs.urls):
                 print(f"            {line}")
             env["FEDERATION_REGISTRY_TOKEN"] = registry.token("gateway", "read", GRAPH.split("@")[0])
@@ -140,6 +145,9 @@ async def run(args: argparse.Namespace) -> int:
                 print(f"the gateway did not start (exit code {gateway.poll()})", file=sys.stderr)
                 return 1
             print(f"\nGraphiQL: http://{args.host}:{args.base_port}/graphql\n\nTry:\n{EXAMPLE_QUERY}\n")
+            if registry is not None:
+                print(f"Registry pages (history, diffs, checks): {registry.url}/\n"
+                      f"  sign in with the admin token: cat {_shown(registry.work_dir / 'registry-admin-token')}\n")
             print("Anonymous callers get email, stockCount and address as null with UNAUTHORIZED_FIELD_OR_TYPE.\n"
                   "A token that may see them (paste it in GraphiQL's headers as Authorization: Bearer ...):\n"
                   "  .venv/bin/federation token --scopes read:inventory --claim 'roles=[\"owner\"]'\n")
