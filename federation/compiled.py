@@ -26,13 +26,17 @@ from pathlib import Path
 from types import ModuleType
 
 # Chosen by profile: shaping the answer, merging, building representations, entity batching and
-# the subgraph transport take most of a request's Python time (benchmarks/README.md).
+# the subgraph transport take most of a request's Python time; the plan's and selections' classes
+# are compiled with them so that execution reads their fields natively, not by attribute lookup.
 MODULES = (
     "federation.execution.shape",
     "federation.execution.merge",
     "federation.execution.executor",
     "federation.execution.entity_batch",
     "federation.execution.transport.lean",
+    "federation.planner.plan",
+    "federation.planner.selection",
+    "federation.planner.path",
 )
 PURE_PYTHON_ENV = "FEDERATION_PURE_PYTHON"
 _PACKAGE = Path(__file__).resolve().parent
