@@ -178,7 +178,7 @@ def test_the_gateway_command_and_its_configmap_are_what_federation_serve_accepts
 
 
 async def test_the_gateway_probes_are_the_paths_and_ports_it_answers(tmp_path: Path) -> None:
-    gateway_container, pod, config = _gateway_config(tmp_path)
+    gateway_container, _pod_spec, config = _gateway_config(tmp_path)
     readiness, liveness = gateway_container["readinessProbe"], gateway_container["livenessProbe"]
     startup = gateway_container.get("startupProbe")
     for probe in filter(None, (readiness, liveness, startup)):
