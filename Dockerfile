@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for the gateway (`federation serve`, the default command) and the schema registry
-# (`federation registry serve`); deploy/README.md says how each is run.
+# (`federation registry serve`); README.md, "Deployment", says how each is run.
 #
 #   docker build -t federation .                              # gateway and registry, Redis client included
 #   docker build -t federation:demo --build-arg EXTRAS=redis,demo .   # also the demo subgraphs (compose)
