@@ -45,8 +45,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     HEALTHCHECK_URL=http://127.0.0.1:4000/health
 # A user of its own, by number (Kubernetes' runAsNonRoot checks the number). Its home is the working
 # directory: the gateway keeps its registry cache file there (.federation/).
-RUN groupadd --system --gid 10001 federation \
-    && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/federation --create-home \
+RUN groupadd --gid 10001 federation \
+    && useradd --no-log-init --uid 10001 --gid 10001 --home-dir /var/lib/federation --create-home \
        --shell /usr/sbin/nologin federation
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /var/lib/federation

@@ -18,7 +18,7 @@ token gateway read shop
 FEDERATION_REGISTRY_TOKEN=$(cat admin-token)
 export FEDERATION_REGISTRY_TOKEN
 
-port=4001
+port=${SUBGRAPHS_FIRST_PORT:-4001}  # accounts; the others follow, as in services_demo
 for name in accounts products reviews inventory; do
     federation subgraph publish shop@prod --name "$name" \
         --routing-url "http://${SUBGRAPHS_HOST}:${port}/graphql" --schema "/schemas/${name}.graphql"
