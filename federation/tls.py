@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from federation.config import HstsConfig, ServerTlsConfig
+from federation.errors import ConfigError
 from federation.hot_reload import signature
 
 if TYPE_CHECKING:  # the transports import this module, and federation.http imports them
@@ -41,7 +42,8 @@ CLIENT_RELOAD_INTERVAL_S = 1.0
 class WatchedContext:
     """An ``SSLContext`` built by ``build()`` from ``files``, built again when they change.
 
-    The first build raises (bad files stop start-up); later ones are logged and skipped."""
+    The first build raises a ``ConfigError`` (bad files stop start-up); later ones are logged and
+    skipped."""
 
     def __init__(self, files: Sequence[str], build: Callable[[], ssl.SSLContext], interval: float,
                  what: str) -> None:
@@ -50,7 +52,10 @@ class WatchedContext:
         self._interval = interval
         self._what = what
         self._seen = self._signatures()
-        self.current = build()
+        try:
+            self.current = build()
+        except (OSError, ssl.SSLError, ValueError, ConfigError) as exc:
+            raise ConfigError(f"{what}: the certificate files do not load: {exc}") from None
         self.reloads = 0
         self._next_look = time.monotonic() + interval
 
@@ -71,7 +76,7 @@ class WatchedContext:
         self._seen = seen  # a failed build is retried at the files' next change, not at every look
         try:
             self.current = self._build()
-        except (OSError, ssl.SSLError, ValueError) as exc:
+        except (OSError, ssl.SSLError, ValueError, ConfigError) as exc:
             log.error("%s: new certificate files do not load, keeping the ones in use: %s", self._what, exc)
             return self.current
         self.reloads += 1
@@ -99,6 +104,8 @@ class ServerTls:
         self.config = config
         self.what = what
         self.watched: WatchedContext | None = None
+        self()  # the files are read now, so bad ones fail here with a ConfigError, not in uvicorn
+        self.watched = None
 
     def __call__(self, *_: object) -> ssl.SSLContext:
         """A new listening context (uvicorn calls it with its config and default factory: unused)."""
@@ -129,11 +136,16 @@ class ServerTls:
 def client_context(ca_file: str | None = None, cert_file: str | None = None,
                    key_file: str | None = None) -> ssl.SSLContext:
     """Verifying (certificate and host name, always), trusting ``ca_file`` instead of the system's
-    store (which honours SSL_CERT_FILE), presenting ``cert_file``/``key_file`` when given (mTLS)."""
-    context = ssl.create_default_context(cafile=ca_file)
+    store (which honours SSL_CERT_FILE), presenting ``cert_file``/``key_file`` when given (mTLS).
+    Files that do not load are a ``ConfigError``."""
+    try:
+        context = ssl.create_default_context(cafile=ca_file)
+        if cert_file:
+            context.load_cert_chain(cert_file, key_file)
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        raise ConfigError(f"the TLS files do not load ({', '.join(f for f in (ca_file, cert_file, key_file) if f)}): "
+                          f"{exc}") from None
     context.set_alpn_protocols(_ALPN)
-    if cert_file:
-        context.load_cert_chain(cert_file, key_file)
     return context
 
 
@@ -142,6 +154,16 @@ def watched_client_context(ca_file: str | None = None, cert_file: str | None = N
     files = [f for f in (ca_file, cert_file, key_file) if f]
     return WatchedContext(files, lambda: client_context(ca_file, cert_file, key_file), CLIENT_RELOAD_INTERVAL_S,
                           what)
+
+
+def ssl_cause(exc: BaseException) -> ssl.SSLError | None:
+    """The ``SSLError`` under an exception (httpx's ConnectError is over httpcore's, over it), if any."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # a short chain; bounded all the same
+        if seen is None or isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def describe(exc: ssl.SSLError) -> str:

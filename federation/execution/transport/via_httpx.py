@@ -9,13 +9,12 @@ that queue and a deadline for the whole call, and turns httpx's exceptions into 
 from __future__ import annotations
 
 import asyncio
-import ssl
 
 import httpx
 
 from federation import errors
 from federation.execution.transport import base
-from federation.tls import client_context, describe
+from federation.tls import client_context, describe, ssl_cause
 
 
 class HttpxTransport:
@@ -48,7 +47,7 @@ class HttpxTransport:
         except httpx.TimeoutException:
             raise errors.TimedOut("timed out") from None
         except httpx.ConnectError as exc:
-            cause = _ssl_cause(exc)
+            cause = ssl_cause(exc)
             if cause is not None:
                 raise errors.TlsFailed(describe(cause)) from None
             raise errors.ConnectFailed(str(exc) or type(exc).__name__) from None
@@ -85,12 +84,3 @@ class HttpxTransport:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-
-def _ssl_cause(exc: BaseException) -> ssl.SSLError | None:
-    """The ``SSLError`` under httpx's ConnectError (itself over httpcore's), if that is what it was."""
-    seen: BaseException | None = exc
-    for _ in range(5):  # a short chain; bounded all the same
-        if seen is None or isinstance(seen, ssl.SSLError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
