@@ -691,17 +691,14 @@ _UNSET_SUBGRAPH = SubgraphConfig()
 
 @dataclass(frozen=True)
 class ServerTlsConfig:
-    # PEM: the certificate, then any intermediates. Watched: new handshakes use a replaced one.
+    # PEM: the certificate, then any intermediates (required; or --tls-cert). Watched: new
+    # handshakes use a replaced one.
     cert_file: str = ""
     # PEM private key (unencrypted); None: it is in cert_file.
     key_file: str | None = None
     # Seconds between looks at the files (made on a new connection); 0: never reloaded.
     reload_interval: Seconds = 1.0
     min_version: Literal["1.2", "1.3"] = "1.2"
-
-    def __post_init__(self) -> None:
-        if not self.cert_file:
-            raise ConfigError("missing: HTTPS needs a certificate file", "cert_file")
 
 
 @dataclass(frozen=True)

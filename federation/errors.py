@@ -22,8 +22,8 @@ The gateway's exceptions, all defined below, form one tree:
      │                         down); carries a stable code, answered as a typed error, never a 500
      └── TransportError        one HTTP exchange with a subgraph replica failed (below FetchFailure)
           ├── ConnectFailed    nothing was sent: another replica may be tried, even for a mutation
-          │    ├── ConnectTimeout
-          │    └── TlsFailed   the TLS handshake failed (an untrusted certificate, a refused client one)
+          │    └── ConnectTimeout
+          ├── TlsFailed        TLS failed: an untrusted certificate, or a client certificate refused
           ├── TimedOut         no whole answer within the timeout
           ├── QueueFull        every connection busy and the queue for them full: failed at once
           ├── ConnectionLost   the connection closed before the whole answer arrived
@@ -547,7 +547,9 @@ class ConnectTimeout(ConnectFailed):
     pass
 
 
-class TlsFailed(ConnectFailed):
+class TlsFailed(TransportError):
+    # Not a ConnectFailed: a refused client certificate (TLS 1.3) shows only after the request was
+    # written, so it is never sent elsewhere as "not sent"; nor retried: configuration does not heal.
     code = SUBREQUEST_TLS_ERROR
 
 

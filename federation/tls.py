@@ -104,6 +104,8 @@ class ServerTls:
         self.config = config
         self.what = what
         self.watched: WatchedContext | None = None
+        if not config.cert_file:
+            raise ConfigError("missing: HTTPS needs a certificate file (or --tls-cert FILE)", f"{what}.cert_file")
         self()  # the files are read now, so bad ones fail here with a ConfigError, not in uvicorn
         self.watched = None
 

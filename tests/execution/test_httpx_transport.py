@@ -14,10 +14,10 @@ from federation.config import SubgraphTlsConfig
 from federation.errors import SUBREQUEST_HTTP_ERROR, FetchFailure
 from federation.execution.fetcher import SubgraphClient, SubgraphEndpoint
 from federation.execution.transport import (
-    ConnectFailed,
     HttpxTransport,
     QueueFull,
     SubgraphHttpRequest,
+    TlsFailed,
     TransportConfig,
 )
 
@@ -54,7 +54,7 @@ async def test_an_https_subgraph_answers_with_its_headers(tls_server: CountingSe
 
 async def test_an_untrusted_certificate_is_refused(tls_server: CountingServer) -> None:
     transport = HttpxTransport(TransportConfig(tls_server.url))
-    with pytest.raises(ConnectFailed):
+    with pytest.raises(TlsFailed):
         await transport.send(call(tls_server.url))
     await transport.aclose()
 

@@ -8,8 +8,8 @@ Errors a transport raises, all ``TransportError``::
 
     TransportError
     ├── ConnectFailed        no connection was made, so nothing of the request was sent
-    │   ├── ConnectTimeout   the connect (or TLS handshake) took longer than the connect timeout
-    │   └── TlsFailed        the TLS handshake failed: certificate not trusted, client one refused
+    │   └── ConnectTimeout   the connect (or TLS handshake) took longer than the connect timeout
+    ├── TlsFailed            TLS failed: certificate not trusted, or the client certificate refused
     ├── TimedOut             the request's whole time ran out (waiting, connecting or answering)
     ├── QueueFull            every connection is busy and the queue of waiting requests is full
     ├── ConnectionLost       the connection failed after the request was (perhaps) sent

@@ -128,6 +128,7 @@ class LeanTransport:
             raise ValueError(f"not an http or https URL: {config.url}")
         self._host = parts.hostname
         self._tls: WatchedContext | None = None
+        self._presents = config.tls is not None and config.tls.cert_file is not None
         if parts.scheme == "https":
             tls = config.tls
             self._tls = (watched_client_context() if tls is None else
@@ -175,6 +176,10 @@ class LeanTransport:
                         self._discard(conn)
                         if attempt == 0 and reused and request.idempotent and not conn.answered:
                             continue
+                        if self._tls is not None and not reused and not conn.answered:
+                            # TLS 1.3 servers check a client certificate after the handshake and
+                            # then close; the alert saying so rarely survives the reset.
+                            raise errors.TlsFailed(_closed_after_handshake(self._presents)) from None
                         raise errors.ConnectionLost(str(exc) or type(exc).__name__) from None
                     except httptools.HttpParserError as exc:
                         self._discard(conn)
@@ -305,6 +310,14 @@ class LeanTransport:
         self._idle.clear()
         while (waiter := self._next_waiter()) is not None:
             waiter.set_exception(errors.ConnectFailed("the client is closed"))
+
+
+def _closed_after_handshake(presents: bool) -> str:
+    if presents:
+        return ("TLS: the subgraph closed the new connection without answering: it may refuse the client "
+                "certificate (tls.cert_file, tls.key_file)")
+    return ("TLS: the subgraph closed the new connection without answering: it may require a client "
+            "certificate (tls.cert_file, tls.key_file)")
 
 
 def request_head(host: str, port: int, path: str, headers: Mapping[str, str]) -> bytes:
