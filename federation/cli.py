@@ -2,6 +2,7 @@
 
     federation serve --supergraph FILE [--host H] [--port P] [--config gateway.yaml]
     federation serve --registry URL --graph GRAPH@VARIANT [--registry-token T] ...
+    federation serve ... --tls-cert FILE [--tls-key FILE]   (HTTPS; the rest in server.tls)
     federation plan --supergraph FILE QUERY_FILE [--operation-name N] [--json]
     federation compose ...      (from federation.composition.cli, when present)
     federation token ...        (from federation.policies.cli, when present)

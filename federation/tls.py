@@ -54,8 +54,10 @@ class WatchedContext:
         self._seen = self._signatures()
         try:
             self.current = build()
-        except (OSError, ssl.SSLError, ValueError, ConfigError) as exc:
-            raise ConfigError(f"{what}: the certificate files do not load: {exc}") from None
+        except ConfigError as exc:
+            raise ConfigError(f"{what}: {exc}") from None
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            raise ConfigError(f"{what}: the TLS files do not load ({', '.join(files)}): {exc}") from None
         self.reloads = 0
         self._next_look = time.monotonic() + interval
 
@@ -77,7 +79,7 @@ class WatchedContext:
         try:
             self.current = self._build()
         except (OSError, ssl.SSLError, ValueError, ConfigError) as exc:
-            log.error("%s: new certificate files do not load, keeping the ones in use: %s", self._what, exc)
+            log.error("%s: the new TLS files do not load, keeping the ones in use: %s", self._what, exc)
             return self.current
         self.reloads += 1
         log.info("%s: certificate reloaded from %s", self._what, ", ".join(str(f) for f in self._files))
@@ -172,7 +174,7 @@ def describe(exc: ssl.SSLError) -> str:
     """An ``SSLError`` as an operator wants it: what failed, and the usual remedy."""
     reason = getattr(exc, "verify_message", None) or exc.reason or str(exc)
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"TLS: the certificate is not trusted ({reason}); is the CA in tls.ca_file?"
+        return f"TLS: the certificate is not trusted ({reason}); is its CA in the CA file (tls.ca_file, --ca-file)?"
     if "CERTIFICATE_REQUIRED" in str(reason).upper() or "BAD_CERTIFICATE" in str(reason).upper():
         return f"TLS: the server refused the client certificate ({reason}); see tls.cert_file and tls.key_file"
     return f"TLS: {reason}"

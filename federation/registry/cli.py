@@ -1,7 +1,7 @@
 """Plugs the registry's commands into ``federation`` (``register`` is called by ``federation.cli``):
 
     federation registry serve [--db URL] [--host H] [--port P] [--min-poll-delay S] [--max-body-bytes N]
-                              [--usage-retention-days 30]
+                              [--usage-retention-days 30] [--tls-cert FILE [--tls-key FILE] [--hsts-max-age S]]
     federation registry token create --db URL --role ROLE [--graph G] [--subgraph S] [--name N]
     federation subgraph publish|check|delete|list|fetch GRAPH@VARIANT ...
     federation graph history|diff|rollback|fetch GRAPH@VARIANT ...
