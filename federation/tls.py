@@ -153,11 +153,21 @@ def client_context(ca_file: str | None = None, cert_file: str | None = None,
     return context
 
 
-def watched_client_context(ca_file: str | None = None, cert_file: str | None = None, key_file: str | None = None,
-                           what: str = "subgraph tls") -> WatchedContext:
-    files = [f for f in (ca_file, cert_file, key_file) if f]
-    return WatchedContext(files, lambda: client_context(ca_file, cert_file, key_file), CLIENT_RELOAD_INTERVAL_S,
-                          what)
+# One per set of files, shared by every transport using them: loading the system's store takes
+# about 0.1 s, which would otherwise be paid per replica at start and at each reload.
+_shared: dict[tuple[str | None, str | None, str | None], WatchedContext] = {}
+
+
+def watched_client_context(ca_file: str | None = None, cert_file: str | None = None,
+                           key_file: str | None = None) -> WatchedContext:
+    """:func:`client_context`, rebuilt when its files change (looked at on use, about once a second)."""
+    key = (ca_file, cert_file, key_file)
+    watched = _shared.get(key)
+    if watched is None:
+        files = [f for f in key if f]
+        what = f"tls ({', '.join(files)})" if files else "tls (the system's certificates)"
+        watched = _shared[key] = WatchedContext(files, lambda: client_context(*key), CLIENT_RELOAD_INTERVAL_S, what)
+    return watched
 
 
 def ssl_cause(exc: BaseException) -> ssl.SSLError | None:

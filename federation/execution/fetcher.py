@@ -61,7 +61,7 @@ from federation.execution.transport import (
     open_transport,
 )
 from federation.observability.metrics import Metrics
-from federation.tls import client_context
+from federation.tls import watched_client_context
 
 _BASE_HEADERS = {"content-type": "application/json", "accept": "application/json"}
 # A new connection that takes longer than this is as good as down, whatever the request timeout.
@@ -160,7 +160,8 @@ class SubgraphClient:
             if check is None or not check.enabled:
                 continue
             tls = route.endpoint.tls
-            verify = client_context() if tls is None else client_context(tls.ca_file, tls.cert_file, tls.key_file)
+            verify = (watched_client_context() if tls is None else
+                      watched_client_context(tls.ca_file, tls.cert_file, tls.key_file)).current
             count = len(route.replicas.replicas)
             client = httpx.AsyncClient(trust_env=False, follow_redirects=False, verify=verify,
                                        limits=httpx.Limits(max_connections=count, max_keepalive_connections=count))

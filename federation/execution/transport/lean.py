@@ -132,7 +132,7 @@ class LeanTransport:
         if parts.scheme == "https":
             tls = config.tls
             self._tls = (watched_client_context() if tls is None else
-                         watched_client_context(tls.ca_file, tls.cert_file, tls.key_file, f"tls for {config.url}"))
+                         watched_client_context(tls.ca_file, tls.cert_file, tls.key_file))
         self._port = parts.port or (443 if self._tls is not None else 80)
         self._fixed = config.headers
         self._heads: dict[str, bytes] = {}  # request line and fixed headers, per URL: built once

@@ -14,13 +14,14 @@ import httpx
 
 from federation import errors
 from federation.execution.transport import base
-from federation.tls import client_context, describe, ssl_cause
+from federation.tls import describe, ssl_cause, watched_client_context
 
 
 class HttpxTransport:
     def __init__(self, config: base.TransportConfig) -> None:
         tls = config.tls
-        verify = client_context() if tls is None else client_context(tls.ca_file, tls.cert_file, tls.key_file)
+        verify = (watched_client_context() if tls is None else
+                  watched_client_context(tls.ca_file, tls.cert_file, tls.key_file)).current
         limits = httpx.Limits(max_connections=config.max_connections,
                               max_keepalive_connections=config.max_connections)
         self._client = httpx.AsyncClient(limits=limits, headers=dict(config.headers), verify=verify,
