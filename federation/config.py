@@ -622,6 +622,8 @@ class UsageConfig:
     exclude_clients: tuple[str, ...] = ()
     # Names this gateway in reports; None: "<host name>-<process id>".
     instance_id: str | None = None
+    # A PEM bundle trusted for an https registry; None: supergraph.registry's, else the system's.
+    ca_file: str | None = None
 
     def __post_init__(self) -> None:
         for key in ("client_name_header", "client_version_header"):
@@ -637,7 +639,7 @@ class UsageConfig:
         """url, graph and token, where not given here, are the supergraph registry's: a gateway
         serving from a registry reports to it without saying so twice. Raises when one is missing."""
         if registry is not None:
-            filled = {k: getattr(registry, k) for k in ("url", "graph") if not getattr(self, k)}
+            filled = {k: getattr(registry, k) for k in ("url", "graph", "ca_file") if not getattr(self, k)}
             if not self.token and registry_token:
                 filled["token"] = registry_token
             done = replace(self, **filled) if filled else self
