@@ -185,8 +185,11 @@ def describe(exc: ssl.SSLError) -> str:
     reason = getattr(exc, "verify_message", None) or exc.reason or str(exc)
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"TLS: the certificate is not trusted ({reason}); is its CA in the CA file (tls.ca_file, --ca-file)?"
-    if "CERTIFICATE_REQUIRED" in str(reason).upper() or "BAD_CERTIFICATE" in str(reason).upper():
+    upper = str(reason).upper()
+    if "ALERT" in upper and ("CERTIFICATE" in upper or "UNKNOWN_CA" in upper):  # the server's complaint
         return f"TLS: the server refused the client certificate ({reason}); see tls.cert_file and tls.key_file"
+    if "WRONG_VERSION_NUMBER" in upper:
+        return f"TLS: {reason} (does it speak plain HTTP? then its URL is http://)"
     return f"TLS: {reason}"
 
 

@@ -4,6 +4,8 @@ certificates (mTLS), a rotated client certificate, and the keys as the config fi
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -139,3 +141,21 @@ async def test_unreadable_tls_files_are_a_config_error_naming_them(pki: Pki) -> 
     with pytest.raises(ConfigError, match="do not load"):  # a key that is not the certificate's
         LeanTransport(TransportConfig("https://127.0.0.1:1/graphql", tls=SubgraphTlsConfig(
             cert_file=str(pki.gateway.cert), key_file=str(pki.stranger.key))))
+
+
+async def test_https_to_a_plain_http_server_says_so() -> None:
+    async def plain(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(reader.read(1000), 5)
+            writer.write(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(plain, "127.0.0.1", 0)
+    url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}/graphql"
+    try:
+        with pytest.raises(FetchFailure) as caught:
+            await fetch(url, None)
+    finally:
+        server.close()
+    assert caught.value.code == SUBREQUEST_TLS_ERROR and "its URL is http://" in str(caught.value)
