@@ -9,6 +9,7 @@ import contextlib
 import os
 import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -96,12 +97,12 @@ async def test_the_httpx_transport_verifies_and_presents_the_same(mutual: FieldS
 
 
 async def test_a_rotated_client_certificate_is_used_from_the_next_connection(mutual: FieldServer, pki: Pki,
-                                                                             tmp_path: pytest.TempPathFactory,
+                                                                             tmp_path: Path,
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     import federation.tls
 
     monkeypatch.setattr(federation.tls, "CLIENT_RELOAD_INTERVAL_S", 0.0001)  # looks at every new connection
-    cert, key = tmp_path / "client.crt", tmp_path / "client.key"  # type: ignore[operator]
+    cert, key = tmp_path / "client.crt", tmp_path / "client.key"
     shutil.copy(pki.stranger.cert, cert)
     shutil.copy(pki.stranger.key, key)
     tls = SubgraphTlsConfig(ca_file=str(pki.ca.cert), cert_file=str(cert), key_file=str(key))
