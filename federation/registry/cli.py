@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="info")
     serve.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate (reloaded on change)")
     serve.add_argument("--tls-key", metavar="FILE", help="its PEM private key (default: in --tls-cert)")
-    serve.add_argument("--hsts-max-age", type=int, metavar="SECONDS",
+    serve.add_argument("--hsts-max-age", type=_non_negative_int, metavar="SECONDS",
                        help="send Strict-Transport-Security with this max-age on HTTPS answers (default: none)")
     serve.set_defaults(func=_serve)
 
@@ -72,6 +72,13 @@ def _serve(args: argparse.Namespace) -> int:
                max_body_bytes=args.max_body_bytes, log_level=args.log_level,
                usage_retention_days=args.usage_retention_days, usage_prune_interval=args.usage_prune_interval,
                tls=tls, hsts=hsts)
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be at least 0")
+    return value
 
 
 def _positive_int(text: str) -> int:
