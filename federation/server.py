@@ -105,7 +105,8 @@ def build_app(config: GatewayConfig, metrics_dir: Path | None = None) -> Gateway
         metrics=config.http.metrics and config.server.metrics_port is None,
     )
     shutdown = GracefulShutdown(config.server.drain_seconds, config.server.graceful_timeout,
-                                on_drain=app.begin_drain, on_deadline=gateway.interrupt)
+                                on_drain=app.begin_drain, on_deadline=gateway.interrupt,
+                                on_stop=gateway.complete_subscriptions)
     app.on_startup.append(shutdown.install)
     return app
 
@@ -151,6 +152,7 @@ def run(config: GatewayConfig) -> int:
         "log_config": None,
         "log_level": server.log_level,
         "timeout_graceful_shutdown": uvicorn_timeout(server.graceful_timeout),
+        "ws_max_size": config.http.max_body_bytes,  # a WebSocket message is a request body
     }
     if server.workers > 1:
         # Fail here, once, rather than in every worker (from the registry: this fills the cache file).

@@ -134,8 +134,6 @@ def check(api_schema: GraphQLSchema, limits: LimitsConfig, introspection: bool, 
         raise RequestError(f"The schema has no {operation.operation} type.", GRAPHQL_VALIDATION_FAILED,
                            errors=[graphql_error(f"Schema is not configured to execute {operation.operation} "
                                                  "operation.", GRAPHQL_VALIDATION_FAILED)])
-    if operation.operation == "subscription":
-        raise RequestError("Subscriptions are not supported over this transport.", BAD_REQUEST)
     part = _introspection_part(operation)
     if part is not None and not introspection:
         raise RequestError("Introspection is disabled.", INTROSPECTION_DISABLED)
