@@ -48,7 +48,8 @@ def uvicorn_timeout(graceful_timeout: float) -> int:
 
 class GracefulShutdown:
     def __init__(self, drain_seconds: float, graceful_timeout: float, *, on_drain: Callable[[], None],
-                 on_deadline: Callable[[], int], on_stop: Callable[[], Coroutine[Any, Any, None]] | None = None) -> None:
+                 on_deadline: Callable[[], int],
+                 on_stop: Callable[[], Coroutine[Any, Any, None]] | None = None) -> None:
         self.drain_seconds = drain_seconds
         self.graceful_timeout = graceful_timeout
         self.on_drain = on_drain

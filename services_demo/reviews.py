@@ -100,6 +100,7 @@ class ReviewFeed:
 
 
 FEED = ReviewFeed()
+DEFAULT_AUTHOR = strawberry.ID("u1")
 
 
 @strawberry.interface
@@ -194,7 +195,7 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation
-    def add_review(self, upc: str, rating: int, body: str, author_id: strawberry.ID = strawberry.ID("u1")) -> Review:
+    def add_review(self, upc: str, rating: int, body: str, author_id: strawberry.ID = DEFAULT_AUTHOR) -> Review:
         row = ReviewRow(f"r{next(FEED.ids)}", str(author_id), upc, rating, body)
         REVIEWS[row.id] = row
         FEED.publish(row)
