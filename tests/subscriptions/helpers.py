@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import websockets
 from websockets.asyncio.client import ClientConnection
 
@@ -114,12 +115,11 @@ class Client:
 
 async def add_review(url: str, upc: str, body: str, author: str = "u2") -> None:
     """The demo mutation, through the gateway: every reviewAdded subscription gets the review."""
-    import httpx
-
     mutation = "mutation($upc: String!, $body: String!, $a: ID!) { addReview(upc: $upc, rating: 4, body: $body, " \
                "authorId: $a) { id } }"
     async with httpx.AsyncClient(timeout=WAIT_S) as client:
-        response = await client.post(url, json={"query": mutation, "variables": {"upc": upc, "body": body, "a": author}})
+        variables = {"upc": upc, "body": body, "a": author}
+        response = await client.post(url, json={"query": mutation, "variables": variables})
     assert response.status_code == 200 and "errors" not in response.json(), response.text
 
 
