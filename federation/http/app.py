@@ -105,7 +105,7 @@ class GatewayApp:
         else is refused at the upgrade (returning without accepting closes it)."""
         gateway: Any = self.holder.current  # a Gateway: it serves subscriptions
         subscriptions = getattr(gateway, "subscriptions", None)
-        if scope["path"] != self.config.path or subscriptions is None or self.draining:
+        if scope["path"] != self.config.path or subscriptions is None:
             return
         if _header_bytes(scope) > self.config.max_header_bytes:
             return

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from federation.errors import QUERY_PLANNING_FAILED, RequestError
+from federation.errors import GRAPHQL_VALIDATION_FAILED, RequestError
 from federation.execution.executor import Execution
 from federation.execution.executor import _downstream as downstream_error
 from federation.pipeline.execute import Executed
@@ -40,8 +40,8 @@ def split(planned: PlannedOperation) -> SubscriptionPlan:
         first, rest = node.nodes[0], node.nodes[1:]
         if isinstance(first, FetchNode) and first.operation_kind == "subscription":
             return SubscriptionPlan(first, rest[0] if len(rest) == 1 else SequenceNode(rest) if rest else None)
-    raise RequestError("This subscription does not start with one subgraph's subscription field "
-                       "(a conditional or introspection root field cannot be subscribed to).", QUERY_PLANNING_FAILED)
+    # A root field skipped away leaves nothing to subscribe to (graphql-js 17 refuses @skip/@include there).
+    raise RequestError("A subscription must select one root field, unconditionally.", GRAPHQL_VALIDATION_FAILED)
 
 
 async def run_event(state: ServingState, planned: PlannedOperation, plan: SubscriptionPlan, variables: Variables,
