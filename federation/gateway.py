@@ -159,6 +159,7 @@ class Gateway:
         await authenticate(self._state.policies, context)
 
     async def aclose(self) -> None:
+        await self.subscriptions.aclose()
         if self.usage is not None:  # the last report, within a short timeout
             await self.usage.aclose()
         for state in [*self._retired, self._state]:

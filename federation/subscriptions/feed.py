@@ -150,8 +150,6 @@ class Feed:
         except SubgraphStreamError as exc:
             log.warning("subscription ended: %s", exc)
             self._finish({"errors": [exc.to_graphql()]})
-        except asyncio.CancelledError:
-            raise
         except Exception:
             log.exception("a subscription failed")
             self._finish(_final("Internal server error.", INTERNAL_SERVER_ERROR))
@@ -212,6 +210,16 @@ class Hub:
             return
         for feed in [f for f in self.feeds.values() if f.state is state]:
             feed.end(_final("The supergraph changed; subscribe again.", SUBSCRIPTION_SUPERGRAPH_CHANGED))
+
+    async def aclose(self) -> None:
+        """The gateway closes: every feed ends now and its subgraph subscription is closed."""
+        self.closing = True
+        feeds = list(self.feeds.values())
+        for feed in feeds:
+            feed.end(None)
+        tasks = [f.task for f in feeds if f.task is not None and not f.task.done()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=_END_TIMEOUT_S)
 
     async def shut_down(self, timeout: float = _END_TIMEOUT_S) -> None:
         """Completes every subscription (new ones are refused) and waits, up to ``timeout``, for their

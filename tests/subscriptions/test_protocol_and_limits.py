@@ -111,10 +111,12 @@ async def test_limits_per_connection_and_per_gateway(demo_subgraphs: DemoSubgrap
 
 
 class _BrokenSubgraph:
-    """A subgraph subscription endpoint that sends one event and then drops the connection."""
+    """A subgraph subscription endpoint that sends one event and then drops the connection (or, with
+    ``completes``, ends the subscription as the protocol says: ``complete``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, completes: bool = False) -> None:
         self.connections = 0
+        self.completes = completes
 
     async def handler(self, ws: ServerConnection) -> None:
         self.connections += 1
@@ -124,7 +126,11 @@ class _BrokenSubgraph:
         event = {"data": {"reviewAdded": {"body": "once", "rating": 4, "product": {"upc": "1001", "__typename":
                  "Product"}, "author": {"username": "alan", "id": "u2", "__typename": "User"}}}}
         await ws.send(json.dumps({"type": "next", "id": subscribe["id"], "payload": event}))
-        await ws.close(1011, "subgraph crashed")
+        if self.completes:
+            await ws.send(json.dumps({"type": "complete", "id": subscribe["id"]}))
+            await ws.wait_closed()
+        else:
+            await ws.close(1011, "subgraph crashed")
 
 
 async def test_a_subgraph_stream_that_fails_ends_the_subscription_with_an_error(
@@ -144,6 +150,22 @@ async def test_a_subgraph_stream_that_fails_ends_the_subscription_with_an_error(
             assert failed["payload"]["errors"][0]["extensions"]["code"] == "SUBSCRIPTION_STREAM_FAILED"
             assert "1011" in failed["payload"]["errors"][0]["message"]
             assert await client.receive() == {"id": "1", "type": "complete"}
+            await client.close()
+        finally:
+            await stop(served)
+
+
+async def test_a_subgraph_that_completes_completes_the_subscription(demo_subgraphs: DemoSubgraphs) -> None:
+    finite = _BrokenSubgraph(completes=True)
+    async with ws_serve(finite.handler, "127.0.0.1", 0, subprotocols=["graphql-transport-ws"]) as server:  # type: ignore[list-item]
+        port = next(iter(server.sockets)).getsockname()[1]
+        config = {"subgraphs": {"reviews": {"subscription_url": f"ws://127.0.0.1:{port}/graphql"}}}
+        served = await serve(demo_subgraphs.supergraph_sdl(), config)
+        try:
+            client = await Client.connect(served.ws_url)
+            await client.subscribe("1", EVENT)
+            assert (await client.receive())["payload"] == expected("1001", "once")
+            assert await client.receive() == {"id": "1", "type": "complete"}  # no error: the stream is done
             await client.close()
         finally:
             await stop(served)
