@@ -4,7 +4,8 @@
 
 Routes: ``{path}`` (GET/POST GraphQL, GET with Accept text/html: GraphiQL), ``{path}/static/*``
 (GraphiQL's assets), ``/health`` (liveness), ``/ready`` (a supergraph is loaded and no SIGTERM came)
-and ``/metrics`` (unless metrics have a listener of their own).
+and ``/metrics`` (unless metrics have a listener of their own). A WebSocket on ``{path}`` is handed to
+``federation.subscriptions.websocket`` (graphql-transport-ws).
 The app reaches the gateway through a :class:`GatewayHolder`, so the gateway object can be
 replaced while serving: requests already running keep the one they started with.
 """

@@ -51,6 +51,18 @@ async def test_sse_events_carry_fields_of_three_subgraphs(gateway: Served) -> No
     await until_listeners(0)  # the client went away: so did the subgraph subscription
 
 
+async def test_sse_over_get_too(gateway: Served) -> None:
+    params = {"query": EVENT, "variables": '{"upc": "1001"}'}
+    headers = {"accept": "text/event-stream", "apollo-require-preflight": "true"}  # CSRF prevention
+    async with httpx.AsyncClient(timeout=WAIT_S) as http, http.stream(
+            "GET", gateway.url, params=params, headers=headers) as response:
+        assert response.status_code == 200
+        await until_listeners(1)
+        await add_review(gateway.url, "1001", "over GET")
+        assert await _sse_events(response, 1) == [expected("1001", "over GET")]
+    await until_listeners(0)
+
+
 async def test_multipart_events_carry_fields_of_three_subgraphs(gateway: Served) -> None:
     accept = 'multipart/mixed;subscriptionSpec="1.0", application/json'
     async with httpx.AsyncClient(timeout=WAIT_S) as http, http.stream(
