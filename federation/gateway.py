@@ -55,7 +55,7 @@ class Gateway:
             usage = usage.resolved(registry, read_token(registry) if registry is not None else None)
         self.usage = UsageReporter(usage, self.metrics) if usage.enabled else None
         self._state = ServingState(supergraph, self.config, self._services, self.metrics, usage=self.usage)
-        self.subscriptions = Hub(self.config.subscriptions)  # running subscriptions, across reloads
+        self.subscriptions = Hub(self.config.subscriptions, self.metrics)  # running subscriptions, across reloads
         self._state.subscriptions = self.subscriptions
         self._retired: list[ServingState] = []  # replaced, with requests still in flight
         self._closing: set[asyncio.Task[None]] = set()

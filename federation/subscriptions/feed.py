@@ -35,6 +35,7 @@ from federation.errors import (
     SubgraphStreamError,
     graphql_error,
 )
+from federation.observability.metrics import Metrics
 from federation.pipeline.execute import _forwarded as forwarded_headers
 from federation.pipeline.plan import PlannedOperation
 from federation.pipeline.state import ServingState
@@ -46,6 +47,7 @@ from federation.subscriptions.subgraph import SubgraphSubscription, subscription
 
 log = logging.getLogger("federation.subscriptions")
 _END_TIMEOUT_S = 5.0  # at shutdown, for the last answers to be written
+_STARTED, _ENDED, _NONE = (("event", "started"),), (("event", "ended"),), ()
 
 
 def _final(message: str, code: str) -> dict[str, Any]:
@@ -145,6 +147,8 @@ class Feed:
                     self._finish(None)
                     return
                 body = await run_event(state, self.planned, self.plan, self.variables, self.context, event)
+                if self.hub.metrics is not None:
+                    self.hub.metrics.subscription_events.inc(_NONE)
                 for subscriber in list(self.subscribers):
                     subscriber.push(body)
         except SubgraphStreamError as exc:
@@ -160,8 +164,9 @@ class Feed:
 class Hub:
     """Every subscription of one gateway, across its supergraph states (handed from state to state)."""
 
-    def __init__(self, config: SubscriptionsConfig) -> None:
+    def __init__(self, config: SubscriptionsConfig, metrics: Metrics | None = None) -> None:
         self.config = config
+        self.metrics = metrics
         self.running = 0  # subscribers, admitted and not yet let go
         self.feeds: dict[Hashable, Feed] = {}
         self.closing = False
@@ -192,10 +197,14 @@ class Hub:
         feed.subscribers.add(subscriber)
         self.running += 1
         self._idle.clear()
+        if self.metrics is not None:
+            self.metrics.subscriptions.inc(_STARTED)
         return Held(subscriber.events(), lambda: self._let_go(subscriber))
 
     def _let_go(self, subscriber: Subscriber) -> None:
         self.running -= 1
+        if self.metrics is not None:
+            self.metrics.subscriptions.inc(_ENDED)
         if self.running == 0:
             self._idle.set()
         subscriber.feed.leave(subscriber)
@@ -236,5 +245,5 @@ class Hub:
 def hub_of(state: ServingState) -> Hub:
     """The hub of the gateway ``state`` serves in (a state outside one gets its own)."""
     if state.subscriptions is None:
-        state.subscriptions = Hub(state.config.subscriptions)
+        state.subscriptions = Hub(state.config.subscriptions, state.metrics)
     return state.subscriptions

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from .helpers import EVENT, WAIT_S, Client, Served, add_review, expected, until_listeners
+from .helpers import EVENT, WAIT_S, Client, Served, add_review, expected, until, until_listeners
 
 
 async def test_websocket_events_carry_fields_of_three_subgraphs(gateway: Served) -> None:
@@ -100,6 +100,10 @@ async def test_identical_subscriptions_share_one_subgraph_subscription(gateway: 
     for client in [*clients, other]:
         await client.close()
     await until_listeners(0)
+    metrics = gateway.gateway.metrics
+    await until(lambda: metrics.subscriptions.values.get((("event", "ended"),)) == 4, "four subscriptions ended")
+    assert metrics.subscriptions.values[(("event", "started"),)] == 4
+    assert metrics.subscription_events.values[()] == 1  # executed once for the three sharing it
 
 
 async def test_a_subscription_over_plain_json_is_refused_with_a_code(gateway: Served) -> None:
