@@ -98,6 +98,8 @@ class WebSocketSession:
         for name, value in (msg.get("payload") or {}).items():
             if isinstance(value, str) and isinstance(name, str):
                 self.headers[name.lower()] = value
+        if sum(len(k) + len(v) for k, v in self.headers.items()) > self.http.max_header_bytes:
+            raise ProtocolViolation("The headers with connection_init's payload exceed http.max_header_bytes")
         try:
             await self.gateway.authenticate(self._context())
         except RequestError as exc:

@@ -41,6 +41,9 @@ async def test_close_codes_of_the_protocol(demo_subgraphs: DemoSubgraphs) -> Non
         garbage = await Client.connect(served.ws_url)
         await garbage.ws.send("{not json")
         assert (await garbage.closed())[0] == 4400
+        huge = await Client.connect(served.ws_url, init=False)
+        await huge.send({"type": "connection_init", "payload": {"x-big": "x" * 40_000}})
+        assert (await huge.closed())[0] == 4400  # over http.max_header_bytes, as headers would be
         other = await Client.connect(served.ws_url, init=False, subprotocol="graphql-ws")
         assert (await other.closed())[0] == 4406
         pinged = await Client.connect(served.ws_url)
