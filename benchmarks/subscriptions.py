@@ -12,7 +12,7 @@ max over all (client, event) pairs, the gateway's RSS (before the clients, with 
 and CPU seconds, and writes them to ``.bench/subscriptions.json``. Not a test: it asserts nothing
 about speed. Every loop is bounded in count and time; it stops everything it started by PID.
 
-usage: python3 benchmarks/subscriptions.py [--subscribers 1000] [--events 100] [--no-pin]
+usage: python3 benchmarks/subscriptions.py [--subscribers 1000] [--events 100] [--sequential] [--no-pin]
 """
 
 from __future__ import annotations
@@ -100,7 +100,8 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-async def drive(gateway_url: str, reviews_url: str, subscribers: int, events: int) -> dict[str, Any]:
+async def drive(gateway_url: str, reviews_url: str, subscribers: int, events: int,
+                sequential: bool = False) -> dict[str, Any]:
     clients = [Subscriber() for _ in range(subscribers)]
     started = time.monotonic()
     for i in range(0, subscribers, 50):  # 50 handshakes at a time
@@ -129,9 +130,14 @@ async def drive(gateway_url: str, reviews_url: str, subscribers: int, events: in
             sent[body] = time.monotonic()
             await add(body)
 
-        # All at once (the reviews subgraph publishes them in the order they arrive there).
+        # All at once (the reviews subgraph publishes them in the order they arrive there), or each
+        # sent once the last was answered.
         burst_started = time.monotonic()
-        await asyncio.gather(*(burst(i) for i in range(events)))
+        if sequential:
+            for i in range(events):
+                await burst(i)
+        else:
+            await asyncio.gather(*(burst(i) for i in range(events)))
         burst_s = time.monotonic() - burst_started
     deadline = time.monotonic() + EVENT_TIMEOUT_S
     while time.monotonic() < deadline and not all(len(c.arrivals) >= events for c in clients):
@@ -144,7 +150,7 @@ async def drive(gateway_url: str, reviews_url: str, subscribers: int, events: in
     for c in clients:
         await c.ws.close()
     return {
-        "subscribers": subscribers, "events": events, "connect_seconds": round(connected_s, 2),
+        "subscribers": subscribers, "events": events, "sent": "sequentially" if sequential else "at once", "connect_seconds": round(connected_s, 2),
         "burst_send_seconds": round(burst_s, 3), "all_delivered_seconds": round(delivered_s, 3),
         "subscribers_with_every_event": complete, "subscribers_in_order": in_order, "wrong_answers": wrong,
         "deliveries": len(latencies),
@@ -158,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="benchmarks/subscriptions.py", description=__doc__.split("\n")[0])
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--events", type=int, default=100)
+    parser.add_argument("--sequential", action="store_true", help="send the mutations one after another")
     parser.add_argument("--no-pin", action="store_true", help="do not give the gateway a CPU of its own")
     parser.add_argument("--out", type=Path, default=ROOT / ".bench")
     args = parser.parse_args(argv)
@@ -190,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         rss_before = rss_kib(gateway.pid)
         cpu_before = processes.cpu_seconds(gateway.pid)
         result = asyncio.run(drive(f"ws://{HOST}:{gateway_port}/graphql", urls["reviews"], args.subscribers,
-                                   args.events))
+                                   args.events, args.sequential))
         result.update({
             "gateway_rss_mib_idle": round(rss_before / 1024, 1),
             "gateway_rss_mib_with_subscribers": round(rss_kib(gateway.pid) / 1024, 1),
