@@ -150,7 +150,8 @@ async def drive(gateway_url: str, reviews_url: str, subscribers: int, events: in
     for c in clients:
         await c.ws.close()
     return {
-        "subscribers": subscribers, "events": events, "sent": "sequentially" if sequential else "at once", "connect_seconds": round(connected_s, 2),
+        "subscribers": subscribers, "events": events, "sent": "sequentially" if sequential else "at once",
+        "connect_seconds": round(connected_s, 2),
         "burst_send_seconds": round(burst_s, 3), "all_delivered_seconds": round(delivered_s, 3),
         "subscribers_with_every_event": complete, "subscribers_in_order": in_order, "wrong_answers": wrong,
         "deliveries": len(latencies),
