@@ -131,19 +131,9 @@ class Feed:
             self.task.cancel()
 
     async def _run(self) -> None:
-        root, state = self.plan.root, self.state
-        conf = state.config.subgraph(root.service)
-        endpoint = state.client.endpoints[root.graph]
-        headers = dict(endpoint.headers)
-        forwarded = forwarded_headers(state, self.context.headers)
-        if forwarded:
-            headers.update(forwarded.get(root.graph) or {})
-        upstream = SubgraphSubscription(
-            root.service, conf.subscription_url or subscription_url(endpoint.urls[0]), root.operation,
-            {v: self.variables.sent[v] for v in root.variable_usages if v in self.variables.sent},
-            root.operation_name, headers, connect_timeout=state.config.subscriptions.subgraph_connect_timeout,
-            max_message_bytes=endpoint.max_response_bytes, ca_file=endpoint.ca_file)
+        upstream: SubgraphSubscription | None = None
         try:
+            upstream = self._upstream()
             await upstream.open()
             await self._deliver(upstream)
         except SubgraphStreamError as exc:
@@ -153,8 +143,23 @@ class Feed:
             log.exception("a subscription failed")
             self._finish(_final("Internal server error.", INTERNAL_SERVER_ERROR))
         finally:
-            await upstream.close()
+            if upstream is not None:
+                await upstream.close()
 
+    def _upstream(self) -> SubgraphSubscription:
+        """The root fetch as a subscription to its subgraph, with the headers its rules give."""
+        root, state = self.plan.root, self.state
+        conf = state.config.subgraph(root.service)
+        endpoint = state.client.endpoints[root.graph]
+        headers = dict(endpoint.headers)
+        forwarded = forwarded_headers(state, self.context.headers)
+        if forwarded:
+            headers.update(forwarded.get(root.graph) or {})
+        return SubgraphSubscription(
+            root.service, conf.subscription_url or subscription_url(endpoint.urls[0]), root.operation,
+            {v: self.variables.sent[v] for v in root.variable_usages if v in self.variables.sent},
+            root.operation_name, headers, connect_timeout=state.config.subscriptions.subgraph_connect_timeout,
+            max_message_bytes=endpoint.max_response_bytes, ca_file=endpoint.ca_file)
 
     async def _deliver(self, upstream: SubgraphSubscription) -> None:
         """Reads events ahead (a task) while the ones read are completed and pushed, in order."""
