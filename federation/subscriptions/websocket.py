@@ -103,7 +103,7 @@ class WebSocketSession:
         try:
             await self.gateway.authenticate(self._context())
         except RequestError as exc:
-            await self.close(protocol.FORBIDDEN, f"Forbidden: {exc.message}"[:120])
+            await self.close(protocol.FORBIDDEN, f"Forbidden: {exc.message}")
             return False
         await self.write(message("connection_ack"))
         return True
@@ -201,8 +201,9 @@ class WebSocketSession:
         if self.closed:
             return
         self.closed = True
+        short = reason.encode()[:120].decode(errors="ignore")  # a close frame has room for 123 bytes
         with contextlib.suppress(OSError):
-            await self._send({"type": "websocket.close", "code": code, "reason": reason})
+            await self._send({"type": "websocket.close", "code": code, "reason": short})
 
 
 def _headers(scope: Scope) -> dict[str, str]:

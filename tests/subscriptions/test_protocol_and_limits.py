@@ -35,9 +35,10 @@ async def test_close_codes_of_the_protocol(demo_subgraphs: DemoSubgraphs) -> Non
         await twice.send({"type": "connection_init"})
         assert (await twice.closed())[0] == 4429
         duplicate = await Client.connect(served.ws_url)
-        await duplicate.subscribe("1", EVENT)
-        await duplicate.subscribe("1", EVENT)
-        assert (await duplicate.closed())[0] == 4409
+        await duplicate.subscribe("é" * 200, EVENT)
+        await duplicate.subscribe("é" * 200, EVENT)
+        code, reason = await duplicate.closed()
+        assert code == 4409 and reason.startswith("Subscriber for éé")  # cut to fit a close frame
         garbage = await Client.connect(served.ws_url)
         await garbage.ws.send("{not json")
         assert (await garbage.closed())[0] == 4400
