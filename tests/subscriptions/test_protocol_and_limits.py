@@ -24,7 +24,7 @@ AUTHENTICATED = "subscription { reviewAdded { body author { email } } }"
 
 
 async def test_close_codes_of_the_protocol(demo_subgraphs: DemoSubgraphs) -> None:
-    served = await serve(demo_subgraphs.supergraph_sdl(), {"subscriptions": {"connection_init_timeout": 0.3}})
+    served = await serve(demo_subgraphs.supergraph_sdl(), {"subscriptions": {"connection_init_timeout": 1.0}})
     try:
         silent = await Client.connect(served.ws_url, init=False)
         assert (await silent.closed())[0] == 4408  # no connection_init in time
