@@ -394,8 +394,13 @@ class SubgraphConfig:
     # Identical query fetches in flight at the same moment (same document, variables and forwarded
     # headers) share one call; None: on. Never mutations, never where response_headers is set.
     dedupe: bool | None = None
+    # Where subscriptions to this subgraph connect (graphql-transport-ws over WebSocket); None: its
+    # URL with ws:// (https: wss://).
+    subscription_url: str | None = None
 
     def __post_init__(self) -> None:
+        if self.subscription_url is not None and not self.subscription_url.startswith(("ws://", "wss://")):
+            raise ConfigError(f"expected a ws:// or wss:// URL, got {self.subscription_url!r}", "subscription_url")
         for i, name in enumerate(self.propagate_headers):
             _header_name(name, f"propagate_headers[{i}]")
 
@@ -659,6 +664,30 @@ class UsageConfig:
 
 
 @dataclass(frozen=True)
+class SubscriptionsConfig:
+    """Subscriptions (``federation/subscriptions/``): over WebSocket, SSE and multipart HTTP."""
+
+    enabled: bool = True
+    # Subscriptions one WebSocket connection may run at once, and the whole gateway process.
+    max_per_connection: AtLeastOne = 100
+    max_total: AtLeastOne = 10_000
+    # Seconds a WebSocket client has to send connection_init (graphql-transport-ws closes 4408).
+    connection_init_timeout: Timeout = 10.0
+    # Seconds between keep-alive pings on each client WebSocket; 0: none.
+    keep_alive: Seconds = 12.0
+    # On a supergraph reload: "keep" lets running subscriptions finish on the supergraph they started
+    # on; "close" ends them with SUBSCRIPTION_SUPERGRAPH_CHANGED (clients subscribe again).
+    on_reload: Literal["keep", "close"] = "keep"
+    # Identical subscriptions (same plan, variables, what authorization removed and headers sent to
+    # subgraphs) share one subgraph subscription and one execution per event.
+    deduplicate: bool = True
+    # Events waiting for one slow client; past it that subscription ends with SUBSCRIPTION_TOO_SLOW.
+    max_queued_events: AtLeastOne = 1000
+    # Seconds to open a subgraph's subscription (connect, connection_ack).
+    subgraph_connect_timeout: Timeout = 10.0
+
+
+@dataclass(frozen=True)
 class GatewayConfig:
     """The whole ``gateway.yaml``."""
 
@@ -674,6 +703,7 @@ class GatewayConfig:
     policies: PoliciesConfig = field(default_factory=PoliciesConfig)
     # Field usage reported to the schema registry (off by default).
     usage: UsageConfig = field(default_factory=UsageConfig)
+    subscriptions: SubscriptionsConfig = field(default_factory=SubscriptionsConfig)
 
     def __post_init__(self) -> None:
         if self.subgraph_defaults.url:

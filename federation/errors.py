@@ -18,6 +18,10 @@ The gateway's exceptions, all defined below, form one tree:
      ├── CompositionFailed     stops a composition pass; its issues are reported, never the traceback
      ├── PlanningError         no combination of subgraph fetches answers the operation
      ├── FetchFailure          one subgraph call failed; execution turns it into a response error
+     ├── SubgraphStreamError   a subgraph's subscription could not be opened, failed or broke off;
+     │                         the client's subscription ends with it (SUBSCRIPTION_STREAM_FAILED)
+     ├── ProtocolViolation     a graphql-transport-ws message breaks the protocol; carries the close
+     │                         code the reading side closes the WebSocket with
      ├── RegistryError         the schema registry refuses a request (auth, names, not found, store
      │                         down); carries a stable code, answered as a typed error, never a 500
      └── TransportError        one HTTP exchange with a subgraph replica failed (below FetchFailure)
@@ -169,6 +173,33 @@ INVALID_ABSTRACT_TYPE = _code(
 INVALID_ENUM_VALUE = _code("INVALID_ENUM_VALUE", 200, "A subgraph returned an enum value the API schema lacks.")
 QUERY_PLANNING_FAILED = _code("QUERY_PLANNING_FAILED", 500, "The planner could not plan a valid operation.")
 INTERNAL_SERVER_ERROR = _code("INTERNAL_SERVER_ERROR", 500, "A bug in the gateway; the message says where.")
+
+# Subscriptions (federation/subscriptions/)
+SUBSCRIPTION_NEEDS_STREAM = _code(
+    "SUBSCRIPTION_NEEDS_STREAM", 406,
+    'A subscription over HTTP needs Accept: multipart/mixed;subscriptionSpec="1.0" or text/event-stream '
+    "(or a WebSocket).",
+)
+SUBSCRIPTIONS_DISABLED = _code("SUBSCRIPTIONS_DISABLED", 400, "subscriptions.enabled is false.")
+SUBSCRIPTION_LIMIT = _code(
+    "SUBSCRIPTION_LIMIT", 429,
+    "subscriptions.max_per_connection (this WebSocket) or subscriptions.max_total (the gateway) are running.",
+)
+SUBSCRIPTION_STREAM_FAILED = _code(
+    "SUBSCRIPTION_STREAM_FAILED", 502,
+    "The subgraph's subscription could not be opened, failed, or closed without completing: the subscription ends.",
+)
+SUBSCRIPTION_SUPERGRAPH_CHANGED = _code(
+    "SUBSCRIPTION_SUPERGRAPH_CHANGED", 503,
+    "The supergraph was reloaded and subscriptions.on_reload is close: the subscription ends; subscribe again.",
+)
+SUBSCRIPTION_TOO_SLOW = _code(
+    "SUBSCRIPTION_TOO_SLOW", 503,
+    "The client fell subscriptions.max_queued_events behind: the subscription ends.",
+)
+SUBSCRIPTION_SHUT_DOWN = _code(
+    "SUBSCRIPTION_SHUT_DOWN", 503, "The gateway is shutting down: the subscription completes; subscribe again.",
+)
 
 # Supergraph
 SUPERGRAPH_INVALID = _code("SUPERGRAPH_INVALID", 500, "The supergraph SDL cannot be served.")
@@ -449,6 +480,23 @@ class RequestError(GatewayError):
 
     def graphql_errors(self) -> list[dict[str, Any]]:
         return self.errors if self.errors is not None else [self.to_graphql()]
+
+
+class SubgraphStreamError(GatewayError):
+    """A subgraph's subscription could not be opened, failed, or closed without completing."""
+
+    code = SUBSCRIPTION_STREAM_FAILED
+
+
+class ProtocolViolation(GatewayError):
+    """A graphql-transport-ws message that breaks the protocol; ``close_code`` is what the side that
+    read it closes the WebSocket with (4400 unless said otherwise)."""
+
+    code = BAD_REQUEST
+
+    def __init__(self, message: str, close_code: int = 4400) -> None:
+        super().__init__(message)
+        self.close_code = close_code
 
 
 class SupergraphError(GatewayError):

@@ -110,7 +110,8 @@ def build_app(config: GatewayConfig, metrics_dir: Path | None = None) -> Gateway
         metrics=config.http.metrics and config.server.metrics_port is None,
     )
     shutdown = GracefulShutdown(config.server.drain_seconds, config.server.graceful_timeout,
-                                on_drain=app.begin_drain, on_deadline=gateway.interrupt)
+                                on_drain=app.begin_drain, on_deadline=gateway.interrupt,
+                                on_stop=getattr(gateway, "complete_subscriptions", None))  # stand-ins lack it
     app.on_startup.append(shutdown.install)
     return app
 
@@ -156,6 +157,7 @@ def run(config: GatewayConfig) -> int:
         "log_config": None,
         "log_level": server.log_level,
         "timeout_graceful_shutdown": uvicorn_timeout(server.graceful_timeout),
+        "ws_max_size": config.http.max_body_bytes,  # a WebSocket message is a request body
     }
     if server.tls is not None:
         # Picklable: each worker builds (and watches) its own context when uvicorn loads its config.

@@ -4,7 +4,8 @@
 
 Routes: ``{path}`` (GET/POST GraphQL, GET with Accept text/html: GraphiQL), ``{path}/static/*``
 (GraphiQL's assets), ``/health`` (liveness), ``/ready`` (a supergraph is loaded and no SIGTERM came)
-and ``/metrics`` (unless metrics have a listener of their own).
+and ``/metrics`` (unless metrics have a listener of their own). A WebSocket on ``{path}`` is handed to
+``federation.subscriptions.websocket`` (graphql-transport-ws).
 The app reaches the gateway through a :class:`GatewayHolder`, so the gateway object can be
 replaced while serving: requests already running keep the one they started with.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import orjson
 
@@ -97,7 +98,21 @@ class GatewayApp:
             await self._handler(scope, receive, send)
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
-        # websocket: not served; returning without accepting closes it
+        elif scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """graphql-transport-ws on the GraphQL path (``federation.subscriptions.websocket``); anything
+        else is refused at the upgrade (returning without accepting closes it)."""
+        gateway: Any = self.holder.current  # a Gateway: it serves subscriptions
+        subscriptions = getattr(gateway, "subscriptions", None)
+        if scope["path"] != self.config.path or subscriptions is None:
+            return
+        if _header_bytes(scope) > self.config.max_header_bytes:
+            return
+        from federation.subscriptions.websocket import WebSocketSession  # the gateway core, not HTTP's
+
+        await WebSocketSession(gateway, subscriptions.config, self.config, scope, receive, send).run()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from federation.execution.executor import Execution
     from federation.pipeline.document import CheckedDocument
     from federation.pipeline.plan import Planned
+    from federation.subscriptions.feed import Hub
 
 # W3C trace context goes to every subgraph, so their spans join the client's trace.
 _TRACE_HEADERS = ("traceparent", "tracestate")
@@ -223,6 +224,7 @@ class ServingState:
     previous: ServingState | None = None  # the state it was built from; dropped once in service
     source: bytes | None = None  # digest of the supergraph text, set by the gateway: the same text builds nothing
     kept: tuple[str, ...] = ()  # what it kept of that state, for the reload's log line
+    subscriptions: Hub | None = None  # the gateway's running subscriptions, set by the gateway
 
     @property
     def api_digest(self) -> bytes:
