@@ -159,7 +159,7 @@ class Feed:
             root.service, conf.subscription_url or subscription_url(endpoint.urls[0]), root.operation,
             {v: self.variables.sent[v] for v in root.variable_usages if v in self.variables.sent},
             root.operation_name, headers, connect_timeout=state.config.subscriptions.subgraph_connect_timeout,
-            max_message_bytes=endpoint.max_response_bytes, ca_file=endpoint.ca_file)
+            max_message_bytes=endpoint.max_response_bytes, tls=endpoint.tls)
 
     async def _deliver(self, upstream: SubgraphSubscription) -> None:
         """Reads events ahead (a task) while the ones read are completed and pushed, in order."""

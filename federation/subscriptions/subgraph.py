@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ssl
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,8 +19,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.typing import Subprotocol
 
+from federation.config import SubgraphTlsConfig
 from federation.errors import ProtocolViolation, SubgraphStreamError
 from federation.subscriptions.protocol import SERVER_TYPES, SUBPROTOCOL, message, read
+from federation.tls import watched_client_context
 
 _ID = "1"  # one subscription per socket
 _CLOSE_TIMEOUT_S = 2.0
@@ -39,24 +40,29 @@ def subscription_url(url: str) -> str:
 class SubgraphSubscription:
     def __init__(self, service: str, url: str, document: str, variables: Mapping[str, Any],
                  operation_name: str | None, headers: Mapping[str, str], *, connect_timeout: float,
-                 max_message_bytes: int, ca_file: str | None = None) -> None:
+                 max_message_bytes: int, tls: SubgraphTlsConfig | None = None) -> None:
         self.service = service
         self.url = url
         self._subscribe = {"query": document, "variables": dict(variables), "operationName": operation_name}
         self._headers = dict(headers)
         self._connect_timeout = connect_timeout
         self._max_bytes = max_message_bytes
-        self._ca_file = ca_file
+        self._tls = tls  # wss://: the subgraph's CA bundle and client certificate, as over https
         self._ws: ClientConnection | None = None
         self._done = False  # the subgraph completed (or failed): no complete to send
 
     async def open(self) -> None:
         try:
             async with asyncio.timeout(self._connect_timeout):
-                context = ssl.create_default_context(cafile=self._ca_file) if self._ca_file else None
+                context = None
+                if self.url.startswith("wss:"):
+                    tls = self._tls
+                    watched = (watched_client_context() if tls is None
+                               else watched_client_context(tls.ca_file, tls.cert_file, tls.key_file))
+                    context = watched.fresh()
                 self._ws = await connect(
                     self.url, subprotocols=[Subprotocol(SUBPROTOCOL)], additional_headers=self._headers,
-                    max_size=self._max_bytes, open_timeout=None, ssl=context if self.url.startswith("wss:") else None,
+                    max_size=self._max_bytes, open_timeout=None, ssl=context,
                     compression=None)
                 if self._ws.subprotocol != SUBPROTOCOL:
                     raise ProtocolViolation(f"the subgraph did not accept the {SUBPROTOCOL} subprotocol")
