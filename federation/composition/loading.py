@@ -47,11 +47,17 @@ KINDS: dict[type[Node], str] = {
 # Federation directives that the supergraph keeps, under their canonical names.
 PASSTHROUGH = {"tag", "inaccessible", "authenticated", "requiresScopes", "policy", "cost", "listSize"}
 GRAPHQL_BUILTIN = {"deprecated", "specifiedBy", "include", "skip", "oneOf"}
+CUSTOM = "custom "  # marks a custom directive's name: no GraphQL name has a space, no federation one clashes
 DEFAULT_ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 
 
 def _args(d: DirectiveNode) -> dict[str, gast.ValueNode]:
     return {a.name.value: a.value for a in d.arguments or ()}
+
+
+def _fields(v: object) -> str | None:
+    """A field set argument: a string, or an enum-like name (``fields: id``) as Apollo reads it."""
+    return v.value if isinstance(v, gast.EnumValueNode) else _str(v)
 
 
 def _str(v: object) -> str | None:
@@ -89,8 +95,11 @@ class _Loader:
             fed = self.links.local_to_fed.get(local)
             if fed is not None:
                 out.append((fed, d))
-            elif local in GRAPHQL_BUILTIN or local in self.custom:
+            elif local in GRAPHQL_BUILTIN and local not in self.custom:
                 out.append((local, d))
+            elif local in self.custom:
+                # A custom directive, even one named like a federation directive it does not import.
+                out.append((CUSTOM + local, d))
             elif not self.links.is_fed1:
                 hint = ""
                 if local in {"key", "shareable", "external", "requires", "provides", "override", "tag"}:
@@ -99,8 +108,10 @@ class _Loader:
         return out
 
     def applied(self, name: str, d: DirectiveNode) -> Applied | None:
-        if name in PASSTHROUGH or name in ("deprecated", "specifiedBy") or name in self.composed:
+        if name in PASSTHROUGH or name in ("deprecated", "specifiedBy"):
             return (name, _printed_args(d))
+        if name.startswith(CUSTOM) and name[len(CUSTOM) :] in self.composed:
+            return (name[len(CUSTOM) :], _printed_args(d))
         return None
 
     def load(self) -> Subgraph:
@@ -173,7 +184,7 @@ class _Loader:
         for fed, d in self.directives(node.directives, name):
             a = _args(d)
             if fed == "key":
-                fields = _str(a.get("fields")) or ""
+                fields = _fields(a.get("fields")) or ""
                 res = a.get("resolvable")
                 t.keys.append(Key(fields, not (isinstance(res, BooleanValueNode) and not res.value)))
             elif fed == "extends":
@@ -233,9 +244,9 @@ class _Loader:
                     )
                 fld.shareable = True
             elif fed == "requires":
-                fld.requires = _str(a.get("fields"))
+                fld.requires = _fields(a.get("fields"))
             elif fed == "provides":
-                fld.provides = _str(a.get("fields"))
+                fld.provides = _fields(a.get("fields"))
             elif fed == "override":
                 fld.override = _str(a.get("from"))
                 fld.override_label = _str(a.get("label"))
@@ -297,9 +308,9 @@ def load_subgraph(source: SubgraphSource) -> Subgraph:
             [CompositionIssue(INVALID_GRAPHQL, f"[{source.name}] {e.message} at {e.locations}", (source.name,))]
         ) from None
     links = resolve_links(doc, source.name)
-    problems = sdl_errors(doc, links)
+    if links.issues:
+        raise CompositionFailed(list(links.issues))  # what the rest of the schema means depends on its links
+    problems = [CompositionIssue(code, f"[{source.name}] {p}", (source.name,)) for code, p in sdl_errors(doc, links)]
     if problems:
-        raise CompositionFailed(
-            [CompositionIssue(INVALID_GRAPHQL, f"[{source.name}] {p}", (source.name,)) for p in problems]
-        )
+        raise CompositionFailed(problems)
     return _Loader(source, doc, links).load()
