@@ -45,6 +45,7 @@ class Links:
     link_name: str  # local name of @link itself
     other_prefixes: frozenset[str]  # prefixes of other linked specs
     issues: tuple[CompositionIssue, ...] = ()  # malformed or unknown @link usage, reported with the SDL's
+    imported_types: frozenset[str] = frozenset()  # spec types imported by name, such as FieldSet
 
     @property
     def is_fed1(self) -> bool:
@@ -147,6 +148,7 @@ def resolve_links(doc: DocumentNode, subgraph: str) -> Links:
     mapping: dict[str, str] = {f"{prefix}__{n}": n for n in DIRECTIVES if DIRECTIVES[n] <= version[1]}
     imports = _arg(fed_link, "import")
     items = imports.values if isinstance(imports, ListValueNode) else ()
+    types: set[str] = set()
     for item in items:
         if isinstance(item, StringValueNode):
             name, alias = item.value, item.value
@@ -160,10 +162,11 @@ def resolve_links(doc: DocumentNode, subgraph: str) -> Links:
         else:
             raise _fail(subgraph, INVALID_LINK_DIRECTIVE_USAGE, "@link imports must be strings or objects")
         if not name.startswith("@"):
-            continue  # an imported type such as FieldSet: nothing to rename in our model
+            types.add(alias)  # an imported type such as FieldSet: nothing to rename in our model
+            continue
         bare = name[1:]
         if bare not in DIRECTIVES or DIRECTIVES[bare] > version[1]:
             issues.append(_issue(subgraph, INVALID_LINK_DIRECTIVE_USAGE, f'Cannot import unknown element "{name}".'))
             continue
         mapping[alias.lstrip("@")] = bare
-    return Links(version, mapping, prefix, link_name, frozenset(prefixes), tuple(issues))
+    return Links(version, mapping, prefix, link_name, frozenset(prefixes), tuple(issues), frozenset(types))

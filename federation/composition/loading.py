@@ -24,6 +24,7 @@ from graphql.language import ast as gast
 
 from federation.errors import INVALID_GRAPHQL, INVALID_SHAREABLE_USAGE, CompositionFailed
 
+from .directive_defs import definition_errors
 from .link import Links, resolve_links
 from .model import Applied, Arg, EnumValue, Field, Key, Subgraph, TypeDef
 from .result import CompositionIssue, SubgraphSource
@@ -310,7 +311,8 @@ def load_subgraph(source: SubgraphSource) -> Subgraph:
     links = resolve_links(doc, source.name)
     if links.issues:
         raise CompositionFailed(list(links.issues))  # what the rest of the schema means depends on its links
-    problems = [CompositionIssue(code, f"[{source.name}] {p}", (source.name,)) for code, p in sdl_errors(doc, links)]
+    found = definition_errors(doc, links) or sdl_errors(doc, links)
+    problems = [CompositionIssue(code, f"[{source.name}] {p}", (source.name,)) for code, p in found]
     if problems:
         raise CompositionFailed(problems)
     return _Loader(source, doc, links).load()
