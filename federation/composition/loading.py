@@ -22,7 +22,7 @@ from graphql import (
 )
 from graphql.language import ast as gast
 
-from federation.errors import INVALID_GRAPHQL, INVALID_SHAREABLE_USAGE, CompositionFailed
+from federation.errors import DIRECTIVE_COMPOSITION_ERROR, INVALID_GRAPHQL, INVALID_SHAREABLE_USAGE, CompositionFailed
 
 from .directive_defs import definition_errors
 from .link import Links, resolve_links
@@ -81,10 +81,8 @@ class _Loader:
         self.custom: dict[str, DirectiveDefinitionNode] = {}
         self.composed: set[str] = set()
 
-    def error(self, message: str, coordinate: str | None = None) -> None:
-        self.errors.append(
-            CompositionIssue(INVALID_GRAPHQL, f"[{self.src.name}] {message}", (self.src.name,), coordinate)
-        )
+    def error(self, message: str, coordinate: str | None = None, code: str = INVALID_GRAPHQL) -> None:
+        self.errors.append(CompositionIssue(code, f"[{self.src.name}] {message}", (self.src.name,), coordinate))
 
     def directives(self, nodes: Sequence[DirectiveNode] | None, where: str) -> list[tuple[str, DirectiveNode]]:
         """(canonical name, node) for each directive we understand; unknown ones are reported."""
@@ -131,6 +129,19 @@ class _Loader:
             if name in self.custom:
                 self.sg.composed[name] = print_ast(self.custom[name])
         self.sg.composed_links = self.composed_links()
+        for name in sorted(self.composed):
+            if name not in self.custom:
+                self.error(
+                    f'Could not find matching directive definition for argument to @composeDirective "@{name}" in '
+                    f'subgraph "{self.src.name}".',
+                    code=DIRECTIVE_COMPOSITION_ERROR,
+                )
+            elif name not in self.sg.composed_links:
+                self.error(
+                    f'Directive "@{name}" in subgraph "{self.src.name}" cannot be composed because it is not a '
+                    "member of a core feature",
+                    code=DIRECTIVE_COMPOSITION_ERROR,
+                )
         spec_scalars = self.spec_argument_types()
         for d in self.doc.definitions:
             kind = KINDS.get(type(d))
@@ -156,7 +167,11 @@ class _Loader:
                 a = _args(link)
                 url, imports = _str(a.get("url")), a.get("import")
                 for item in imports.values if isinstance(imports, gast.ListValueNode) else ():
-                    name = _str(item) or ""
+                    if isinstance(item, gast.ObjectValueNode):
+                        fields = {f.name.value: f.value for f in item.fields}
+                        name = _str(fields.get("as")) or _str(fields.get("name")) or ""
+                    else:
+                        name = _str(item) or ""
                     if name.lstrip("@") in self.composed and url is not None:
                         out[name.lstrip("@")] = url
         return out

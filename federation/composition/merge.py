@@ -61,6 +61,7 @@ def merge(ctx: Ctx) -> Supergraph:
     for op, name in ROOTS.items():
         if name in sup.types:
             sup.roots[op] = name
+    _check_composed_features(ctx)
     for sg in ctx.subgraphs:
         for dname, sdl in sg.composed.items():
             sup.directive_defs.setdefault(dname, sdl)
@@ -74,6 +75,31 @@ def merge(ctx: Ctx) -> Supergraph:
             "No queries found in any subgraph: a supergraph must have a query root type.",
         )
     return sup
+
+
+def _check_composed_features(ctx: Ctx) -> None:
+    """A composed directive must come from one feature, at one major version, in every subgraph."""
+    by_directive: dict[str, list[tuple[int, str]]] = {}
+    for i, sg in enumerate(ctx.subgraphs):
+        for dname, url in sg.composed_links.items():
+            by_directive.setdefault(dname, []).append((i, url))
+    for dname, found in by_directive.items():
+        identities = {url.rstrip("/").rsplit("/", 1)[0] for _, url in found}
+        majors = {url.rstrip("/").rsplit("/", 1)[-1].split(".")[0] for _, url in found}
+        if len(identities) > 1:
+            ctx.error(
+                E.DIRECTIVE_COMPOSITION_ERROR,
+                f"@{dname}",
+                f'Composed directive "@{dname}" is not linked by the same core feature in every subgraph',
+                [i for i, _ in found],
+            )
+        elif len(majors) > 1:
+            ctx.error(
+                E.DIRECTIVE_COMPOSITION_ERROR,
+                f"@{dname}",
+                f'Core feature "{identities.pop()}" requested to be merged has major version mismatch across subgraphs',
+                [i for i, _ in found],
+            )
 
 
 def _spread_interface_objects(sup: Supergraph) -> None:
