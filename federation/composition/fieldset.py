@@ -53,7 +53,8 @@ def _walk(sg: Subgraph, parent: str, sel: SelectionSetNode, out: list[FieldUse],
     for s in sel.selections:
         if s.directives:
             # Apollo's order: an unknown directive on a field makes the set invalid first.
-            unknown = [d.name.value for d in s.directives if d.name.value not in ("skip", "include")]
+            known = {"skip", "include", *sg.defined_directives}
+            unknown = [d.name.value for d in s.directives if d.name.value not in known]
             if unknown and isinstance(s, FieldNode):
                 raise FieldSetError(f'unknown directive "@{unknown[0]}"')
             raise DirectiveInFieldSet("field sets cannot apply directives")

@@ -22,7 +22,15 @@ from graphql import (
 )
 from graphql.language import ast as gast
 
-from federation.errors import DIRECTIVE_COMPOSITION_ERROR, INVALID_GRAPHQL, INVALID_SHAREABLE_USAGE, CompositionFailed
+from federation.errors import (
+    DIRECTIVE_COMPOSITION_ERROR,
+    INVALID_GRAPHQL,
+    INVALID_SHAREABLE_USAGE,
+    ROOT_MUTATION_USED,
+    ROOT_QUERY_USED,
+    ROOT_SUBSCRIPTION_USED,
+    CompositionFailed,
+)
 
 from .directive_defs import definition_errors
 from .link import Links, resolve_links
@@ -49,6 +57,17 @@ KINDS: dict[type[Node], str] = {
 PASSTHROUGH = {"tag", "inaccessible", "authenticated", "requiresScopes", "policy", "cost", "listSize"}
 GRAPHQL_BUILTIN = {"deprecated", "specifiedBy", "include", "skip", "oneOf"}
 CUSTOM = "custom "  # marks a custom directive's name: no GraphQL name has a space, no federation one clashes
+EXECUTABLE_LOCATIONS = {
+    "QUERY",
+    "MUTATION",
+    "SUBSCRIPTION",
+    "FIELD",
+    "FRAGMENT_DEFINITION",
+    "FRAGMENT_SPREAD",
+    "INLINE_FRAGMENT",
+    "VARIABLE_DEFINITION",
+}
+ROOT_USED = {"query": ROOT_QUERY_USED, "mutation": ROOT_MUTATION_USED, "subscription": ROOT_SUBSCRIPTION_USED}
 DEFAULT_ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 
 
@@ -129,6 +148,12 @@ class _Loader:
             if name in self.custom:
                 self.sg.composed[name] = print_ast(self.custom[name])
         self.sg.composed_links = self.composed_links()
+        self.sg.defined_directives = set(self.custom)
+        self.sg.executable_directives = {
+            n: {a.name.value: print_ast(a.type) for a in d.arguments or ()}
+            for n, d in self.custom.items()
+            if any(loc.value in EXECUTABLE_LOCATIONS for loc in d.locations) and n not in self.links.local_to_fed
+        }
         for name in sorted(self.composed):
             if name not in self.custom:
                 self.error(
@@ -285,6 +310,16 @@ class _Loader:
         return fld
 
     def normalise_roots(self) -> None:
+        for op, name in self.sg.roots.items():
+            default = DEFAULT_ROOTS[op]
+            if name != default and default in self.sg.types:
+                self.error(
+                    f'The schema has a type named "{default}" but it is not set as the {op} root type ("{name}" is '
+                    "instead): this is not supported by federation. If a root type does not use its default name, "
+                    "there should be no other type with that default name.",
+                    default,
+                    ROOT_USED[op],
+                )
         for op, default in DEFAULT_ROOTS.items():
             if op not in self.sg.roots and default in self.sg.types:
                 self.sg.roots[op] = default

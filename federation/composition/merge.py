@@ -10,7 +10,7 @@ from .context import Ctx
 from .merge_composite import merge_composite
 from .merge_leaf import merge_enum, merge_input_object, merge_scalar, merge_union
 from .supergraph import JoinField, MField, Supergraph
-from .typeref import named
+from .typeref import merge_input, named
 
 ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 
@@ -62,6 +62,7 @@ def merge(ctx: Ctx) -> Supergraph:
         if name in sup.types:
             sup.roots[op] = name
     _check_composed_features(ctx)
+    _check_executable_directives(ctx)
     for sg in ctx.subgraphs:
         for dname, sdl in sg.composed.items():
             sup.directive_defs.setdefault(dname, sdl)
@@ -75,6 +76,34 @@ def merge(ctx: Ctx) -> Supergraph:
             "No queries found in any subgraph: a supergraph must have a query root type.",
         )
     return sup
+
+
+def _check_executable_directives(ctx: Ctx) -> None:
+    """Executable directives defined in several subgraphs must type their arguments compatibly."""
+    by_arg: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for i, sg in enumerate(ctx.subgraphs):
+        for dname, args in sg.executable_directives.items():
+            for aname, atype in args.items():
+                by_arg.setdefault((dname, aname), []).append((i, atype))
+    for (dname, aname), found in by_arg.items():
+        merged: str | None = found[0][1]
+        for _, t in found[1:]:
+            merged = merge_input(merged, t) if merged is not None else None
+        if merged is not None:
+            continue
+        groups: dict[str, list[int]] = {}
+        for i, t in found:
+            groups.setdefault(t, []).append(i)
+        parts = [
+            f'type "{t}" in {"subgraph" if len(ix) == 1 else "subgraphs"} {ctx.names(ix)}' for t, ix in groups.items()
+        ]
+        ctx.error(
+            E.FIELD_ARGUMENT_TYPE_MISMATCH,
+            f"@{dname}({aname}:)",
+            f'Type of argument "@{dname}({aname}:)" is incompatible across subgraphs: it has '
+            + " but ".join(parts),
+            [i for i, _ in found],
+        )
 
 
 def _check_composed_features(ctx: Ctx) -> None:

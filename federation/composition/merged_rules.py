@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from graphql import EnumValueNode, GraphQLError, ListValueNode, ObjectValueNode, parse_value
+
 from federation import errors as E
 
 from .context import Ctx
 from .supergraph import Supergraph
-from .typeref import named
+from .typeref import is_non_null, named
 
 
 def check_merged(ctx: Ctx, sup: Supergraph) -> None:
     _external_missing_on_base(ctx, sup)
     _interface_fields(ctx, sup)
     _inaccessible(ctx, sup)
+    _inaccessible_inputs(ctx, sup)
+    _inaccessible_implementations(ctx, sup)
     _interface_keys(ctx)
     _interface_key_implementations(ctx, sup)
 
@@ -75,6 +79,82 @@ def _inaccessible(ctx: Ctx, sup: Supergraph) -> None:
                 f"{'members' if t.kind == 'union' else 'values' if t.kind == 'enum' else 'fields'} are "
                 f'@inaccessible. Make one of them accessible, or make "{t.name}" @inaccessible.',
             )
+
+
+def _inaccessible_inputs(ctx: Ctx, sup: Supergraph) -> None:
+    """What the API schema keeps must not need a hidden input: required or used in a default value."""
+    hidden_types = {t.name for t in sup.types.values() if _hidden(t.applied)}
+    hidden_values = {
+        (t.name, v.name) for t in sup.types.values() if t.kind == "enum" for v in t.values.values() if _hidden(v.applied)
+    }
+    for t in sup.types.values():
+        if t.name in hidden_types:
+            continue
+        for f in t.fields.values():
+            if _hidden(f.applied):
+                continue
+            coord = f"{t.name}.{f.name}"
+            inputs = [(f"{coord}({a.name}:)", a, "Argument", "argument of its field") for a in f.args.values()]
+            if t.kind == "input":
+                inputs = [(coord, f, "Input field", "input field of its type")]
+            for where, value, noun, role in inputs:
+                if _hidden(value.applied):
+                    if is_non_null(value.type) and value.default is None:
+                        ctx.error(
+                            E.REQUIRED_INACCESSIBLE,
+                            where,
+                            f'{noun} "{where}" is @inaccessible but is a required {role}.',
+                        )
+                    continue
+                enum = named(value.type)
+                for v in _enum_names(value.default):
+                    if (enum, v) in hidden_values:
+                        ctx.error(
+                            E.DEFAULT_VALUE_USES_INACCESSIBLE,
+                            where,
+                            f'Enum value "{enum}.{v}" is @inaccessible but is used in the default value of '
+                            f'"{where}", which is in the API schema.',
+                        )
+
+
+def _enum_names(default: str | None) -> list[str]:
+    if default is None:
+        return []
+    try:
+        value = parse_value(default)
+    except GraphQLError:
+        return []
+    out: list[str] = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, EnumValueNode):
+            out.append(v.value)
+        elif isinstance(v, ListValueNode):
+            stack += v.values
+        elif isinstance(v, ObjectValueNode):
+            stack += [f.value for f in v.fields]
+    return out
+
+
+def _inaccessible_implementations(ctx: Ctx, sup: Supergraph) -> None:
+    for t in sup.types.values():
+        if _hidden(t.applied) or t.kind not in ("object", "interface"):
+            continue
+        for f in t.fields.values():
+            if not _hidden(f.applied):
+                continue
+            for iname in t.interfaces:
+                iface = sup.types.get(iname)
+                if iface is None or _hidden(iface.applied) or f.name not in iface.fields:
+                    continue
+                if not _hidden(iface.fields[f.name].applied):
+                    ctx.error(
+                        E.IMPLEMENTED_BY_INACCESSIBLE,
+                        f"{t.name}.{f.name}",
+                        f'Field "{t.name}.{f.name}" is @inaccessible but implements the interface field '
+                        f'"{iname}.{f.name}", which is in the API schema.',
+                    )
 
 
 def _interface_keys(ctx: Ctx) -> None:
