@@ -176,7 +176,7 @@ _C = 400
 INVALID_GRAPHQL = _code("INVALID_GRAPHQL", _C, "A subgraph schema does not parse or is not valid GraphQL.")
 INVALID_SUBGRAPH_NAME = _code("INVALID_SUBGRAPH_NAME", _C, "A subgraph name is empty, reserved or repeated.")
 INVALID_LINK_DIRECTIVE_USAGE = _code("INVALID_LINK_DIRECTIVE_USAGE", _C, "A @link application is malformed.")
-INVALID_LINK_IDENTIFIER = _code("INVALID_LINK_IDENTIFIER", _C, "A @link url or import names nothing we know.")
+INVALID_LINK_IDENTIFIER = _code("INVALID_LINK_IDENTIFIER", _C, "A @link url names no feature (no path, or no version).")
 UNKNOWN_FEDERATION_LINK_VERSION = _code(
     "UNKNOWN_FEDERATION_LINK_VERSION", _C, "The federation spec version in @link is not one we support."
 )

@@ -30,7 +30,8 @@ KIND_NAMES = {
 def _spec_type_names(scalar: str, links: Links) -> set[str]:
     """The names under which a subgraph may refer to one of the spec's scalars."""
     if links.is_fed1:
-        return {"_FieldSet", "String"} if scalar == "FieldSet" else {scalar, "String"}
+        # Apollo wants _FieldSet here; subgraph libraries (ariadne) print FieldSet, which we take too.
+        return {"_FieldSet", "FieldSet", "String"} if scalar == "FieldSet" else {scalar, "String"}
     return {scalar, f"{links.fed_prefix}__{scalar}", "String"}
 
 

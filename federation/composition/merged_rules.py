@@ -17,6 +17,7 @@ def check_merged(ctx: Ctx, sup: Supergraph) -> None:
     _inaccessible(ctx, sup)
     _inaccessible_inputs(ctx, sup)
     _inaccessible_implementations(ctx, sup)
+    _extensions_with_no_base(ctx, sup)
     _interface_keys(ctx)
     _interface_key_implementations(ctx, sup)
 
@@ -79,6 +80,26 @@ def _inaccessible(ctx: Ctx, sup: Supergraph) -> None:
                 f"{'members' if t.kind == 'union' else 'values' if t.kind == 'enum' else 'fields'} are "
                 f'@inaccessible. Make one of them accessible, or make "{t.name}" @inaccessible.',
             )
+
+
+def _extensions_with_no_base(ctx: Ctx, sup: Supergraph) -> None:
+    """A type only ever extended, never defined (entities excepted, as Apollo does but for lone Federation 1 ones)."""
+    for name in sup.types:
+        if name in sup.roots.values():
+            continue
+        defs = ctx.defs(name)
+        if not defs or not all(t.extends_directive or not t.has_definition for _, t in defs):
+            continue
+        fed1_alone = len(defs) == 1 and ctx.subgraphs[defs[0][0]].is_fed1
+        if any(t.keys for _, t in defs) and not fed1_alone:
+            continue  # an entity: its definition may live in a subgraph outside this composition
+        ctx.error(
+            E.EXTENSION_WITH_NO_BASE,
+            name,
+            f'[{ctx.subgraphs[defs[0][0]].name}] Type "{name}" is an extension type, but there is no type definition '
+            f'for "{name}" in any subgraph.',
+            [i for i, _ in defs],
+        )
 
 
 def _inaccessible_inputs(ctx: Ctx, sup: Supergraph) -> None:

@@ -165,7 +165,7 @@ class _Checker:
             if self._drop_inactive(f, uses, "provides"):
                 uses = None
             for u in uses or ():
-                if u.has_args:
+                if u.has_args or (u.field is not None and u.field.args):
                     self.err(
                         E.PROVIDES_FIELDS_HAS_ARGS,
                         coord,
