@@ -112,7 +112,7 @@ def _inaccessible_inputs(ctx: Ctx, sup: Supergraph) -> None:
         if t.name in hidden_types:
             continue
         for f in t.fields.values():
-            if _hidden(f.applied):
+            if _hidden(f.applied) and t.kind != "input":
                 continue
             coord = f"{t.name}.{f.name}"
             inputs = [(f"{coord}({a.name}:)", a, "Argument", "argument of its field") for a in f.args.values()]

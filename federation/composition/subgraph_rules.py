@@ -80,10 +80,29 @@ class _Checker:
                 for f in list(t.fields.values()):
                     self.field_sets(t, f.name)
         for t in self.sg.types.values():
+            self.shareable_usage(t)
+        for t in self.sg.types.values():
             if t.kind in ("object", "interface"):
                 self.externals(t)
                 self.overrides(t)
                 self.from_context(t)
+
+    def shareable_usage(self, t: TypeDef) -> None:
+        explicit = [f for f in t.fields.values() if f.shareable] if not self.sg.is_fed1 else []
+        if t.kind == "interface":
+            for f in explicit:
+                self.err(
+                    E.INVALID_SHAREABLE_USAGE,
+                    f"{t.name}.{f.name}",
+                    f'Invalid use of @shareable on field "{t.name}.{f.name}": only object type fields can be marked '
+                    "with @shareable",
+                )
+        elif t.name == self.sg.roots.get("subscription") and explicit:
+            self.err(
+                E.INVALID_FIELD_SHARING,
+                t.name,
+                "Fields on root level subscription object cannot be marked as shareable",
+            )
 
     def keys(self, t: TypeDef) -> None:
         if t.kind == "interface" and t.keys and (self.sg.version is None or self.sg.version < (2, 3)):
@@ -290,10 +309,15 @@ def _valid_label(label: str) -> bool:
 
 def check_and_upgrade(sg: Subgraph) -> tuple[Usage, list[CompositionIssue]]:
     if sg.is_fed1:
+        subscription = sg.roots.get("subscription")
         for t in sg.types.values():
-            if t.kind == "object":
+            if t.kind == "interface":
+                t.keys = []  # Federation 1 ignored @key on interfaces; the upgrade drops it
+            if t.kind == "object" and t.name != subscription:
                 for f in t.fields.values():
-                    f.shareable = True  # Federation 1 let any subgraph resolve any field
+                    # Federation 1 let any subgraph resolve any field, but for the fields a value type's
+                    # extension adds: Apollo's upgrade does not share those.
+                    f.shareable = f.shareable or not (f.in_extension and not t.keys)
     c = _Checker(sg)
     c.run()
     return c.usage, c.issues

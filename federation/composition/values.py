@@ -12,6 +12,7 @@ from graphql import (
     DirectiveNode,
     DocumentNode,
     EnumValueNode,
+    ObjectValueNode,
     GraphQLSchema,
     StringValueNode,
     ValueNode,
@@ -20,7 +21,7 @@ from graphql import (
 )
 from graphql.language import ast as gast
 from graphql.pyutils import Undefined
-from graphql.type import GraphQLArgument, GraphQLEnumType, GraphQLInputType, get_named_type
+from graphql.type import GraphQLArgument, GraphQLEnumType, GraphQLInputObjectType, GraphQLInputType, get_named_type
 
 from federation import errors as E
 
@@ -75,6 +76,8 @@ def _directive_values(doc: DocumentNode, schema: GraphQLSchema, local_to_fed: di
                         )
                     )
                 continue
+            if isinstance(get_named_type(spec.type), GraphQLInputObjectType) and isinstance(arg.value, ObjectValueNode):
+                continue  # Apollo does not check the fields of an input object given in a directive argument
             if not _fits(arg.value, spec.type):
                 out.append(
                     (
