@@ -8,6 +8,7 @@ from federation import errors as E
 
 from .context import Ctx
 from .supergraph import Supergraph
+from .fieldset import FieldSetError, walk
 from .typeref import is_non_null, named
 
 
@@ -18,6 +19,7 @@ def check_merged(ctx: Ctx, sup: Supergraph) -> None:
     _inaccessible_inputs(ctx, sup)
     _inaccessible_implementations(ctx, sup)
     _extensions_with_no_base(ctx, sup)
+    _transitive_auth(ctx, sup)
     _interface_keys(ctx)
     _interface_key_implementations(ctx, sup)
 
@@ -80,6 +82,55 @@ def _inaccessible(ctx: Ctx, sup: Supergraph) -> None:
                 f"{'members' if t.kind == 'union' else 'values' if t.kind == 'enum' else 'fields'} are "
                 f'@inaccessible. Make one of them accessible, or make "{t.name}" @inaccessible.',
             )
+
+
+def _auth_names(applied: list[tuple[str, str]]) -> set[str]:
+    return {n for n, _ in applied if n in ("authenticated", "requiresScopes", "policy")}
+
+
+def _transitive_auth(ctx: Ctx, sup: Supergraph) -> None:
+    """A @requires field must carry the auth requirements of the data it requires (Apollo checks names)."""
+    for i, sg in enumerate(ctx.subgraphs):
+        for t in sg.types.values():
+            for f in t.fields.values():
+                if not f.requires:
+                    continue
+                try:
+                    uses = walk(sg, t.name, f.requires)
+                except FieldSetError:
+                    continue
+                have = _auth_names(f.applied) | _auth_names(t.applied)
+                for u in uses:
+                    need = _required_auth(sup, u.parent, u.name)
+                    if need - have:
+                        coord = f"{t.name}.{f.name}"
+                        ctx.error(
+                            E.MISSING_TRANSITIVE_AUTH_REQUIREMENTS,
+                            coord,
+                            f'[{sg.name}] Field "{coord}" does not specify necessary @authenticated, @requiresScopes '
+                            f'and/or @policy auth requirements to access the transitive field "{u.parent}.{u.name}" '
+                            "data from @requires selection set.",
+                            [i],
+                        )
+                        break
+
+
+def _required_auth(sup: Supergraph, parent: str, name: str) -> set[str]:
+    """The auth directives on a field of the supergraph, its type, and (for an interface) its implementations'."""
+    out: set[str] = set()
+    t = sup.types.get(parent)
+    if t is None:
+        return out
+    holders = [t] + [o for o in sup.types.values() if parent in o.interfaces and o.kind == "object"]
+    for h in holders:
+        f = h.fields.get(name)
+        if f is not None:
+            out |= _auth_names(f.applied)
+            target = sup.types.get(named(f.type))
+            if target is not None:
+                out |= _auth_names(target.applied)
+        out |= _auth_names(h.applied) if h is not t else set()
+    return out
 
 
 def _extensions_with_no_base(ctx: Ctx, sup: Supergraph) -> None:
@@ -184,8 +235,8 @@ def _interface_keys(ctx: Ctx) -> None:
             if iface.kind != "interface" or not iface.keys:
                 continue
             for t in sg.types.values():
-                if iface.name not in t.interfaces:
-                    continue
+                if iface.name not in t.interfaces or t.kind != "object":
+                    continue  # an interface implementing an entity interface needs no key of its own
                 have = {_canon(k.fields) for k in t.keys}
                 for k in iface.keys:
                     if _canon(k.fields) not in have:
@@ -204,7 +255,16 @@ def _canon(fields: str) -> str:
 
 def _external_missing_on_base(ctx: Ctx, sup: Supergraph) -> None:
     for t in sup.types.values():
+        # Fields an @interfaceObject resolves for every implementation of its interface.
+        from_objects = {
+            n
+            for i in t.interfaces
+            if (it := sup.types.get(i)) is not None and any(j.interface_object for j in it.join_types)
+            for n in it.fields
+        }
         for f in t.fields.values():
+            if f.name in from_objects:
+                continue
             if f.join and all(j.external for j in f.join) and all(j.graph is not None for j in f.join):
                 graphs = [i for i, g in enumerate(ctx.graphs) if any(j.graph == g.enum for j in f.join)]
                 ctx.error(

@@ -16,6 +16,7 @@ from .result import CompositionIssue
 from .typeref import named
 
 Coord = tuple[str, str]
+AUTH = ("authenticated", "requiresScopes", "policy")
 DIRECTIVE_CODES = {
     "@key fields": E.KEY_DIRECTIVE_IN_FIELDS_ARG,
     "@provides": E.PROVIDES_DIRECTIVE_IN_FIELDS_ARG,
@@ -81,11 +82,27 @@ class _Checker:
                     self.field_sets(t, f.name)
         for t in self.sg.types.values():
             self.shareable_usage(t)
+            self.auth_on_interfaces(t)
         for t in self.sg.types.values():
             if t.kind in ("object", "interface"):
                 self.externals(t)
                 self.overrides(t)
                 self.from_context(t)
+
+    def auth_on_interfaces(self, t: TypeDef) -> None:
+        """Authorization belongs on the objects: an interface's requirements would not hold for every type."""
+        if t.kind == "interface" or t.interface_object:
+            where = f'interface object "{t.name}"' if t.interface_object else f'interface "{t.name}"'
+            found = [(where, n) for n, _ in t.applied if n in AUTH]
+            if t.kind == "interface":
+                found += [(f'field "{t.name}.{f.name}"', n) for f in t.fields.values() for n, _ in f.applied if n in AUTH]
+            for where, n in found:
+                self.err(
+                    E.AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE,
+                    t.name,
+                    f"Invalid use of @{n} on {where}: @{n} cannot be applied on interfaces, interface fields and "
+                    "interface objects",
+                )
 
     def shareable_usage(self, t: TypeDef) -> None:
         explicit = [f for f in t.fields.values() if f.shareable] if not self.sg.is_fed1 else []
@@ -146,6 +163,20 @@ class _Checker:
     def field_sets(self, t: TypeDef, name: str) -> None:
         f = t.fields[name]
         coord = f"{t.name}.{name}"
+        if t.kind == "interface" and (f.requires is not None or f.provides is not None):
+            which, code = ("@requires", E.REQUIRES_UNSUPPORTED_ON_INTERFACE)
+            if f.requires is None:
+                which, code = ("@provides", E.PROVIDES_UNSUPPORTED_ON_INTERFACE)
+            self.err(
+                code,
+                coord,
+                f'Cannot use {which} on field "{coord}" of parent type "{t.name}": {which} is not yet supported '
+                "within interfaces",
+            )
+            target = self.sg.types.get(named(f.type))
+            if f.provides is not None and (target is None or target.kind not in ("object", "interface", "union")):
+                self._provides_on_non_object(coord, f)
+            return
         merged = [n for n, _ in f.applied if n != "deprecated"]
         if f.external and merged:
             self.err(
@@ -173,12 +204,7 @@ class _Checker:
                 f.provides = None  # Federation 1 ignored such a @provides; the upgrade drops it
                 return
             if target is None or target.kind not in ("object", "interface", "union"):
-                self.err(
-                    E.PROVIDES_ON_NON_OBJECT_FIELD,
-                    coord,
-                    f'Invalid @provides on field "{coord}": its type "{f.type}" is not an object, '
-                    "interface or union type.",
-                )
+                self._provides_on_non_object(coord, f)
                 return
             uses = self.fieldset(E.PROVIDES_INVALID_FIELDS, target.name, f.provides, f'field "{coord}"', "@provides")
             if self._drop_inactive(f, uses, "provides"):
@@ -194,6 +220,13 @@ class _Checker:
                 uses, target.name, E.PROVIDES_FIELDS_MISSING_EXTERNAL, coord, "@provides"
             ):
                 self.usage.in_provides.add((u.parent, u.name))
+
+    def _provides_on_non_object(self, coord: str, f: Field) -> None:
+        self.err(
+            E.PROVIDES_ON_NON_OBJECT_FIELD,
+            coord,
+            f'Invalid @provides directive on field "{coord}": field has type "{f.type}" which is not a Composite Type',
+        )
 
     def _drop_inactive(self, f: Field, uses: list[FieldUse] | None, which: str) -> bool:
         """Federation 1 tolerated a @requires/@provides naming no @external field; the upgrade drops it."""
