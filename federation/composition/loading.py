@@ -149,6 +149,7 @@ class _Loader:
                 self.sg.composed[name] = print_ast(self.custom[name])
         self.sg.composed_links = self.composed_links()
         self.sg.defined_directives = set(self.custom)
+        self.sg.imports = {fed: local for local, fed in self.links.local_to_fed.items() if "__" not in local}
         self.sg.executable_directives = {
             n: {a.name.value: print_ast(a.type) for a in d.arguments or ()}
             for n, d in self.custom.items()

@@ -112,9 +112,9 @@ def _check_composed_features(ctx: Ctx) -> None:
     for i, sg in enumerate(ctx.subgraphs):
         for dname, url in sg.composed_links.items():
             by_directive.setdefault(dname, []).append((i, url))
+    by_feature: dict[str, list[tuple[int, str]]] = {}
     for dname, found in by_directive.items():
         identities = {url.rstrip("/").rsplit("/", 1)[0] for _, url in found}
-        majors = {url.rstrip("/").rsplit("/", 1)[-1].split(".")[0] for _, url in found}
         if len(identities) > 1:
             ctx.error(
                 E.DIRECTIVE_COMPOSITION_ERROR,
@@ -122,12 +122,16 @@ def _check_composed_features(ctx: Ctx) -> None:
                 f'Composed directive "@{dname}" is not linked by the same core feature in every subgraph',
                 [i for i, _ in found],
             )
-        elif len(majors) > 1:
+            continue
+        by_feature.setdefault(identities.pop(), []).extend(found)
+    for identity, found in by_feature.items():
+        majors = {url.rstrip("/").rsplit("/", 1)[-1].split(".")[0] for _, url in found}
+        if len(majors) > 1:
             ctx.error(
                 E.DIRECTIVE_COMPOSITION_ERROR,
-                f"@{dname}",
-                f'Core feature "{identities.pop()}" requested to be merged has major version mismatch across subgraphs',
-                [i for i, _ in found],
+                identity,
+                f'Core feature "{identity}" requested to be merged has major version mismatch across subgraphs',
+                sorted({i for i, _ in found}),
             )
 
 

@@ -129,6 +129,9 @@ def _required_auth(sup: Supergraph, parent: str, name: str) -> set[str]:
             target = sup.types.get(named(f.type))
             if target is not None:
                 out |= _auth_names(target.applied)
+                for o in sup.types.values():  # what an abstract type's values may be
+                    if o.kind == "object" and (target.name in o.interfaces or o.name in target.members):
+                        out |= _auth_names(o.applied)
         out |= _auth_names(h.applied) if h is not t else set()
     return out
 

@@ -94,6 +94,7 @@ class Subgraph:
     composed_links: dict[str, str] = field(default_factory=dict)  # composed directive -> the spec url linking it
     defined_directives: set[str] = field(default_factory=set)  # directives the SDL defines itself
     executable_directives: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> {argument: type}
+    imports: dict[str, str] = field(default_factory=dict)  # federation directive -> the name it is imported as
 
     @property
     def is_fed1(self) -> bool:
