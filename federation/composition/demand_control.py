@@ -58,7 +58,8 @@ class _Checker:
                 coord = f"{t.name}.{f.name}"
                 for name, printed in f.applied:
                     if name == "cost" and t.kind == "interface":
-                        self.err(E.COST_APPLIED_TO_INTERFACE_FIELD, coord, f'@cost cannot be applied to interface "{coord}"')
+                        message = f'@cost cannot be applied to interface "{coord}"'
+                        self.err(E.COST_APPLIED_TO_INTERFACE_FIELD, coord, message)
                     if name == "listSize":
                         self.list_size(t, f, coord, _args(printed))
         return self.issues

@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graphql import DirectiveDefinitionNode, DirectiveNode, DocumentNode, ListValueNode, ObjectValueNode, StringValueNode
+from graphql import (
+    DirectiveDefinitionNode,
+    DirectiveNode,
+    DocumentNode,
+    ListValueNode,
+    ObjectValueNode,
+    StringValueNode,
+)
 from graphql.language import SchemaDefinitionNode, SchemaExtensionNode
 
 from federation.errors import (
@@ -84,7 +91,7 @@ def _feature(url: str, subgraph: str) -> tuple[str, CompositionIssue | None]:
     """The feature's identity (the url without its version), or why the url names no feature."""
     if not FEATURE_URL.match(url):
         return url, _issue(subgraph, INVALID_LINK_IDENTIFIER, f"Invalid feature url '{url}'")
-    scheme_host, _, path = url.partition("://")[2].partition("/")
+    path = url.partition("://")[2].partition("/")[2]
     parts = [p for p in path.split("/") if p]
     if len(parts) < 1 or (len(parts) == 1 and VERSION.match(parts[0])):
         return url, _issue(subgraph, INVALID_LINK_IDENTIFIER, f"Missing path in feature url '{url}'")

@@ -7,8 +7,9 @@ from graphql import EnumValueNode, GraphQLError, ListValueNode, ObjectValueNode,
 from federation import errors as E
 
 from .context import Ctx
-from .supergraph import Supergraph
 from .fieldset import FieldSetError, walk
+from .model import Arg, FieldDef
+from .supergraph import Supergraph
 from .typeref import is_non_null, named
 
 
@@ -160,7 +161,11 @@ def _inaccessible_inputs(ctx: Ctx, sup: Supergraph) -> None:
     """What the API schema keeps must not need a hidden input: required or used in a default value."""
     hidden_types = {t.name for t in sup.types.values() if _hidden(t.applied)}
     hidden_values = {
-        (t.name, v.name) for t in sup.types.values() if t.kind == "enum" for v in t.values.values() if _hidden(v.applied)
+        (t.name, v.name)
+        for t in sup.types.values()
+        if t.kind == "enum"
+        for v in t.values.values()
+        if _hidden(v.applied)
     }
     for t in sup.types.values():
         if t.name in hidden_types:
@@ -169,7 +174,9 @@ def _inaccessible_inputs(ctx: Ctx, sup: Supergraph) -> None:
             if _hidden(f.applied) and t.kind != "input":
                 continue
             coord = f"{t.name}.{f.name}"
-            inputs = [(f"{coord}({a.name}:)", a, "Argument", "argument of its field") for a in f.args.values()]
+            inputs: list[tuple[str, FieldDef, str, str]] = [
+                (f"{coord}({a.name}:)", _as_value(a), "Argument", "argument of its field") for a in f.args.values()
+            ]
             if t.kind == "input":
                 inputs = [(coord, f, "Input field", "input field of its type")]
             for where, value, noun, role in inputs:
@@ -190,6 +197,11 @@ def _inaccessible_inputs(ctx: Ctx, sup: Supergraph) -> None:
                             f'Enum value "{enum}.{v}" is @inaccessible but is used in the default value of '
                             f'"{where}", which is in the API schema.',
                         )
+
+
+def _as_value(a: Arg) -> FieldDef:
+    """An argument seen as an input value (type, default, directives), like an input field."""
+    return FieldDef(a.name, a.type, applied=a.applied, default=a.default)
 
 
 def _enum_names(default: str | None) -> list[str]:

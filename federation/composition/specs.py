@@ -104,7 +104,7 @@ def validation_definition(name: str, minor: int | None) -> str:
     if minor is None:  # Federation 1: no resolvable, no label
         args = tuple(a for a in args if a.name != "resolvable")
     printed = ", ".join(f"{a.name}: {_as_string(a.type)}" + (f" = {a.default}" if a.default else "") for a in args)
-    repeatable = " repeatable" if spec.is_repeatable(level) or minor is None and name in ("key", "tag") else ""
+    repeatable = " repeatable" if spec.is_repeatable(level) or (minor is None and name in ("key", "tag")) else ""
     return (f"({printed})" if printed else "") + f"{repeatable} on " + " | ".join(spec.locations)
 
 

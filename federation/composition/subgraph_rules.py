@@ -95,7 +95,9 @@ class _Checker:
             where = f'interface object "{t.name}"' if t.interface_object else f'interface "{t.name}"'
             found = [(where, n) for n, _ in t.applied if n in AUTH]
             if t.kind == "interface":
-                found += [(f'field "{t.name}.{f.name}"', n) for f in t.fields.values() for n, _ in f.applied if n in AUTH]
+                found += [
+                    (f'field "{t.name}.{f.name}"', n) for f in t.fields.values() for n, _ in f.applied if n in AUTH
+                ]
             for where, n in found:
                 self.err(
                     E.AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE,

@@ -12,8 +12,8 @@ from graphql import (
     DirectiveNode,
     DocumentNode,
     EnumValueNode,
-    ObjectValueNode,
     GraphQLSchema,
+    ObjectValueNode,
     StringValueNode,
     ValueNode,
     print_ast,
@@ -92,7 +92,7 @@ def _directive_values(doc: DocumentNode, schema: GraphQLSchema, local_to_fed: di
 def _fits(value: ValueNode, type_: GraphQLInputType) -> bool:
     try:
         return value_from_ast(value, type_) is not Undefined
-    except Exception:  # noqa: BLE001 - a custom scalar's parser may raise on what it cannot read
+    except Exception:
         return False
 
 
@@ -109,8 +109,10 @@ def _defaults(doc: DocumentNode, schema: GraphQLSchema) -> list[tuple[str, str]]
             if isinstance(f, gast.InputValueDefinitionNode):
                 _check_default(out, f, f"{d.name.value}.{f.name.value}", "input field", schema)
                 continue
-            for a in getattr(f, "arguments", None) or ():
-                coord = f"{d.name.value}.{getattr(f, 'name').value}({a.name.value}:)"
+            if not isinstance(f, gast.FieldDefinitionNode):
+                continue
+            for a in f.arguments or ():
+                coord = f"{d.name.value}.{f.name.value}({a.name.value}:)"
                 _check_default(out, a, coord, "argument", schema)
     return out
 
