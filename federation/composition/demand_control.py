@@ -88,7 +88,7 @@ class _Checker:
         if not sized:
             return
         target = self.sg.types.get(named(f.type))
-        if target is None or target.kind not in ("object", "interface") or _is_list(f.type):
+        if target is None or target.kind not in ("object", "interface"):
             self.err(
                 E.LIST_SIZE_INVALID_SIZED_FIELD,
                 coord,

@@ -77,6 +77,8 @@ def _args(d: DirectiveNode) -> dict[str, gast.ValueNode]:
 
 def _fields(v: object) -> str | None:
     """A field set argument: a string, or an enum-like name (``fields: id``) as Apollo reads it."""
+    if isinstance(v, gast.ListValueNode):  # Federation 1 libraries wrote ["id", "uuid"]
+        return " ".join(x.value for x in v.values if isinstance(x, StringValueNode))
     return v.value if isinstance(v, gast.EnumValueNode) else _str(v)
 
 

@@ -83,7 +83,7 @@ def _schema_errors(doc: DocumentNode, links: Links) -> list[tuple[str, str]]:
     errors = [e for e in validate_schema(schema) if "root type must be provided" not in e.message]
     if errors:
         return [(INVALID_GRAPHQL, _located(e.message, e)) for e in errors]
-    return value_errors(doc, schema, links.local_to_fed)
+    return value_errors(doc, schema, links.local_to_fed, links.is_fed1)
 
 
 def _explain(message: str, links: Links) -> str:

@@ -66,6 +66,16 @@ class _Checker:
                     f'cannot query field "{u.name}" on type "{u.parent}" (the field is not defined there).',
                 )
                 return None
+            target = self.sg.types.get(named(u.field.type))
+            composite = target is not None and target.kind in ("object", "interface", "union")
+            if composite != u.has_selection:
+                problem = (
+                    f'Invalid empty selection set for field "{u.parent}.{u.name}" of non-leaf type {u.field.type}'
+                    if composite
+                    else f'field "{u.parent}.{u.name}" of leaf type {u.field.type} cannot have a selection set'
+                )
+                self.err(code, where, f'On {where}, the {what} "{text}" is invalid: {problem}.')
+                return None
         return uses
 
     def run(self) -> None:
@@ -345,6 +355,7 @@ def _valid_label(label: str) -> bool:
 def check_and_upgrade(sg: Subgraph) -> tuple[Usage, list[CompositionIssue]]:
     if sg.is_fed1:
         subscription = sg.roots.get("subscription")
+        roots = set(sg.roots.values())
         for t in sg.types.values():
             if t.kind == "interface":
                 t.keys = []  # Federation 1 ignored @key on interfaces; the upgrade drops it
@@ -352,7 +363,7 @@ def check_and_upgrade(sg: Subgraph) -> tuple[Usage, list[CompositionIssue]]:
                 for f in t.fields.values():
                     # Federation 1 let any subgraph resolve any field, but for the fields a value type's
                     # extension adds: Apollo's upgrade does not share those.
-                    f.shareable = f.shareable or not (f.in_extension and not t.keys)
+                    f.shareable = f.shareable or not (f.in_extension and not t.keys and t.name not in roots)
     c = _Checker(sg)
     c.run()
     return c.usage, c.issues

@@ -13,6 +13,7 @@ from graphql import (
     DocumentNode,
     EnumValueNode,
     GraphQLSchema,
+    ListValueNode,
     ObjectValueNode,
     StringValueNode,
     ValueNode,
@@ -55,7 +56,9 @@ def _on(coordinate: str) -> str:
     return f'field "{coordinate}"' if "." in coordinate else f'type "{coordinate}"'
 
 
-def _directive_values(doc: DocumentNode, schema: GraphQLSchema, local_to_fed: dict[str, str]) -> list[tuple[str, str]]:
+def _directive_values(
+    doc: DocumentNode, schema: GraphQLSchema, local_to_fed: dict[str, str], fed1: bool
+) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for coord, node in _applications(doc):
         directive = schema.get_directive(node.name.value)
@@ -67,7 +70,7 @@ def _directive_values(doc: DocumentNode, schema: GraphQLSchema, local_to_fed: di
             if spec is None:
                 continue
             if fed in FIELDS_TYPE_CODES and arg.name.value == "fields":
-                if not isinstance(arg.value, StringValueNode | EnumValueNode):  # Apollo reads `fields: id` too
+                if not _fieldset_value(arg.value, fed1):
                     out.append(
                         (
                             FIELDS_TYPE_CODES[fed],
@@ -87,6 +90,13 @@ def _directive_values(doc: DocumentNode, schema: GraphQLSchema, local_to_fed: di
                     )
                 )
     return out
+
+
+def _fieldset_value(v: ValueNode, fed1: bool) -> bool:
+    """A string, or what Apollo also reads as one: ``fields: id``, or a list of strings (Federation 1)."""
+    if isinstance(v, ListValueNode) and fed1:
+        return all(isinstance(x, StringValueNode) for x in v.values)
+    return isinstance(v, StringValueNode | EnumValueNode)
 
 
 def _fits(value: ValueNode, type_: GraphQLInputType) -> bool:
@@ -141,5 +151,7 @@ def _check_default(
         )
 
 
-def value_errors(doc: DocumentNode, schema: GraphQLSchema, local_to_fed: dict[str, str]) -> list[tuple[str, str]]:
-    return _directive_values(doc, schema, local_to_fed) + _defaults(doc, schema)
+def value_errors(
+    doc: DocumentNode, schema: GraphQLSchema, local_to_fed: dict[str, str], fed1: bool
+) -> list[tuple[str, str]]:
+    return _directive_values(doc, schema, local_to_fed, fed1) + _defaults(doc, schema)
