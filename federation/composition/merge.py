@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from graphql import DirectiveDefinitionNode, parse, print_ast
+
 from federation import errors as E
 
 from .context import Ctx
 from .merge_composite import merge_composite
 from .merge_leaf import merge_enum, merge_input_object, merge_scalar, merge_union
+from .model import Subgraph
 from .supergraph import JoinField, MField, Supergraph
 from .typeref import merge_input, named
 
@@ -68,6 +71,7 @@ def merge(ctx: Ctx) -> Supergraph:
             sup.directive_defs.setdefault(dname, sdl)
         for dname, url in sg.composed_links.items():
             sup.directive_links.setdefault(dname, url)
+    _merge_composed_locations(ctx, sup)
     _spread_interface_objects(sup)
     if "Query" not in sup.types:
         ctx.error(
@@ -104,6 +108,67 @@ def _check_executable_directives(ctx: Ctx) -> None:
             + " but ".join(parts),
             [i for i, _ in found],
         )
+
+
+TYPE_LOCATIONS = {
+    "object": "OBJECT",
+    "interface": "INTERFACE",
+    "union": "UNION",
+    "enum": "ENUM",
+    "input": "INPUT_OBJECT",
+    "scalar": "SCALAR",
+}
+
+
+def _used_locations(sg: Subgraph, directive: str) -> set[str]:
+    out: set[str] = set()
+    for t in sg.types.values():
+        if any(n == directive for n, _ in t.applied):
+            out.add(TYPE_LOCATIONS[t.kind])
+        for f in t.fields.values():
+            if any(n == directive for n, _ in f.applied):
+                out.add("INPUT_FIELD_DEFINITION" if t.kind == "input" else "FIELD_DEFINITION")
+            if any(n == directive for a in f.args.values() for n, _ in a.applied):
+                out.add("ARGUMENT_DEFINITION")
+        if any(n == directive for v in t.values.values() for n, _ in v.applied):
+            out.add("ENUM_VALUE")
+    return out
+
+
+def _merge_composed_locations(ctx: Ctx, sup: Supergraph) -> None:
+    """Definitions whose locations overlap merge by union; disjoint ones cannot: the last subgraph's is kept
+    (as Apollo does) and uses at the other locations are refused."""
+    for dname in list(sup.directive_defs):
+        defs = [
+            d
+            for sg in ctx.subgraphs
+            if dname in sg.composed
+            for d in parse(sg.composed[dname]).definitions
+            if isinstance(d, DirectiveDefinitionNode)
+        ]
+        sets = [{loc.value for loc in d.locations} for d in defs]
+        if len(defs) < 2 or all(x == sets[0] for x in sets):
+            continue
+        if set.intersection(*sets):
+            names = [loc for d in defs for loc in d.locations]
+            kept = tuple({n.value: n for n in names}.values())
+            base = defs[0]
+        else:
+            base = defs[-1]
+            kept = tuple(base.locations)
+        allowed = {loc.value for loc in kept}
+        sup.directive_defs[dname] = print_ast(
+            DirectiveDefinitionNode(
+                description=base.description,
+                name=base.name,
+                arguments=base.arguments,
+                repeatable=base.repeatable,
+                locations=kept,
+            )
+        )
+        for i, sg in enumerate(ctx.subgraphs):
+            for loc in sorted(_used_locations(sg, dname) - allowed):
+                ctx.error(E.INVALID_GRAPHQL, f"@{dname}", f'Directive "@{dname}" may not be used on {loc}.', [i])
 
 
 def _check_composed_features(ctx: Ctx) -> None:
