@@ -10,7 +10,7 @@ from .context import Ctx
 from .fieldset import FieldSetError, walk
 from .model import Arg, FieldDef
 from .supergraph import Supergraph
-from .typeref import is_non_null, named
+from .typeref import is_non_null, merge_output, named
 
 
 def check_merged(ctx: Ctx, sup: Supergraph) -> None:
@@ -300,8 +300,16 @@ def _interface_fields(ctx: Ctx, sup: Supergraph) -> None:
             iface = sup.types.get(iname)
             if iface is None:
                 continue
-            for fname in iface.fields:
+            for fname, ifield in iface.fields.items():
                 if fname in t.fields:
+                    own = t.fields[fname].type
+                    if merge_output(own, ifield.type, ctx.is_subtype) != ifield.type:
+                        ctx.error(
+                            E.INVALID_GRAPHQL,
+                            f"{t.name}.{fname}",
+                            f"Interface field {iname}.{fname} expects type {ifield.type} but {t.name}.{fname} of type "
+                            f"{own} is not a proper subtype.",
+                        )
                     continue
                 where = [i for i, g in enumerate(ctx.graphs) if (g.enum, iname) in t.implements]
                 ctx.error(

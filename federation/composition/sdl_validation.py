@@ -10,6 +10,8 @@ from graphql import (
     DirectiveDefinitionNode,
     DocumentNode,
     GraphQLError,
+    GraphQLObjectType,
+    GraphQLSchema,
     TypeDefinitionNode,
     TypeExtensionNode,
     build_ast_schema,
@@ -80,10 +82,20 @@ def _schema_errors(doc: DocumentNode, links: Links) -> list[tuple[str, str]]:
     except (TypeError, GraphQLError) as e:
         return [(INVALID_GRAPHQL, str(e.message if isinstance(e, GraphQLError) else e))]
     # A subgraph may have no query root of its own (its entities are reached through _entities).
-    errors = [e for e in validate_schema(schema) if "root type must be provided" not in e.message]
+    # An empty root type (``type Query``) is dropped on load, as Apollo does.
+    empty_roots = {f"Type {t.name} must define one or more fields." for t in _root_types(schema)}
+    errors = [
+        e
+        for e in validate_schema(schema)
+        if "root type must be provided" not in e.message and e.message not in empty_roots
+    ]
     if errors:
         return [(INVALID_GRAPHQL, _located(e.message, e)) for e in errors]
     return value_errors(doc, schema, links.local_to_fed, links.is_fed1)
+
+
+def _root_types(schema: GraphQLSchema) -> list[GraphQLObjectType]:
+    return [t for t in (schema.query_type, schema.mutation_type, schema.subscription_type) if t is not None]
 
 
 def _explain(message: str, links: Links) -> str:
