@@ -104,8 +104,7 @@ def _check_executable_directives(ctx: Ctx) -> None:
         ctx.error(
             E.FIELD_ARGUMENT_TYPE_MISMATCH,
             f"@{dname}({aname}:)",
-            f'Type of argument "@{dname}({aname}:)" is incompatible across subgraphs: it has '
-            + " but ".join(parts),
+            f'Type of argument "@{dname}({aname}:)" is incompatible across subgraphs: it has ' + " but ".join(parts),
             [i for i, _ in found],
         )
 

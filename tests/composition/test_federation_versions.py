@@ -43,8 +43,10 @@ USES: dict[str, tuple[tuple[str, ...], str]] = {
         ("@key", "@extends", "@external"),
         'type Query { a: Int } type Product @extends @key(fields: "id") { id: ID! @external stock: Int }',
     ),
-    "shareable": (("@shareable", "@key"), 'type Query { products: [Product] @shareable a: Int } '
-                  'type Product @key(fields: "id") { id: ID! }'),
+    "shareable": (
+        ("@shareable", "@key"),
+        'type Query { products: [Product] @shareable a: Int } type Product @key(fields: "id") { id: ID! }',
+    ),
     "inaccessible": (("@inaccessible",), "type Query { a: Int secret: Int @inaccessible }"),
     "override": (
         ("@key", "@override"),
@@ -135,16 +137,17 @@ def test_prefixed_directive_before_its_version_is_unknown(directive: str) -> Non
 
 def test_override_label_needs_v2_7() -> None:
     use = 'type Query { a: Int } type Product @key(fields: "id") { id: ID! w: Int @override(from: "b", label: "x") }'
+    b = B.replace("weight", "w")
     for minor, ok in ((6, False), (7, True)):
         result = compose(
             [
                 SubgraphSource("a", "http://127.0.0.1:1/a", _link(minor, ("@key", "@override")) + use),
-                SubgraphSource("b", "http://127.0.0.1:1/b", _link(minor, ("@key", "@shareable")) + B.replace("weight", "w")),
+                SubgraphSource("b", "http://127.0.0.1:1/b", _link(minor, ("@key", "@shareable")) + b),
             ]
         )
         assert result.ok is ok, [str(e) for e in result.errors]
         if not ok:
-            assert any('Unknown argument "label"' in e.message or "label" in e.message for e in result.errors)
+            assert any("label" in e.message for e in result.errors)
             assert {e.code for e in result.errors} == {"INVALID_GRAPHQL"}
 
 
