@@ -35,9 +35,9 @@ def _taken_over(ctx: Ctx, sup: Supergraph) -> _Taken:
         for f in t.fields.values():
             if f.join is None:
                 continue
+            serving = {j.graph for j in f.join if not j.used_overridden}
             for i in range(len(ctx.subgraphs)):
-                joins = [j for j in f.join if j.graph == ctx.gid(i)]
-                if not joins or all(j.used_overridden for j in joins):
+                if ctx.gid(i) not in serving:
                     taken.add((t.name, f.name, i))
     return taken
 
@@ -67,7 +67,7 @@ def _closure(ctx: Ctx, tname: str, here: set[int], taken: _Taken) -> set[int]:
 
 
 def _owners(ctx: Ctx, tname: str, fname: str, taken: _Taken) -> set[int]:
-    return {i for i in range(len(ctx.subgraphs)) if _has_field(ctx, i, tname, fname, taken)}
+    return {i for i, sg in enumerate(ctx.subgraphs) if tname in sg.types and _has_field(ctx, i, tname, fname, taken)}
 
 
 def _example(path: list[str], field: str) -> str:
