@@ -166,3 +166,38 @@ def test_cache_tag_only_on_fields_and_objects() -> None:
     result = compose([SubgraphSource("a", "http://127.0.0.1:1/a", sdl)])
     assert [e.code for e in result.errors] == ["INVALID_GRAPHQL"]
     assert "cacheTag" in result.errors[0].message
+
+
+def test_custom_directive_named_like_a_later_federation_one() -> None:
+    # v2.8 has no @cost: a team's own @cost, composed, is theirs (arguments and all), merged as any other.
+    custom = (
+        'extend schema @link(url: "https://example.com/pricing/v1.0", import: ["@cost"]) '
+        '@composeDirective(name: "@cost")\n'
+        "directive @cost(level: String) on FIELD_DEFINITION\n"
+    )
+    sources = [
+        SubgraphSource(
+            n,
+            f"http://127.0.0.1:1/{n}",
+            _link(8, ("@composeDirective", "@shareable"))
+            + custom
+            + f'type Query {{ a: Int @shareable @cost(level: "{n}") }}',
+        )
+        for n in ("a", "b")
+    ]
+    result = compose(sources)
+    assert result.ok, [str(e) for e in result.errors]
+    assert result.supergraph_sdl is not None
+    assert '@cost(level: "a")' in result.supergraph_sdl and '@cost(level: "b")' in result.supergraph_sdl
+
+
+def test_own_definition_of_an_unimported_federation_directive_is_a_custom_directive() -> None:
+    sdl = (
+        _link(0, ("@external",))
+        + "directive @key(fields: String!) repeatable on OBJECT\n"
+        + 'type Query { u: U } type U @key(fields: "no such field") { id: ID! }'
+    )
+    result = compose([SubgraphSource("a", "http://127.0.0.1:1/a", sdl)])
+    assert result.ok, [str(e) for e in result.errors]
+    assert result.supergraph_sdl is not None
+    assert "join__type(graph: A, key:" not in result.supergraph_sdl
