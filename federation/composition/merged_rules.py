@@ -20,6 +20,7 @@ def check_merged(ctx: Ctx, sup: Supergraph) -> None:
     _inaccessible_inputs(ctx, sup)
     _inaccessible_implementations(ctx, sup)
     _extensions_with_no_base(ctx, sup)
+    _interface_objects_without_interface(ctx, sup)
     _transitive_auth(ctx, sup)
     _interface_keys(ctx)
     _interface_key_implementations(ctx, sup)
@@ -135,6 +136,20 @@ def _required_auth(sup: Supergraph, parent: str, name: str) -> set[str]:
                         out |= _auth_names(o.applied)
         out |= _auth_names(h.applied) if h is not t else set()
     return out
+
+
+def _interface_objects_without_interface(ctx: Ctx, sup: Supergraph) -> None:
+    for name in sup.types:
+        defs = ctx.defs(name)
+        if defs and all(t.interface_object for _, t in defs):
+            ctx.error(
+                E.INTERFACE_OBJECT_USAGE_ERROR,
+                name,
+                f'Type "{name}" is declared with @interfaceObject in all the subgraphs in which is is defined (it is '
+                f"defined in {'subgraph' if len(defs) == 1 else 'subgraphs'} {ctx.names(i for i, _ in defs)} but "
+                "should be defined as an interface in at least one subgraph)",
+                [i for i, _ in defs],
+            )
 
 
 def _extensions_with_no_base(ctx: Ctx, sup: Supergraph) -> None:
