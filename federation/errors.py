@@ -213,7 +213,7 @@ _C = 400
 INVALID_GRAPHQL = _code("INVALID_GRAPHQL", _C, "A subgraph schema does not parse or is not valid GraphQL.")
 INVALID_SUBGRAPH_NAME = _code("INVALID_SUBGRAPH_NAME", _C, "A subgraph name is empty, reserved or repeated.")
 INVALID_LINK_DIRECTIVE_USAGE = _code("INVALID_LINK_DIRECTIVE_USAGE", _C, "A @link application is malformed.")
-INVALID_LINK_IDENTIFIER = _code("INVALID_LINK_IDENTIFIER", _C, "A @link url or import names nothing we know.")
+INVALID_LINK_IDENTIFIER = _code("INVALID_LINK_IDENTIFIER", _C, "A @link url names no feature (no path, or no version).")
 UNKNOWN_FEDERATION_LINK_VERSION = _code(
     "UNKNOWN_FEDERATION_LINK_VERSION", _C, "The federation spec version in @link is not one we support."
 )
@@ -340,6 +340,59 @@ SATISFIABILITY_ERROR = _code(
 )
 SUBGRAPH_FETCH_FAILED = _code("SUBGRAPH_FETCH_FAILED", _C, "A subgraph_url source did not return its SDL.")
 COMPOSITION_CONFIG_INVALID = _code("COMPOSITION_CONFIG_INVALID", _C, "A supergraph.yaml is malformed.")
+UNKNOWN_LINK_VERSION = _code("UNKNOWN_LINK_VERSION", _C, "The link spec version in @link is not v1.0.")
+DIRECTIVE_DEFINITION_INVALID = _code(
+    "DIRECTIVE_DEFINITION_INVALID", _C, "A subgraph's own definition of a federation directive does not fit the spec's."
+)
+DIRECTIVE_COMPOSITION_ERROR = _code(
+    "DIRECTIVE_COMPOSITION_ERROR",
+    _C,
+    "A @composeDirective names no usable custom directive, or subgraphs compose it inconsistently.",
+)
+TYPE_DEFINITION_INVALID = _code(
+    "TYPE_DEFINITION_INVALID",
+    _C,
+    "A subgraph's own definition of a federation type (FieldSet, ...) does not fit the spec's.",
+)
+KEY_INVALID_FIELDS_TYPE = _code("KEY_INVALID_FIELDS_TYPE", _C, "A @key fields argument is not a string.")
+PROVIDES_INVALID_FIELDS_TYPE = _code("PROVIDES_INVALID_FIELDS_TYPE", _C, "A @provides fields argument is not a string.")
+REQUIRES_INVALID_FIELDS_TYPE = _code("REQUIRES_INVALID_FIELDS_TYPE", _C, "A @requires fields argument is not a string.")
+PROVIDES_UNSUPPORTED_ON_INTERFACE = _code("PROVIDES_UNSUPPORTED_ON_INTERFACE", _C, "@provides on an interface field.")
+REQUIRES_UNSUPPORTED_ON_INTERFACE = _code("REQUIRES_UNSUPPORTED_ON_INTERFACE", _C, "@requires on an interface field.")
+ROOT_SUBSCRIPTION_USED = _code("ROOT_SUBSCRIPTION_USED", _C, "A type named Subscription is not the subscription root.")
+REQUIRED_INACCESSIBLE = _code("REQUIRED_INACCESSIBLE", _C, "A required argument or input field is @inaccessible.")
+DEFAULT_VALUE_USES_INACCESSIBLE = _code(
+    "DEFAULT_VALUE_USES_INACCESSIBLE", _C, "A default value in the API schema uses an @inaccessible enum value."
+)
+IMPLEMENTED_BY_INACCESSIBLE = _code(
+    "IMPLEMENTED_BY_INACCESSIBLE", _C, "An @inaccessible field implements an interface field of the API schema."
+)
+AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE = _code(
+    "AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE",
+    _C,
+    "@authenticated, @requiresScopes or @policy on an interface or @interfaceObject.",
+)
+MISSING_TRANSITIVE_AUTH_REQUIREMENTS = _code(
+    "MISSING_TRANSITIVE_AUTH_REQUIREMENTS",
+    _C,
+    "A @requires field lacks the auth requirements of the fields it requires.",
+)
+LINK_IMPORT_NAME_MISMATCH = _code(
+    "LINK_IMPORT_NAME_MISMATCH",
+    _C,
+    "Subgraphs import a federation directive kept in the supergraph under different names.",
+)
+COST_APPLIED_TO_INTERFACE_FIELD = _code("COST_APPLIED_TO_INTERFACE_FIELD", _C, "@cost on an interface field.")
+LIST_SIZE_APPLIED_TO_NON_LIST = _code(
+    "LIST_SIZE_APPLIED_TO_NON_LIST", _C, "@listSize on a field that is not a list (or a sized field that is not)."
+)
+LIST_SIZE_INVALID_ASSUMED_SIZE = _code("LIST_SIZE_INVALID_ASSUMED_SIZE", _C, "A @listSize assumedSize is negative.")
+LIST_SIZE_INVALID_SLICING_ARGUMENT = _code(
+    "LIST_SIZE_INVALID_SLICING_ARGUMENT", _C, "A @listSize slicing argument is not an Int argument of the field."
+)
+LIST_SIZE_INVALID_SIZED_FIELD = _code(
+    "LIST_SIZE_INVALID_SIZED_FIELD", _C, "A @listSize sized field is not a field of the returned object."
+)
 # Hints: composition succeeded, but something may be a mistake.
 HINT_INCONSISTENT_DESCRIPTION = _code(
     "INCONSISTENT_DESCRIPTION", 200, "Subgraphs describe an element differently."
