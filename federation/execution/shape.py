@@ -79,7 +79,10 @@ class ShapeSet:
     def __post_init__(self) -> None:
         t = self.schema.get_type(self.static_type)
         if t is not None and is_abstract_type(t):
-            self.valid = frozenset(o.name for o in self.schema.get_possible_types(t))  # type: ignore[arg-type]
+            # Through getattr, typed Any: graphql-core answers a union with a tuple where its type
+            # says list, which the compiled module (federation/compiled.py) would refuse.
+            possible: Any = getattr(self.schema, "get_possible_types")(t)  # noqa: B009
+            self.valid = frozenset(o.name for o in possible)
 
     def fast_for(self, runtime_type: str) -> list[tuple[str, int, bool, tuple[Condition, ...], ShapeField]]:
         fast = self._fast.get(runtime_type)
