@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import httpx
@@ -22,7 +23,7 @@ async def test_browser_navigation_gets_the_page(client: httpx.AsyncClient, app: 
     assert "script-src 'self'" in r.headers["content-security-policy"]
     if app.graphiql is not None and app.graphiql.available:
         assert '<script src="/graphql/static/graphiql.min.js"></script>' in r.text
-        assert 'data-endpoint="/graphql"' in r.text
+        assert '"endpoint": "/graphql"' in html.unescape(r.text)
     assert "http://" not in r.text and "https://" not in r.text  # nothing from elsewhere
 
 
