@@ -42,12 +42,18 @@
         return client.subscribe(payload, {
           next: function (value) { sink.next(value); },
           complete: function () { sink.complete(); },
+          // Errors answer as a GraphQL result: GraphiQL shows it, and nothing is left unhandled.
           error: function (error) {
-            if (error instanceof Error || Array.isArray(error)) { sink.error(error); return; }
-            // A CloseEvent or a bare Event: the gateway refused or dropped the WebSocket.
-            var code = error && error.code ? " (close code " + error.code + ")" : "";
-            sink.error(new Error("Subscriptions need a WebSocket at " + url + "; the connection was refused" +
-              " or closed" + code + "."));
+            var errors;
+            if (Array.isArray(error)) errors = error;  // the server's "error" message: GraphQL errors
+            else if (error instanceof Error) errors = [{ message: error.message }];
+            else {  // a CloseEvent or a bare Event: the gateway refused or dropped the WebSocket
+              var code = error && error.code ? " (close code " + error.code + ")" : "";
+              errors = [{ message: "Subscriptions need a WebSocket at " + url + "; the connection was refused" +
+                " or closed" + code + "." }];
+            }
+            sink.next({ errors: errors });
+            sink.complete();
           },
         });
       },
@@ -63,9 +69,24 @@
     headers: planHeaders,
     wsClient: subscriptions(socketUrl(config.endpoint)),
   });
+  // GraphiQL updates its parsed document and operation name a moment after an edit, so a run right
+  // after pasting may carry the previous document's: take both from the text actually sent.
+  function current(params, options) {
+    var doc;
+    try { doc = GraphiQL.GraphQL.parse(params.query); } catch (e) { return [params, options]; }
+    var operations = doc.definitions.filter(function (d) { return d.kind === "OperationDefinition"; });
+    var named = operations.some(function (d) { return d.name && d.name.value === params.operationName; });
+    if (!named && operations.length === 1) {
+      var name = operations[0].name ? operations[0].name.value : undefined;
+      params = Object.assign({}, params, { operationName: name });
+    }
+    return [params, Object.assign({}, options, { documentAST: doc })];
+  }
   function fetcher(params, options) {
-    var result = base(params, options);
-    if (params.operationName === "IntrospectionQuery") return result;
+    if (params.operationName === "IntrospectionQuery") return base(params, options);
+    var fresh = current(params, options);
+    params = fresh[0];
+    var result = base(params, fresh[1]);
     return Promise.resolve(result).then(function (value) {
       if (!value || typeof value[Symbol.asyncIterator] !== "function") {
         observe(params, value);
@@ -198,5 +219,11 @@
   };
   if (config.planHeader) props.visiblePlugin = planPlugin;
   if (config.defaultQuery) props.defaultQuery = config.defaultQuery;
+  // The sidebar opens wide enough to read a plan, until the user drags it (GraphiQL then keeps theirs).
+  try {
+    if (config.planHeader && window.localStorage.getItem("graphiql:docExplorerFlex") === null) {
+      window.localStorage.setItem("graphiql:docExplorerFlex", "0.5");
+    }
+  } catch (e) { /* storage off: GraphiQL's default width */ }
   ReactDOM.createRoot(document.getElementById("graphiql")).render(h(GraphiQL, props));
 })();

@@ -1,0 +1,137 @@
+"""GraphiQL in headless Chromium over the demo: the example query preloaded, its query plan and estimated
+cost in the plan pane, a development token from the token helper, the explorer, and a subscription
+answered with a readable error while the gateway refuses WebSockets.
+
+The gateway runs with the demo's own configuration (services_demo/gateway.yaml) in front of the demo
+subgraphs. The screenshot of the filled plan pane goes to .test-artifacts/graphiql-plan-pane.png.
+Skipped when Chromium, Playwright or the GraphiQL assets are missing.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from http_fakes import serve_in_thread
+
+from federation.config_loader import load_config
+from federation.gateway import Gateway
+from federation.http import create_app
+from federation.http.graphiql_assets import installed, static_dir
+from federation.pipeline.explain import PLAN_HEADER
+from federation.policies import devtoken
+from services_demo.__main__ import EXAMPLE_QUERY, GATEWAY_CONFIG
+from tests.browser import chromium_missing, launched, offline_page
+from tests.demo.subgraphs import DemoSubgraphs
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [
+    pytest.mark.skipif(chromium_missing(), reason="chromium not installed"),
+    pytest.mark.skipif(not installed(static_dir()), reason="GraphiQL assets not installed (make install)"),
+]
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / ".test-artifacts"
+
+
+@pytest.fixture
+def demo_gateway(demo_subgraphs: DemoSubgraphs, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Gateway]]:
+    # The demo's config names its files relative to the project, as `make demo` runs it.
+    monkeypatch.chdir(ROOT)
+    devtoken.ensure_key(ROOT / devtoken.DEFAULT_KEYS_DIR)
+    config = load_config(GATEWAY_CONFIG, {})
+    gateway = Gateway.from_sdl(demo_subgraphs.supergraph_sdl(), config)
+    app = create_app(gateway, config.http, on_shutdown=[gateway.aclose])
+    with serve_in_thread(app) as url:
+        yield url, gateway
+
+
+def test_plan_pane_shows_the_plan_and_cost_of_a_three_subgraph_query(demo_gateway: tuple[str, Gateway]) -> None:
+    url, gateway = demo_gateway
+    expected_plan = gateway.plan_text(EXAMPLE_QUERY)
+    # What the gateway itself answers with the development header: the pane must show the same.
+    answer = httpx.post(f"{url}/graphql", json={"query": EXAMPLE_QUERY}, headers={PLAN_HEADER: "true"}).json()
+    plan = answer["extensions"]["queryPlan"]
+    assert plan["text"] == expected_plan
+    assert len(plan["services"]) >= 3, plan
+
+    with launched(playwright_api) as browser:
+        offline = offline_page(browser, viewport={"width": 1500, "height": 900})
+        page = offline.page
+        page.goto(f"{url}/graphql")
+        editor = page.locator(".graphiql-query-editor .CodeMirror")
+        editor.wait_for()
+        # The demo's example query is there without typing, and the plan pane is open, waiting.
+        assert editor.evaluate("el => el.CodeMirror.getValue()").strip() == EXAMPLE_QUERY
+        pane = page.locator(".graphiql-plugin .federation-pane")
+        playwright_api.expect(pane).to_contain_text("Run an operation")
+
+        page.locator("button.graphiql-execute-button").click()
+        shown = page.get_by_test_id("query-plan")
+        shown.wait_for()
+        assert shown.inner_text() == expected_plan
+        for service in plan["services"]:
+            assert f'Fetch(service: "{service}")' in expected_plan
+        playwright_api.expect(pane).to_contain_text(", ".join(plan["services"]))
+        playwright_api.expect(pane.locator("dd").nth(1)).to_have_text(f"{plan['estimatedCost']:g}")
+        playwright_api.expect(pane).to_contain_text("TopProducts")
+        result = page.locator(".graphiql-response .CodeMirror")
+        playwright_api.expect(result).to_contain_text('"topProducts"')
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "graphiql-plan-pane.png"))
+
+        assert offline.elsewhere == []
+        assert offline.problems == []
+        page.context.close()
+
+
+def test_token_helper_explorer_and_a_refused_subscription(demo_gateway: tuple[str, Gateway]) -> None:
+    url, _ = demo_gateway
+    with launched(playwright_api) as browser:
+        offline = offline_page(browser, viewport={"width": 1500, "height": 900})
+        page = offline.page
+        page.goto(f"{url}/graphql")
+        editor = page.locator(".graphiql-query-editor .CodeMirror")
+        editor.wait_for()
+
+        # A development token, signed by the gateway with the demo's key, lands in the headers.
+        page.get_by_role("button", name="Show Token").click()
+        page.locator("#federation-scopes").fill("read:inventory")
+        page.locator("#federation-claims").fill('{"roles": ["owner"]}')
+        page.get_by_role("button", name="Generate").click()
+        playwright_api.expect(page.locator(".federation-status")).to_contain_text("Authorization header set")
+        headers = page.locator(".graphiql-editor-tool .CodeMirror").last
+        value = headers.evaluate("el => el.CodeMirror.getValue()")
+        assert '"Authorization": "Bearer ey' in value, value
+        # ... and opens what anonymous callers get as null.
+        _replace(page, editor, "{ topProducts(first: 1) { stockCount } }")
+        page.locator("button.graphiql-execute-button").click()
+        result = page.locator(".graphiql-response .CodeMirror")
+        playwright_api.expect(result).to_contain_text('"stockCount": ')
+        assert "UNAUTHORIZED" not in result.inner_text() and '"stockCount": null' not in result.inner_text()
+
+        # The explorer lists the schema's root fields.
+        page.get_by_role("button", name="Show GraphiQL Explorer").click()
+        playwright_api.expect(page.locator(".graphiql-explorer-root")).to_contain_text("topProducts")
+
+        # A subscription goes to ws(s):// on the GraphQL path; refused, it is an error in the result pane.
+        _replace(page, editor, "subscription Ticks { ticks }")
+        page.locator("button.graphiql-execute-button").click()
+        playwright_api.expect(result).to_contain_text("Subscriptions need a WebSocket at ws://127.0.0.1")
+        assert html.unescape(result.inner_text()).count("/graphql") >= 1
+
+        assert offline.elsewhere == []
+        # Chromium reports the refused WebSocket on the console; nothing else may go wrong.
+        assert [p for p in offline.problems if "WebSocket connection to" not in p] == []
+        page.context.close()
+
+
+def _replace(page: Any, editor: Any, text: str) -> None:
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    # insert_text types the whole string at once, so the editor's bracket auto-closing stays out of it.
+    page.keyboard.insert_text(text)
