@@ -33,10 +33,14 @@
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     return url.href;
   }
+  var socketHeaders = {};  // the headers pane's, as of the last run: connection_init's payload
   function subscriptions(url) {
     if (!window.graphqlWs) return undefined;
     // lazy: no socket until a subscription runs; no retries: a refusal is shown, not retried forever.
-    var client = graphqlWs.createClient({ url: url, lazy: true, retryAttempts: 0 });
+    var client = graphqlWs.createClient({
+      url: url, lazy: true, retryAttempts: 0,
+      connectionParams: function () { return socketHeaders; },
+    });
     return {
       subscribe: function (payload, sink) {
         return client.subscribe(payload, {
@@ -86,6 +90,7 @@
     if (params.operationName === "IntrospectionQuery") return base(params, options);
     var fresh = current(params, options);
     params = fresh[0];
+    socketHeaders = Object.assign({}, (options && options.headers) || {});
     var result = base(params, fresh[1]);
     return Promise.resolve(result).then(function (value) {
       if (!value || typeof value[Symbol.asyncIterator] !== "function") {
