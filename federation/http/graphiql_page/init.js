@@ -23,8 +23,9 @@
   }
   function observe(params, result) {
     if (!result || typeof result !== "object") return;
-    var plan = result.extensions && result.extensions.queryPlan;
-    publish({ operation: params.operationName || null, plan: plan || null, errors: result.errors || null });
+    var extensions = result.extensions || {};
+    publish({ operation: params.operationName || null, plan: extensions.queryPlan || null,
+              cost: extensions.cost || null, errors: result.errors || null });
   }
 
   // -- subscriptions: graphql-transport-ws on the GraphQL path, opened on the first subscription --
@@ -137,10 +138,14 @@
         h("p", null, "No plan for the last request: " + why));
     }
     var plan = seen.plan;
+    // Demand control's figures, where it puts them in extensions.cost: the budget and the actual cost.
+    var cost = seen.cost;
+    var budget = cost && cost.max !== null && cost.max !== undefined ? " of " + cost.max + " (" + cost.mode + ")" : "";
     return h("div", { className: "federation-pane" }, title,
       h("dl", { className: "federation-facts" },
         h(Fact, { name: "Operation", value: seen.operation || "(anonymous)" }),
-        h(Fact, { name: "Estimated cost", value: String(plan.estimatedCost) }),
+        h(Fact, { name: "Estimated cost", value: String(plan.estimatedCost) + budget }),
+        cost ? h(Fact, { name: "Actual cost", value: String(cost.actual) }) : null,
         h(Fact, { name: "Fetches", value: String(plan.fetches) }),
         h(Fact, { name: "Subgraphs", value: plan.services.join(", ") || "none" })),
       h("pre", { className: "federation-plan", "data-testid": "query-plan" }, plan.text));
