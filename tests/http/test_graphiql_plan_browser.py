@@ -10,20 +10,22 @@ Skipped when Chromium, Playwright or the GraphiQL assets are missing.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from http_fakes import serve_in_thread
+from http_fakes import FakeGateway, serve_in_thread
 
+from federation.config import HttpConfig
 from federation.config_loader import load_config
 from federation.gateway import Gateway
 from federation.http import create_app
 from federation.http.graphiql_assets import installed, static_dir
 from federation.pipeline.explain import PLAN_HEADER
 from federation.policies import devtoken
+from federation.request import GraphQLRequest, GraphQLResponse, RequestContext, ResponseStream
 from services_demo.__main__ import EXAMPLE_QUERY, GATEWAY_CONFIG
 from tests.browser import chromium_missing, launched, offline_page
 from tests.demo.subgraphs import DemoSubgraphs
@@ -35,6 +37,12 @@ pytestmark = [
 ]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / ".test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with launched(playwright_api) as chromium:
+        yield chromium
 
 
 @pytest.fixture
@@ -49,7 +57,8 @@ def demo_gateway(demo_subgraphs: DemoSubgraphs, monkeypatch: pytest.MonkeyPatch)
         yield url, gateway
 
 
-def test_plan_pane_shows_the_plan_and_cost_of_the_example_query(demo_gateway: tuple[str, Gateway]) -> None:
+def test_plan_pane_shows_the_plan_and_cost_of_the_example_query(demo_gateway: tuple[str, Gateway],
+                                                                browser: Any) -> None:
     url, gateway = demo_gateway
     expected_plan = gateway.plan_text(EXAMPLE_QUERY)
     # What the gateway itself answers with the development header: the pane must show the same.
@@ -58,77 +67,110 @@ def test_plan_pane_shows_the_plan_and_cost_of_the_example_query(demo_gateway: tu
     assert plan["text"] == expected_plan
     assert plan["services"] == ["products", "inventory", "reviews", "accounts"]  # four subgraphs
 
-    with launched(playwright_api) as browser:
-        offline = offline_page(browser, viewport={"width": 1500, "height": 900})
-        page = offline.page
-        page.goto(f"{url}/graphql")
-        editor = page.locator(".graphiql-query-editor .CodeMirror")
-        editor.wait_for()
-        # The demo's example query is there without typing, and the plan pane is open, waiting.
-        assert editor.evaluate("el => el.CodeMirror.getValue()").strip() == EXAMPLE_QUERY
-        pane = page.locator(".graphiql-plugin .federation-pane")
-        playwright_api.expect(pane).to_contain_text("Run an operation")
+    offline = offline_page(browser, viewport={"width": 1500, "height": 900})
+    page = offline.page
+    page.goto(f"{url}/graphql")
+    editor = page.locator(".graphiql-query-editor .CodeMirror")
+    editor.wait_for()
+    # The demo's example query is there without typing, and the plan pane is open, waiting.
+    assert editor.evaluate("el => el.CodeMirror.getValue()").strip() == EXAMPLE_QUERY
+    pane = page.locator(".graphiql-plugin .federation-pane")
+    playwright_api.expect(pane).to_contain_text("Run an operation")
 
-        page.locator("button.graphiql-execute-button").click()
-        shown = page.get_by_test_id("query-plan")
-        shown.wait_for()
-        assert shown.inner_text() == expected_plan
-        for service in plan["services"]:
-            assert f'Fetch(service: "{service}")' in expected_plan
-        playwright_api.expect(pane).to_contain_text(", ".join(plan["services"]))
-        cost = answer["extensions"]["cost"]  # the demo's demand control exposes its figures too
-        facts = pane.locator("dd")
-        playwright_api.expect(facts.nth(1)).to_have_text(f"{plan['estimatedCost']:g} of {cost['max']:g} (enforce)")
-        playwright_api.expect(facts.nth(2)).to_have_text(f"{cost['actual']:g}")
-        playwright_api.expect(pane).to_contain_text("TopProducts")
-        result = page.locator(".graphiql-response .CodeMirror")
-        playwright_api.expect(result).to_contain_text('"topProducts"')
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "graphiql-plan-pane.png"))
+    page.locator("button.graphiql-execute-button").click()
+    shown = page.get_by_test_id("query-plan")
+    shown.wait_for()
+    assert shown.inner_text() == expected_plan
+    for service in plan["services"]:
+        assert f'Fetch(service: "{service}")' in expected_plan
+    playwright_api.expect(pane).to_contain_text(", ".join(plan["services"]))
+    cost = answer["extensions"]["cost"]  # the demo's demand control exposes its figures too
+    facts = pane.locator("dd")
+    playwright_api.expect(facts.nth(1)).to_have_text(f"{plan['estimatedCost']:g} of {cost['max']:g} (enforce)")
+    playwright_api.expect(facts.nth(2)).to_have_text(f"{cost['actual']:g}")
+    playwright_api.expect(pane).to_contain_text("TopProducts")
+    result = page.locator(".graphiql-response .CodeMirror")
+    playwright_api.expect(result).to_contain_text('"topProducts"')
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "graphiql-plan-pane.png"))
 
-        assert offline.elsewhere == []
-        assert offline.problems == []
-        page.context.close()
+    assert offline.elsewhere == []
+    assert offline.problems == []
+    page.context.close()
 
 
-def test_token_helper_explorer_and_a_refused_subscription(demo_gateway: tuple[str, Gateway]) -> None:
+def test_token_helper_explorer_and_a_refused_subscription(demo_gateway: tuple[str, Gateway], browser: Any) -> None:
     url, _ = demo_gateway
-    with launched(playwright_api) as browser:
-        offline = offline_page(browser, viewport={"width": 1500, "height": 900})
+    offline = offline_page(browser, viewport={"width": 1500, "height": 900})
+    page = offline.page
+    page.goto(f"{url}/graphql")
+    editor = page.locator(".graphiql-query-editor .CodeMirror")
+    editor.wait_for()
+
+    # A development token, signed by the gateway with the demo's key, lands in the headers.
+    page.get_by_role("button", name="Show Token").click()
+    page.locator("#federation-scopes").fill("read:inventory")
+    page.locator("#federation-claims").fill('{"roles": ["owner"]}')
+    page.get_by_role("button", name="Generate").click()
+    playwright_api.expect(page.locator(".federation-status")).to_contain_text("Authorization header set")
+    headers = page.locator(".graphiql-editor-tool .CodeMirror").last
+    value = headers.evaluate("el => el.CodeMirror.getValue()")
+    assert '"Authorization": "Bearer ey' in value, value
+    # ... and opens what anonymous callers get as null.
+    _replace(page, editor, "{ topProducts(first: 1) { stockCount } }")
+    page.locator("button.graphiql-execute-button").click()
+    result = page.locator(".graphiql-response .CodeMirror")
+    playwright_api.expect(result).to_contain_text('"stockCount": ')
+    assert "UNAUTHORIZED" not in result.inner_text() and '"stockCount": null' not in result.inner_text()
+
+    # The explorer lists the schema's root fields.
+    page.get_by_role("button", name="Show GraphiQL Explorer").click()
+    playwright_api.expect(page.locator(".graphiql-explorer-root")).to_contain_text("topProducts")
+
+    # A subscription goes to ws(s):// on the GraphQL path; refused, it is an error in the result pane.
+    _replace(page, editor, "subscription Ticks { ticks }")
+    page.locator("button.graphiql-execute-button").click()
+    playwright_api.expect(result).to_contain_text("Subscriptions need a WebSocket at ws://127.0.0.1")
+    assert html.unescape(result.inner_text()).count("/graphql") >= 1
+
+    assert offline.elsewhere == []
+    # Chromium reports the refused WebSocket on the console; nothing else may go wrong.
+    assert [p for p in offline.problems if "WebSocket connection to" not in p] == []
+    page.context.close()
+
+
+class DeferringGateway(FakeGateway):
+    """Answers like a gateway streaming @defer: the plan in the first part, the deferred data after.
+    Requests that accept no stream (GraphiQL's introspection) get the stand-in's plain answers."""
+
+    PLAN = {"text": 'QueryPlan {\n  Fetch(service: "stand-in") {\n    {\n      hello\n    }\n  },\n}',
+            "fetches": 1, "services": ["stand-in"], "estimatedCost": 7.0}
+
+    async def execute(self, request: GraphQLRequest, context: RequestContext) -> GraphQLResponse:
+        if not context.incremental:
+            return await super().execute(request, context)
+        body = {"data": {"hello": "now"}, "hasNext": True, "extensions": {"queryPlan": self.PLAN}}
+        return GraphQLResponse(body, stream=ResponseStream(self._later(), incremental=True))
+
+    async def _later(self) -> AsyncGenerator[dict[str, Any], None]:
+        yield {"incremental": [{"data": {"later": "then"}, "path": []}], "hasNext": False}
+
+
+def test_a_streamed_answer_keeps_the_plan_of_its_first_part(browser: Any) -> None:
+    app = create_app(DeferringGateway(), HttpConfig(expose_plan=True))
+    with serve_in_thread(app) as url:
+        offline = offline_page(browser)
         page = offline.page
         page.goto(f"{url}/graphql")
         editor = page.locator(".graphiql-query-editor .CodeMirror")
         editor.wait_for()
-
-        # A development token, signed by the gateway with the demo's key, lands in the headers.
-        page.get_by_role("button", name="Show Token").click()
-        page.locator("#federation-scopes").fill("read:inventory")
-        page.locator("#federation-claims").fill('{"roles": ["owner"]}')
-        page.get_by_role("button", name="Generate").click()
-        playwright_api.expect(page.locator(".federation-status")).to_contain_text("Authorization header set")
-        headers = page.locator(".graphiql-editor-tool .CodeMirror").last
-        value = headers.evaluate("el => el.CodeMirror.getValue()")
-        assert '"Authorization": "Bearer ey' in value, value
-        # ... and opens what anonymous callers get as null.
-        _replace(page, editor, "{ topProducts(first: 1) { stockCount } }")
+        _replace(page, editor, "{ hello ... @defer { later: hello } }")
         page.locator("button.graphiql-execute-button").click()
         result = page.locator(".graphiql-response .CodeMirror")
-        playwright_api.expect(result).to_contain_text('"stockCount": ')
-        assert "UNAUTHORIZED" not in result.inner_text() and '"stockCount": null' not in result.inner_text()
-
-        # The explorer lists the schema's root fields.
-        page.get_by_role("button", name="Show GraphiQL Explorer").click()
-        playwright_api.expect(page.locator(".graphiql-explorer-root")).to_contain_text("topProducts")
-
-        # A subscription goes to ws(s):// on the GraphQL path; refused, it is an error in the result pane.
-        _replace(page, editor, "subscription Ticks { ticks }")
-        page.locator("button.graphiql-execute-button").click()
-        playwright_api.expect(result).to_contain_text("Subscriptions need a WebSocket at ws://127.0.0.1")
-        assert html.unescape(result.inner_text()).count("/graphql") >= 1
-
-        assert offline.elsewhere == []
-        # Chromium reports the refused WebSocket on the console; nothing else may go wrong.
-        assert [p for p in offline.problems if "WebSocket connection to" not in p] == []
+        playwright_api.expect(result).to_contain_text('"later": "then"')  # the deferred part arrived
+        playwright_api.expect(page.get_by_test_id("query-plan")).to_have_text(DeferringGateway.PLAN["text"])
+        playwright_api.expect(page.locator(".federation-pane dd").nth(1)).to_have_text("7")
+        assert offline.elsewhere == [] and offline.problems == []
         page.context.close()
 
 

@@ -21,11 +21,17 @@
     }, []);
     return pair[0];
   }
-  function observe(params, result) {
-    if (!result || typeof result !== "object") return;
-    var extensions = result.extensions || {};
+  // ``first``: the answer's first (or only) part, which says whether there is a plan; later parts of
+  // a streamed answer (@defer, subscriptions) change the pane only if they carry one.
+  function observe(params, result, first) {
+    // Multipart answers come as arrays of parts.
+    var parts = (Array.isArray(result) ? result : [result]).filter(function (p) { return p && typeof p === "object"; });
+    var part = parts.filter(function (p) { return p.extensions && p.extensions.queryPlan; })[0];
+    if (!part && !first) return;
+    part = part || parts[0] || {};
+    var extensions = part.extensions || {};
     publish({ operation: params.operationName || null, plan: extensions.queryPlan || null,
-              cost: extensions.cost || null, errors: result.errors || null });
+              cost: extensions.cost || null, errors: part.errors || null });
   }
 
   // -- subscriptions: graphql-transport-ws on the GraphQL path, opened on the first subscription --
@@ -95,14 +101,19 @@
     var result = base(params, fresh[1]);
     return Promise.resolve(result).then(function (value) {
       if (!value || typeof value[Symbol.asyncIterator] !== "function") {
-        observe(params, value);
+        observe(params, value, true);
         return value;
       }
-      // Streamed answers (incremental delivery, subscriptions): each part may carry the plan.
+      // Streamed answers (incremental delivery, subscriptions): the plan comes with the first part.
       var parts = value[Symbol.asyncIterator]();
+      var first = true;
       var watched = {
         next: function () {
-          return parts.next().then(function (step) { if (!step.done) observe(params, step.value); return step; });
+          return parts.next().then(function (step) {
+            if (!step.done) observe(params, step.value, first);
+            first = false;
+            return step;
+          });
         },
         return: function (v) { return parts.return ? parts.return(v) : Promise.resolve({ done: true, value: v }); },
       };
