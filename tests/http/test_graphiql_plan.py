@@ -20,9 +20,10 @@ from federation.config import GatewayConfig, HttpConfig
 from federation.config_loader import decode
 from federation.gateway import Gateway
 from federation.http import create_app
-from federation.pipeline.explain import PLAN_HEADER
+from federation.pipeline.explain import PLAN_HEADER, services
 from tests.demo.subgraphs import DemoSubgraphs
 
+ROOT = Path(__file__).resolve().parents[2]
 # Products, then reviews of each, then each review's author: three subgraphs.
 QUERY = "query Three { topProducts(first: 2) { name reviews { body author { name } } } }"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -124,3 +125,13 @@ async def test_page_loads_the_plugins_and_the_websocket_client() -> None:
         assert f'<script src="/graphql/static/{name}"></script>' in page or f'src="/graphql/static/{name}"' in page
     for name in ("plugin-explorer.css", "federation.css"):
         assert f'<link rel="stylesheet" href="/graphql/static/{name}">' in page
+
+
+def test_services_are_listed_in_plan_order_through_conditions() -> None:
+    # Planning needs no running subgraph: the committed supergraph is enough.
+    gateway = Gateway.from_sdl((ROOT / "schemas" / "supergraph.graphql").read_text())
+    query = "query Q($r: Boolean!) { topProducts(first: 1) { name reviews @include(if: $r) { body author { name } } } }"
+    plan = gateway.plan(query)
+    assert "Include(if: $r)" in plan.to_text()
+    assert services(plan) == ["products", "reviews", "accounts"]
+    assert services(gateway.plan("{ __typename }")) == []
