@@ -196,7 +196,10 @@
       }
       fetch(config.tokenUrl, { method: "POST", headers: { "content-type": "application/json" },
                                body: JSON.stringify(body) })
-        .then(function (r) { return r.json(); })
+        .then(function (r) {
+          if (r.status === 404) throw new Error("this gateway signs development tokens for local clients only");
+          return r.json();
+        })
         .then(function (answer) {
           if (answer.token) use(answer.token);
           else status[1]((answer.errors && answer.errors[0].message) || "No token came back.");
