@@ -463,6 +463,15 @@ class HttpConfig:
     introspection: bool = True
     # Replace subgraph error messages with a generic one, keeping the code and path.
     mask_subgraph_errors: bool = False
+    # -- for frontend developers (README "GraphiQL") --
+    # Requests with the header `X-Federation-Query-Plan: true` get the query plan and the estimated
+    # cost in extensions.queryPlan (GraphiQL's plan pane). Off: a plan shows how the graph is split.
+    expose_plan: bool = False
+    # A .graphql file GraphiQL opens with when the browser has no saved tabs (the demo's example).
+    graphiql_default_query_file: str | None = None
+    # GraphiQL's token helper signs development tokens with the key in this folder (`federation token
+    # --keys-dir`), for clients on loopback only. None: tokens are pasted. Never set in production.
+    graphiql_dev_token_keys: str | None = None
 
     def __post_init__(self) -> None:
         if not self.path.startswith("/") or (self.path.endswith("/") and self.path != "/"):

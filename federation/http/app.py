@@ -31,6 +31,7 @@ from federation.errors import (
 )
 from federation.http.access_log import AccessLogMiddleware
 from federation.http.cors import CorsMiddleware, check_csrf
+from federation.http.dev_token import send_dev_token
 from federation.http.graphiql import GraphiQL
 from federation.http.graphiql_assets import static_dir
 from federation.http.negotiation import MediaType, StreamMedia, accepts_html, negotiate, stream_media
@@ -85,7 +86,7 @@ class GatewayApp:
         self.draining = False  # SIGTERM came: /ready says 503 while everything else is still served
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
-        self.graphiql = GraphiQL(config.path, static_dir()) if config.graphiql else None
+        self.graphiql = GraphiQL(config.path, static_dir(), config) if config.graphiql else None
         self._cors: ASGIApp = CorsMiddleware(self._route, config.cors)
         handler: ASGIApp = self._limit_headers
         self._handler = AccessLogMiddleware(handler) if access_log else handler
@@ -154,6 +155,8 @@ class GatewayApp:
                 return
             name = path[len(self.graphiql.static_prefix) :]
             await self.graphiql.send_asset(name, header(scope, b"if-none-match"), send)
+        elif self.graphiql is not None and path == self.graphiql.token_path and self.config.graphiql_dev_token_keys:
+            await send_dev_token(self.config.graphiql_dev_token_keys, scope, receive, send)  # development only
         elif path == "/health":
             await send_json(send, 200, {"status": "UP"})
         elif path == "/metrics" and self.metrics:

@@ -12,6 +12,7 @@ from federation.pipeline.authorize import authorize
 from federation.pipeline.cost import check_cost
 from federation.pipeline.document import CheckedDocument, check_document, resolve_text
 from federation.pipeline.execute import execute
+from federation.pipeline.explain import explain
 from federation.pipeline.plan import plan
 from federation.pipeline.rate_limit import rate_limit
 from federation.pipeline.respond import respond
@@ -37,6 +38,7 @@ async def run(state: ServingState, request: GraphQLRequest, context: RequestCont
         check_cost(policies, planned, variables, context)             # 7. demand control
         executed = await execute(state, planned, variables, context)  # 8. subgraph fetches
         response = respond(state, planned, variables, executed, context)  # 9. shaped answer
+        response = explain(state, planned, variables, context, response)   # 9b. plan on request (dev)
     except RequestError:
         if state.usage is not None:                                   # 10. usage: refused, an error
             record_usage(state.usage, checked, context, None)
