@@ -69,6 +69,13 @@ REVIEWS: dict[str, ReviewRow] = {
         ReviewRow("r16", "u12", "1002", 3, "Good panel, poor stand."),
     )
 }
+_SEED = dict(REVIEWS)
+
+
+def restore_seed_reviews() -> None:
+    """Forget the reviews ``addReview`` added: the demo as it started (tests share one server)."""
+    for key in [k for k in REVIEWS if k not in _SEED]:
+        REVIEWS.pop(key, None)
 
 
 
