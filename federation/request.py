@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from federation.observability.tracing import RequestTrace
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class RequestContext:
     client_address: str | None = None
     # Free slot for policies to leave values for later stages (e.g. the cost estimate).
     attributes: dict[str, Any] = field(default_factory=dict)
+    # This request's spans when tracing is on (``federation.observability.tracing``); None: off.
+    trace: RequestTrace | None = None
 
 
 @dataclass
