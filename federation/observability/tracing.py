@@ -218,7 +218,7 @@ class _RequestSpans:
             await self.app({**scope, SCOPE_KEY: request}, receive, watch)
         except BaseException as exc:
             if span.is_recording():
-                _fail(span, type(exc).__qualname__, str(exc))
+                _fail(span, type(exc).__qualname__, None)
             raise
         finally:
             if status and span.is_recording():
@@ -327,11 +327,9 @@ class _StageSpan:
         trace = self.trace
         trace._parent = trace._root_context
         if exc is not None:
-            if isinstance(exc, GatewayError):
-                # A refusal: its stable code says why. Not its message, which may quote a variable's value.
-                _fail(self.span, exc.code, None)
-            else:
-                _fail(self.span, type(exc).__qualname__, str(exc))
+            # A refusal's stable code, or the exception's type; never a message, which may quote a
+            # variable's value.
+            _fail(self.span, exc.code if isinstance(exc, GatewayError) else type(exc).__qualname__, None)
         self.span.end()
 
 
@@ -368,7 +366,7 @@ class FetchTrace:
         if status is not None:
             span.set_attribute("http.response.status_code", status)
         if failure is not None:
-            event: dict[str, Any] = {"url.full": url, "error.type": failure.code}
+            event: dict[str, Any] = {"url.full": _url_attributes(url)["url.full"], "error.type": failure.code}
             if status is not None:
                 event["http.response.status_code"] = status
             span.add_event("attempt failed", event)
@@ -395,6 +393,8 @@ class FetchTrace:
 @functools.lru_cache(maxsize=256)
 def _url_attributes(url: str) -> dict[str, Any]:
     parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:  # credentials never go in a span
+        url = parts._replace(netloc=f"REDACTED:REDACTED@{parts.netloc.rpartition('@')[2]}").geturl()
     attributes: dict[str, Any] = {"url.full": url}
     if parts.hostname:
         attributes["server.address"] = parts.hostname
