@@ -201,9 +201,8 @@ class _RequestSpans:
                 user_agent = value.decode("latin-1")
         parent = tracing.propagator.extract(carrier) if carrier else None
         method: str = scope["method"]
-        span = tracing.tracer.start_span(f"{method} {self.path}", context=parent, kind=tracing.server_kind)
-        if span.is_recording():
-            span.set_attributes(_server_attributes(scope, method, self.path, user_agent))
+        span = tracing.tracer.start_span(f"{method} {self.path}", context=parent, kind=tracing.server_kind,
+                                         attributes=_server_attributes(scope, method, self.path, user_agent))
         request = RequestTrace(tracing, span)
         token = context.attach(trace.set_span_in_context(span))
         status = 0
@@ -281,10 +280,10 @@ class RequestTrace:
         operation = checked.operation
         root = self.root
         root.update_name(f"{operation.operation} {operation.name}" if operation.name else operation.operation)
-        root.set_attribute("graphql.operation.type", operation.operation)
+        attributes = {"graphql.operation.type": operation.operation, "graphql.document.hash": sha256_hex(text)}
         if operation.name:
-            root.set_attribute("graphql.operation.name", operation.name)
-        root.set_attribute("graphql.document.hash", sha256_hex(text))
+            attributes["graphql.operation.name"] = operation.name
+        root.set_attributes(attributes)
 
     def fetch(self, node: FetchNode, variables: Mapping[str, Any]) -> FetchTrace:
         """The span of one subgraph fetch (under the ``execute`` stage's)."""
@@ -357,14 +356,17 @@ class FetchTrace:
 
     def attempt(self, url: str, resend: int, status: int | None, failure: GatewayError | None) -> None:
         """One attempt's outcome: ``resend`` attempts came before it; ``status`` if it answered."""
-        if not self.recording:
+        if not self.span.is_recording():  # not sampled; or ended: a shared call that outlived its caller
             return
         span = self.span
-        span.set_attributes(_url_attributes(url))
-        if resend:
-            span.set_attribute("http.request.resend_count", resend)
-        if status is not None:
-            span.set_attribute("http.response.status_code", status)
+        attributes = _url_attributes(url)
+        if resend or status is not None:  # one call: each takes the span's lock and checks every value
+            attributes = dict(attributes)
+            if resend:
+                attributes["http.request.resend_count"] = resend
+            if status is not None:
+                attributes["http.response.status_code"] = status
+        span.set_attributes(attributes)
         if failure is not None:
             event: dict[str, Any] = {"url.full": _url_attributes(url)["url.full"], "error.type": failure.code}
             if status is not None:
@@ -373,7 +375,7 @@ class FetchTrace:
 
     def joined(self) -> None:
         """The fetch shared the call of an identical one in flight (its attempts are in that span)."""
-        if self.recording:
+        if self.span.is_recording():
             self.span.set_attribute("federation.fetch.deduplicated", True)
 
     def end(self, errors: int, failure: GatewayError | None, cancelled: bool) -> None:
