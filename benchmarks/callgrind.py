@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Instructions per request under callgrind: a figure that other work on the machine does not move.
 
-    python3 benchmarks/callgrind.py [--requests 200] [--warmup 50] [--tracing] [--code DIR]
+    .venv/bin/python benchmarks/callgrind.py [--requests 200] [--warmup 50] [--tracing [--ratio R]] [--code DIR]
 
 Starts the memoised demo subgraphs (``benchmarks.subgraphs``) and ``python -m federation serve``
 under ``valgrind --tool=callgrind --instr-atstart=no``, sends ``--warmup`` requests of
 ``deep_query.graphql`` one after the other, then turns instrumentation on (``callgrind_control -i
 on``) for ``--requests`` more and off again after a pause that lets batched work (span exports)
-finish. Prints instructions per request. ``--tracing``: tracing on at ratio 1.0, exporting to the
-stand-in collector of ``benchmarks/trace_sink.py``. ``--code DIR``: run the gateway code of another
+finish. Prints instructions per request. ``--tracing``: tracing on (at ``--ratio``, default 1.0),
+exporting to the stand-in collector of ``benchmarks/trace_sink.py``. ``--code DIR``: run the gateway code of another
 checkout (say ``git archive main``) with this virtualenv, to compare two commits on one machine.
 Needs valgrind (Debian: ``apt-get install valgrind``).
 """
@@ -35,6 +35,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--tracing", action="store_true")
+    parser.add_argument("--ratio", type=float, default=1.0, help="with --tracing: the sampling ratio")
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose gateway code runs")
     parser.add_argument("--out", type=Path, default=ROOT / ".bench" / "callgrind")
     args = parser.parse_args()
@@ -63,7 +64,7 @@ def main() -> int:
             supergraph = out / "supergraph.graphql"
             urls = {name: f"http://{HOST}:{port}/graphql" for name, port in ports.items()}
             supergraph.write_text(rewrite_subgraph_urls((ROOT / "schemas" / "supergraph.graphql").read_text(), urls))
-            config = sink.config_file(out) if args.tracing else None
+            config = sink.config_file(out, ratio=args.ratio) if args.tracing else None
             argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
                     f"--callgrind-out-file={out}/callgrind.out.%p",
                     str(PYTHON), "-m", "federation", "serve", "--supergraph", str(supergraph), "--host", HOST,
@@ -94,7 +95,7 @@ def main() -> int:
                 processes.stop(child)
         spans = sink.summary()
     total = sum(_instructions(path) for path in out.glob(f"callgrind.out.{children[-1].pid}*"))
-    label = "tracing on (ratio 1.0)" if args.tracing else "tracing off"
+    label = f"tracing on (ratio {args.ratio:g})" if args.tracing else "tracing off"
     print(f"{code.name}, {label}: {total / args.requests / 1e6:.3f} M instructions per request "
           f"({args.requests} requests; {spans['spans']} spans exported while measured or after)")
     return 0

@@ -65,11 +65,11 @@ class TraceSink:
         self.server.server_close()
         self._thread.join(5)
 
-    def config_file(self, directory: Path, base: Path | None = None) -> Path:
-        """A gateway.yaml with tracing on at ratio 1.0, to this sink; ``base``: a config to add it to."""
+    def config_file(self, directory: Path, base: Path | None = None, ratio: float = 1.0) -> Path:
+        """A gateway.yaml with tracing on at ``ratio``, to this sink; ``base``: a config to add it to."""
         path = directory / "tracing-gateway.yaml"
         text = base.read_text() if base is not None else ""
-        text += (f"telemetry: {{tracing: {{endpoint: '{self.url}', protocol: http, sampling_ratio: 1.0, "
+        text += (f"telemetry: {{tracing: {{endpoint: '{self.url}', protocol: http, sampling_ratio: {ratio}, "
                  "service_name: bench-gateway}}\n")
         path.write_text(text)
         return path
