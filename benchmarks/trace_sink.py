@@ -9,6 +9,7 @@ the exports and the spans they carry; ``config_file`` writes the gateway.yaml th
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ class TraceSink:
 
         self.exports = 0
         self.spans = 0
+        self.arrivals: list[tuple[float, int]] = []  # (time.monotonic(), spans) of each export
         self._lock = threading.Lock()
         sink = self
         answer = ExportTraceServiceResponse().SerializeToString()
@@ -39,6 +41,7 @@ class TraceSink:
                     with sink._lock:
                         sink.exports += 1
                         sink.spans += spans
+                        sink.arrivals.append((time.monotonic(), spans))
                 self.send_response(200 if known else 404)
                 self.send_header("content-type", "application/x-protobuf")
                 self.send_header("content-length", str(len(answer)))
@@ -77,3 +80,8 @@ class TraceSink:
     def summary(self) -> dict[str, int]:
         with self._lock:
             return {"exports": self.exports, "spans": self.spans}
+
+    def received_between(self, start: float, end: float) -> int:
+        """Spans that arrived between two ``time.monotonic()`` readings."""
+        with self._lock:
+            return sum(n for at, n in self.arrivals if start <= at <= end)

@@ -10,20 +10,24 @@ import logging
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 import pytest
+from opentelemetry import context
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import SpanKind, StatusCode, set_span_in_context
 
 from federation.config import GatewayConfig, RetryConfig, SubgraphConfig, TelemetryConfig, TracingConfig
+from federation.config_loader import from_dict
 from federation.gateway import Gateway
 from federation.http.app import create_app
-from federation.logging_setup import JsonFormatter, TraceIds
+from federation.logging_setup import JsonFormatter, TraceIds, configure_logging
 from federation.observability.tracing import Tracing
+from federation.server import build_app
 from services_demo.runner import ServedApp, bind
 from tests.demo.subgraphs import DemoSubgraphs
 from tests.execution import shop_data
@@ -277,3 +281,39 @@ def test_tracing_on_leaves_trace_context_to_the_fetch_spans() -> None:
     gateway = Gateway.from_sdl(supergraph({"products": "http://127.0.0.1:9/graphql",
                                            "reviews": "http://127.0.0.1:9/graphql"}, SHOP), traced())
     assert gateway._state.forwarded_names == frozenset()
+
+
+async def test_serve_turns_tracing_on_from_one_key_and_log_lines_carry_the_trace_id() -> None:
+    schema = Path(__file__).resolve().parents[2] / "schemas" / "supergraph.graphql"
+    config = from_dict(GatewayConfig, {"supergraph": {"path": str(schema), "poll_interval": 0},
+                                       "telemetry": {"tracing": {"endpoint": "http://127.0.0.1:9"}}}, "test")
+    app = build_app(config)
+    closes = [hook for hook in app.on_shutdown if isinstance(getattr(hook, "__self__", None), Tracing)]
+    assert len(closes) == 1
+    tracing = closes[0].__self__  # type: ignore[attr-defined]
+    assert isinstance(app._handler, type(tracing.middleware(app._handler, "/graphql")))
+    await closes[0]()
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging("info", json_logs=False, trace_ids=True)
+        lines = io.StringIO()
+        handler = root.handlers[0]
+        assert isinstance(handler, logging.StreamHandler)
+        handler.setStream(lines)
+        memory = Tracing(TracingConfig(), exporter=InMemorySpanExporter(), environ={}, batch=False)
+        span = memory.tracer.start_span("request")
+        token = context.attach(set_span_in_context(span))
+        try:
+            logging.getLogger("federation.test").info("inside")
+        finally:
+            context.detach(token)
+            span.end()
+        logging.getLogger("federation.test").info("outside")
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    inside, outside = lines.getvalue().splitlines()
+    assert inside.endswith(f"federation.test: inside trace_id={format(span.get_span_context().trace_id, '032x')}")
+    assert outside.endswith("federation.test: outside")
