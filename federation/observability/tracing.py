@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 
 from federation.config import TracingConfig
 from federation.errors import ConfigError, GatewayError
+from federation.execution.entity_batch import representation_count
 from federation.policies.persisted import sha256_hex
 
 if TYPE_CHECKING:
@@ -57,6 +58,9 @@ SCOPE_KEY = "federation.trace"
 DEFAULT_SERVICE_NAME = "federation-gateway"
 INSTRUMENTATION = "federation"
 _TRACE_HEADERS = (b"traceparent", b"tracestate")
+# Bytes of a client's trace header read at most (W3C: a traceparent is 55, a tracestate a few hundred).
+_MAX_TRACE_HEADER = 8192
+_MAX_USER_AGENT = 512
 
 
 class _Off:
@@ -88,11 +92,12 @@ class Tracing:
         """``exporter``: instead of OTLP (tests give the SDK's in-memory one, with ``batch=False``
         so spans are there as soon as they end)."""
         try:
+            from opentelemetry import context
             from opentelemetry.sdk.resources import Resource
             from opentelemetry.sdk.trace import TracerProvider
             from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
             from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
-            from opentelemetry.trace import SpanKind
+            from opentelemetry.trace import SpanKind, set_span_in_context
             from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
         except ImportError as exc:
             raise ConfigError(f"tracing needs the OpenTelemetry SDK: pip install 'federation[tracing]' ({exc})",
@@ -114,6 +119,10 @@ class Tracing:
         self.server_kind = SpanKind.SERVER
         self.client_kind = SpanKind.CLIENT
         self.internal_kind = SpanKind.INTERNAL
+        # The API functions the request path calls, looked up once (the module loads only when on).
+        self.in_context = set_span_in_context
+        self.attach = context.attach
+        self.detach = context.detach
         self._closed = False
 
     def middleware(self, app: ASGIApp, path: str) -> ASGIApp:
@@ -189,22 +198,21 @@ class _RequestSpans:
         if scope["type"] != "http" or scope["path"] != self.path:
             await self.app(scope, receive, send)
             return
-        from opentelemetry import context, trace
-
         tracing = self.tracing
         carrier = {}
         user_agent = None
         for key, value in scope["headers"]:
             if key in _TRACE_HEADERS:
-                carrier[key.decode("latin-1")] = value.decode("latin-1")
+                if len(value) <= _MAX_TRACE_HEADER:  # longer is not trace context: ignored, a new trace
+                    carrier[key.decode("latin-1")] = value.decode("latin-1")
             elif key == b"user-agent":
-                user_agent = value.decode("latin-1")
+                user_agent = value[:_MAX_USER_AGENT].decode("latin-1")
         parent = tracing.propagator.extract(carrier) if carrier else None
         method: str = scope["method"]
         span = tracing.tracer.start_span(f"{method} {self.path}", context=parent, kind=tracing.server_kind,
                                          attributes=_server_attributes(scope, method, self.path, user_agent))
         request = RequestTrace(tracing, span)
-        token = context.attach(trace.set_span_in_context(span))
+        token = tracing.attach(tracing.in_context(span))
         status = 0
 
         async def watch(message: Message) -> None:
@@ -225,7 +233,7 @@ class _RequestSpans:
                 if status >= 500:  # a server span's error: 4xx are the client's (HTTP conventions)
                     _fail(span, str(status), None)
             span.end()
-            context.detach(token)
+            tracing.detach(token)
 
 
 def _server_attributes(scope: Scope, method: str, route: str, user_agent: str | None) -> dict[str, Any]:
@@ -260,12 +268,10 @@ class RequestTrace:
     __slots__ = ("_parent", "_propagate", "_root_context", "recording", "root", "tracing")
 
     def __init__(self, tracing: Tracing, root: Span) -> None:
-        from opentelemetry.trace import set_span_in_context
-
         self.tracing = tracing
         self.root = root
         self.recording = root.is_recording()
-        self._root_context: Context = set_span_in_context(root)
+        self._root_context: Context = tracing.in_context(root)
         self._parent = self._root_context  # of the spans opened now: the open stage's, or the root's
         # Not sampled: fetches carry the root's context (sampled flag off) and make no span.
         self._propagate: FetchTrace | None = None if self.recording else FetchTrace(self, root, False)
@@ -289,8 +295,6 @@ class RequestTrace:
         """The span of one subgraph fetch (under the ``execute`` stage's)."""
         if self._propagate is not None:
             return self._propagate
-        from federation.execution.entity_batch import representation_count
-
         attributes: dict[str, Any] = {
             "subgraph.name": node.service,
             "graphql.operation.type": node.operation_kind,
@@ -314,12 +318,10 @@ class _StageSpan:
         self.name = name
 
     def __enter__(self) -> None:
-        from opentelemetry.trace import set_span_in_context
-
         trace = self.trace
-        self.span = trace.tracing.tracer.start_span(name=self.name, context=trace._parent,
-                                                    kind=trace.tracing.internal_kind)
-        trace._parent = set_span_in_context(self.span)
+        tracing = trace.tracing
+        self.span = tracing.tracer.start_span(name=self.name, context=trace._parent, kind=tracing.internal_kind)
+        trace._parent = tracing.in_context(self.span)
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -348,10 +350,9 @@ class FetchTrace:
         """``headers`` plus this fetch's W3C trace context (the same for every attempt)."""
         own = self._headers
         if own is None:
-            from opentelemetry.trace import set_span_in_context
-
+            tracing = self.trace.tracing
             own = self._headers = {}
-            self.trace.tracing.propagator.inject(own, context=set_span_in_context(self.span))
+            tracing.propagator.inject(own, context=tracing.in_context(self.span))
         return {**headers, **own} if headers else own
 
     def attempt(self, url: str, resend: int, status: int | None, failure: GatewayError | None) -> None:

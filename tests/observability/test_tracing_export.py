@@ -156,3 +156,19 @@ def test_one_key_turns_tracing_on_and_its_values_are_checked() -> None:
         load_config(environ={"FEDERATION_TELEMETRY__TRACING__SAMPLING_RATIO": "1.5"})
     with pytest.raises(ConfigError, match=r"telemetry\.tracing\.protocol: expected one of 'http', 'grpc'"):
         load_config(environ={"FEDERATION_TELEMETRY__TRACING__PROTOCOL": "grcp"})
+
+
+async def test_a_client_tracestate_too_long_is_dropped_and_its_trace_goes_on() -> None:
+    exporter = InMemorySpanExporter()
+    tracing = Tracing(TracingConfig(), exporter=exporter, environ={}, batch=False)
+    client_trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    transport = httpx.ASGITransport(app=tracing.middleware(app, "/graphql"))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        for tracestate in ("k=v", "k=" + "v" * 10_000):
+            headers = {"traceparent": f"00-{client_trace}-00f067aa0ba902b7-01", "tracestate": tracestate}
+            assert (await client.post("/graphql", json={}, headers=headers)).status_code == 200
+    await tracing.aclose()
+    roots = [s for s in exporter.get_finished_spans() if s.name == "POST /graphql"]
+    contexts = [s.context for s in roots if s.context is not None]
+    assert [format(c.trace_id, "032x") for c in contexts] == [client_trace, client_trace]
+    assert [c.trace_state.to_header() for c in contexts] == ["k=v", ""]
