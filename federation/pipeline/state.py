@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from federation.execution.executor import Execution
     from federation.pipeline.document import CheckedDocument
     from federation.pipeline.plan import Planned
+    from federation.subscriptions.feed import Hub
 
 # W3C trace context goes to every subgraph, so their spans join the client's trace.
 _TRACE_HEADERS = ("traceparent", "tracestate")
@@ -179,7 +180,7 @@ class ServingState:
             urls = conf.url or (sub.url,)
             endpoints[graph] = SubgraphEndpoint(
                 sub.name, tuple(urls), conf.timeout or 30.0, dict(conf.headers), connect_timeout=conf.connect_timeout,
-                ca_file=conf.ca_file, health_check=conf.health_check, dedupe=conf.dedupe is not False,
+                tls=conf.tls, health_check=conf.health_check, dedupe=conf.dedupe is not False,
                 **_given(max_connections=conf.max_connections, max_waiters=conf.max_waiters,
                          max_response_bytes=conf.max_response_bytes),
                 **_sections(ejection=conf.ejection, breaker=conf.breaker, retry=conf.retry))
@@ -225,6 +226,7 @@ class ServingState:
     previous: ServingState | None = None  # the state it was built from; dropped once in service
     source: bytes | None = None  # digest of the supergraph text, set by the gateway: the same text builds nothing
     kept: tuple[str, ...] = ()  # what it kept of that state, for the reload's log line
+    subscriptions: Hub | None = None  # the gateway's running subscriptions, set by the gateway
 
     @property
     def api_digest(self) -> bytes:
