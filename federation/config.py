@@ -672,6 +672,45 @@ class UsageConfig:
 # -- end of usage reporting ------------------------------------------------------------------------
 
 
+# -- telemetry: OpenTelemetry traces (federation/observability/tracing.py) -------------------------
+
+
+@dataclass(frozen=True)
+class TracingConfig:
+    """OTLP trace export; the section's presence turns tracing on. A key left unset falls back to
+    the standard OTEL_* variable (read by ``federation.observability.tracing``), then the default."""
+
+    # Where spans go: for http the traces URL (a bare http://host:port gets /v1/traces), for grpc
+    # host:port or a URL. None: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT,
+    # else the collector on localhost (4318 for http, 4317 for grpc).
+    endpoint: str | None = None
+    # None: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL ("grpc" or
+    # "http/protobuf"), else http.
+    protocol: Literal["http", "grpc"] | None = None
+    # Share of new traces recorded; a request with a traceparent follows its sampled flag. None:
+    # OTEL_TRACES_SAMPLER_ARG, else 1.0.
+    sampling_ratio: Ratio | None = None
+    # The resource's service.name. None: OTEL_SERVICE_NAME, else "federation-gateway".
+    service_name: str | None = None
+    # Sent with every export (a collector's API key); None: OTEL_EXPORTER_OTLP_HEADERS. Never logged.
+    headers: Mapping[str, str] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.endpoint is not None and not self.endpoint:
+            raise ConfigError("expected a URL or host:port, got an empty string", "endpoint")
+        for name, value in (self.headers or {}).items():
+            _header_name(name, f"headers.{name}")
+            _header_value(value, f"headers.{name}")
+
+
+@dataclass(frozen=True)
+class TelemetryConfig:
+    # OpenTelemetry traces; None (the default): off, at no cost per request.
+    tracing: TracingConfig | None = None
+
+# -- end of telemetry ------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class SubscriptionsConfig:
     """Subscriptions (``federation/subscriptions/``): over WebSocket, SSE and multipart HTTP."""
@@ -713,6 +752,8 @@ class GatewayConfig:
     # Field usage reported to the schema registry (off by default).
     usage: UsageConfig = field(default_factory=UsageConfig)
     subscriptions: SubscriptionsConfig = field(default_factory=SubscriptionsConfig)
+    # OpenTelemetry traces (off by default).
+    telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
 
     def __post_init__(self) -> None:
         if self.subgraph_defaults.url:

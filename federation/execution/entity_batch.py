@@ -10,7 +10,7 @@ errors by the alias their path starts with. A call alone in its tick is sent as 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -66,6 +66,14 @@ class EntityBatcher:
         for call, answer in zip(calls, answers, strict=True):
             if not call.answer.done():
                 call.answer.set_result(answer)
+
+
+def representation_count(variables: Mapping[str, Any]) -> int:
+    """The representations one ``_entities`` request sends, alone or combined (``$r0``, ``$r1``...)."""
+    alone = variables.get("representations")
+    if alone is not None:
+        return len(alone)
+    return sum(len(v) for k, v in variables.items() if k[:1] == "r" and k[1:].isdigit() and isinstance(v, list))
 
 
 def _combined(calls: list[_Call]) -> tuple[FetchNode, dict[str, Any]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from aiodataloader import DataLoader
@@ -44,6 +44,9 @@ from federation.planner.plan import (
     SequenceNode,
 )
 from federation.planner.selection import FieldItem, SelSet, restore_keys
+
+if TYPE_CHECKING:
+    from federation.observability.tracing import RequestTrace
 
 _MISSING = object()
 # Seconds the cancelled calls get to unwind after the deadline (they only close sockets).
@@ -119,8 +122,9 @@ class Execution:
     def __init__(self, client: SubgraphClient, variables: Mapping[str, Any],
                  possible: Mapping[str, frozenset[str]], headers: Mapping[str, Mapping[str, str]] | None = None,
                  metrics: Metrics | None = None, deadline: float | None = None,
-                 answers: ResponseHeaders | None = None) -> None:
+                 answers: ResponseHeaders | None = None, trace: RequestTrace | None = None) -> None:
         self.client = client
+        self.trace = trace  # the request's spans; None: tracing off
         self.answers = answers  # collects answer headers for the client; None: none are passed on
         self.deadline = deadline  # time.monotonic() seconds; None: none
         self.metrics = metrics
@@ -202,17 +206,25 @@ class Execution:
         answers = self.answers
         # Only subgraphs that pass headers on hand theirs up; for the others not being asked is enough.
         sink: list[Any] | None = [] if answers is not None and node.graph in answers.rules else None
+        span = self.trace.fetch(node, variables) if self.trace is not None else None
+        payload: dict[str, Any] | None = None
+        failed: FetchFailure | None = None
         try:
             headers = self.headers.get(node.graph) if self.headers else None
             payload = await self.client.request(node.graph, node.operation, variables, node.operation_name,
                                                 headers, node.operation_kind != "mutation", self.deadline,
-                                                answer_headers=sink)
+                                                answer_headers=sink, trace=span)
             outcome = "errors" if payload.get("errors") else "ok"
             return payload
         except FetchFailure as failure:
+            failed = failure
             self.errors.append(graphql_error(str(failure), failure.code, extensions={"service": failure.service}))
             return None
         finally:
+            if span is not None:
+                errors = payload.get("errors") if payload is not None else None
+                span.end(len(errors) if isinstance(errors, list) else 0, failed,
+                         payload is None and failed is None)
             if answers is not None:  # failed or cut short: no headers, and the answer is not cacheable
                 answers.answered(node.graph, sink[0] if sink else None)
             if task is not None:

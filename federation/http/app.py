@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
@@ -45,7 +45,11 @@ from federation.http.params import (
 from federation.http.responses import GRAPHQL_RESPONSE_JSON, JSON, send_bytes, send_error, send_json
 from federation.http.streaming import send_stream
 from federation.http.types import ASGIApp, Headers, Receive, Scope, Send, header
+from federation.observability.tracing import SCOPE_KEY as TRACE_SCOPE_KEY
 from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
+
+if TYPE_CHECKING:
+    from federation.observability.tracing import Tracing
 
 log = logging.getLogger("federation.http")
 
@@ -78,6 +82,7 @@ class GatewayApp:
         on_startup: Sequence[Hook] = (),
         on_shutdown: Sequence[Hook] = (),
         metrics: bool | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.holder = holder
         self.config = config
@@ -90,6 +95,8 @@ class GatewayApp:
         self._cors: ASGIApp = CorsMiddleware(self._route, config.cors)
         handler: ASGIApp = self._limit_headers
         self._handler = AccessLogMiddleware(handler) if access_log else handler
+        if tracing is not None:  # outermost: the access log line is written inside the request's span
+            self._handler = tracing.middleware(self._handler, config.path)
 
     def begin_drain(self) -> None:
         self.draining = True
@@ -218,7 +225,7 @@ class GatewayApp:
             return
         client = scope.get("client")
         context = RequestContext(headers=headers, client_address=client[0] if client else None,
-                                 incremental=streamed is not None)
+                                 incremental=streamed is not None, trace=scope.get(TRACE_SCOPE_KEY))
         await self._execute(gateway, request, context, media, content_type, send, receive, streamed)
 
     async def _execute(
@@ -278,12 +285,14 @@ def create_app(
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     metrics: bool | None = None,
+    tracing: Tracing | None = None,
 ) -> GatewayApp:
     """The ASGI app serving ``gateway`` (or whatever ``holder.current`` is at each request).
-    ``metrics``: whether this app serves /metrics; None: as ``config.metrics`` says."""
+    ``metrics``: whether this app serves /metrics; None: as ``config.metrics`` says. ``tracing``: a
+    span per GraphQL request (``federation.observability.tracing``); None: off."""
     holder = gateway if isinstance(gateway, GatewayHolder) else GatewayHolder(gateway)
     return GatewayApp(holder, config or HttpConfig(), access_log=access_log, on_startup=on_startup,
-                      on_shutdown=on_shutdown, metrics=metrics)
+                      on_shutdown=on_shutdown, metrics=metrics, tracing=tracing)
 
 
 def _headers(scope: Scope) -> dict[str, str]:

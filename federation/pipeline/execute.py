@@ -36,7 +36,7 @@ async def execute(state: ServingState, planned: PlannedOperation, variables: Var
     deadline = time.monotonic() + state.config.traffic.request_timeout
     answers = ResponseHeaders(state.response_headers) if state.response_headers else None
     execution = Execution(state.client, variables.sent, state.possible, _forwarded(state, context.headers),
-                          state.metrics, deadline, answers)
+                          state.metrics, deadline, answers, context.trace)
     if state.interrupted:
         execution.interrupt()
     state.running.add(execution)

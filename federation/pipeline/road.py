@@ -2,11 +2,14 @@
 checked value the next one accepts, and any stage may refuse the request with a ``RequestError``
 before a subgraph is called (stages 1-7). Stage 10 counts the request for the usage report when
 usage reporting is on (off: a None check). A subscription takes the same stages 1-7 (``subscribe``),
-then streams its events: stages 8 and 9 run once per event (``federation.subscriptions``)."""
+then streams its events: stages 8 and 9 run once per event (``federation.subscriptions``). With
+tracing on, stages 3 to 8 of a query or mutation have spans (``stage``: off, a shared no-op context
+manager)."""
 
 from __future__ import annotations
 
 from federation.errors import SUBSCRIPTION_NEEDS_STREAM, RequestError
+from federation.observability.tracing import stage
 from federation.pipeline.authenticate import authenticate
 from federation.pipeline.authorize import authorize
 from federation.pipeline.cost import check_cost
@@ -25,18 +28,26 @@ from federation.subscriptions.feed import hub_of
 
 async def run(state: ServingState, request: GraphQLRequest, context: RequestContext) -> GraphQLResponse:
     policies = state.policies
+    trace = context.trace                                         # spans: None unless tracing is on
     await authenticate(policies, context)                         # 1. token -> claims (401)
     await rate_limit(policies, context)                           # 2. client over its budget (429)
-    text = await resolve_text(policies, request)                  # 3. persisted queries -> text,
-    checked = await check_document(state, text, request)          #    parsed, limited, validated
+    with stage(trace, "parse_validate"):
+        text = await resolve_text(policies, request)              # 3. persisted queries -> text,
+        checked = await check_document(state, text, request)      #    parsed, limited, validated
+    if trace is not None:                                         #    the request span names the operation
+        trace.operation(checked, text)
     if checked.operation.operation == "subscription":
         return await subscribe(state, checked, request, context)     #    stages 4-7, then a stream
     try:
-        authorized = await authorize(policies, checked, request, context)  # 4. what the caller may see
-        planned = await plan(state, authorized)                       # 5. query plan and response shape
-        variables = coerce_variables(state, planned, request)         # 6. variable values
-        check_cost(policies, planned, variables, context)             # 7. demand control
-        executed = await execute(state, planned, variables, context)  # 8. subgraph fetches
+        with stage(trace, "authorize"):
+            authorized = await authorize(policies, checked, request, context)  # 4. what the caller may see
+        with stage(trace, "plan"):
+            planned = await plan(state, authorized)                   # 5. query plan and response shape
+        with stage(trace, "cost"):
+            variables = coerce_variables(state, planned, request)     # 6. variable values
+            check_cost(policies, planned, variables, context)         # 7. demand control
+        with stage(trace, "execute"):
+            executed = await execute(state, planned, variables, context)  # 8. subgraph fetches
         response = respond(state, planned, variables, executed, context)  # 9. shaped answer
         response = explain(state, planned, variables, context, response)   # 9b. plan on request (dev)
     except RequestError:

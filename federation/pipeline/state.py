@@ -186,9 +186,11 @@ class ServingState:
                 **_sections(ejection=conf.ejection, breaker=conf.breaker, retry=conf.retry))
         self.client = _client(endpoints, self, previous)
         # Client headers each subgraph gets: trace context for all, then its propagation list and
-        # header rules, compiled once here (``federation.execution.headers``).
+        # header rules, compiled once here (``federation.execution.headers``). With tracing on, the
+        # trace context is the fetch span's, added by ``federation.observability.tracing`` instead.
+        trace_headers = _TRACE_HEADERS if config.telemetry.tracing is None else ()
         self.request_headers = {
-            g: request_rules(_TRACE_HEADERS, config.subgraph(s.name).propagate_headers,
+            g: request_rules(trace_headers, config.subgraph(s.name).propagate_headers,
                              config.subgraph(s.name).request_headers)
             for g, s in supergraph.subgraphs.items()
         }
