@@ -26,6 +26,7 @@ def merge_siblings(graph: FetchGraph) -> bool:
             a.selection.merge(b.selection)
             if a.inputs is not None and b.inputs is not None:
                 a.inputs.merge(b.inputs)
+            a.contexts.extend(b.contexts)
             graph.depend(a.id, graph.deps(b.id))
             graph.remove(b.id)
             graph.replace_dependency(b.id, {a.id})

@@ -40,6 +40,7 @@ def merge_types(graph: FetchGraph) -> bool:
             a.accept = a.accept | b.accept
             if a.inputs is not None and b.inputs is not None:
                 a.inputs.merge(b.inputs)
+            a.contexts.extend(b.contexts)
             graph.depend(a.id, graph.deps(b.id))
             graph.remove(b.id)
             graph.replace_dependency(b.id, {a.id})
