@@ -44,24 +44,31 @@ def place(w: Walk, pos: Pos, type_name: str, target: str, entity: str, sel: Fiel
     if marker in w.contextual:
         return  # asked twice at one place: the first placement serves both
     w.contextual.add(marker)
-    w.context_fields += 1
     found: list[tuple[ContextArgument, str, list[_Found]]] = []
     touched: set[int] = set()
-    for i, arg in enumerate(fig.context_arguments):
-        variable = f"{w.context_prefix}_{w.context_fields}_{i}"
+    read: list[list[_Found]] = []
+    for arg in fig.context_arguments:
         with w.record() as rec:
-            sources = _ancestors(w, pos, type_name, sel, arg)
+            read.append(_ancestors(w, pos, type_name, sel, arg))
         touched |= rec
-        found.append((arg, variable, sources))
+    # Numbered by what they read: the field asked under several type conditions at one level reads
+    # the same values, so after fetches merge it is sent once, with the same variables.
+    signature = (target, type_name, sel.name.value, levels(pos.path),
+                 tuple((d, t, s.compact()) for sources in read for d, t, s in sources))
+    number = w.context_numbers.setdefault(signature, len(w.context_numbers) + 1)
+    for i, (arg, sources) in enumerate(zip(fig.context_arguments, read, strict=True)):
+        found.append((arg, f"{w.context_prefix}_{number}_{i}", sources))
     current = pos.group
     ride = (target == current.graph and current.entity is not None and fig.requires is None
             and all(depth <= levels(current.path) for _, _, sources in found for depth, _, _ in sources)
             and not any(g == current.id or _waits_for(w, g, current.id) for g in touched))
     group = current if ride else jumps._entity_group(w, pos, type_name, target, entity, siblings, fig.requires, sel)
     base = levels(group.path)
+    known = {c.variable for c in group.contexts}
     for arg, variable, sources in found:
-        group.contexts.append(ContextInput(variable, arg.type, tuple(
-            ContextSource(base - depth, types, selection) for depth, types, selection in sources)))
+        if variable not in known:
+            group.contexts.append(ContextInput(variable, arg.type, tuple(
+                ContextSource(base - depth, types, selection) for depth, types, selection in sources)))
     w.waits.setdefault(group.id, set()).update(touched - {group.id})
     args = tuple(sel.arguments or ()) + tuple(
         ArgumentNode(name=NameNode(value=arg.name), value=VariableNode(name=NameNode(value=variable)))

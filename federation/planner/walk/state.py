@@ -65,7 +65,7 @@ class Walk:
         self._recording: list[set[int]] = []
         # @fromContext arguments: variables numbered per contextual field, the fields already placed.
         self.context_prefix = variable_prefix({v.variable.name.value for v in operation.variable_definitions})
-        self.context_fields = 0
+        self.context_numbers: dict[tuple[object, ...], int] = {}
         self.contextual: set[tuple[object, ...]] = set()
 
     def new_group(self, graph: str, kind: str, path: tuple[PathStep, ...], entity: str | None = None) -> Group:
