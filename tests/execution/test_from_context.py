@@ -120,12 +120,13 @@ CURRENCY = {"a1": "EUR", "a2": "USD"}
 TRANSACTIONS = {"a1": ["t1", "t2"], "a2": ["t1", "t3"]}
 CENTS = {"t1": 1250, "t2": 99, "t3": 40000}
 
-LEDGER = link("2.8", "key", "context", "fromContext", "external") + """
+LEDGER = link("2.8", "key", "context", "fromContext", "external", "requires") + """
 type Query { accounts: [Account!]! }
 type Account @key(fields: "id") @context(name: "acct") {
   id: ID!
   currency: String! @external
   transactions: [Transaction!]!
+  statement: String! @requires(fields: "currency")
 }
 type Transaction @key(fields: "id") {
   id: ID!
@@ -142,7 +143,8 @@ def ledger() -> list[Any]:
     query.set_field("accounts", lambda *_: [{"id": a} for a in CURRENCY])
     account = FederatedObjectType("Account")
     account.set_field("transactions", lambda obj, _info: [{"id": t} for t in TRANSACTIONS[obj["id"]]])
-    account.reference_resolver(lambda _obj, _info, rep: {"id": rep["id"]})
+    account.reference_resolver(lambda _obj, _info, rep: dict(rep))
+    account.set_field("statement", lambda obj, _info: f"statement of {obj['id']} in {obj['currency']}")
     transaction = FederatedObjectType("Transaction")
     transaction.reference_resolver(lambda _obj, _info, rep: {"id": rep["id"]})
     transaction.set_field("amount", lambda obj, _info, currency=None:
@@ -179,6 +181,21 @@ async def test_each_entity_gets_the_value_of_its_own_ancestor() -> None:
     by_currency = {variables[f"contextualArgument_1_0_{i}"]: [r["id"] for r in variables[f"r{i}"]] for i in (0, 1)}
     assert by_currency == {"EUR": ["t1", "t2"], "USD": ["t1", "t3"]}
     assert len(recorded["profiles"].bodies) == 1
+
+
+async def test_a_step_sends_its_plain_and_contextual_entity_calls_to_a_subgraph_as_one_request() -> None:
+    subgraphs = {"ledger": (LEDGER, ledger()), "profiles": (PROFILES, profiles())}
+    async with running(subgraphs) as (client, url, recorded):
+        body = await ask(client, url, "{ accounts { statement transactions { amount } } }")
+    assert body == {"data": {"accounts": [
+        {"statement": "statement of a1 in EUR", "transactions": [{"amount": "12.50 EUR"}, {"amount": "0.99 EUR"}]},
+        {"statement": "statement of a2 in USD", "transactions": [{"amount": "12.50 USD"}, {"amount": "400.00 USD"}]},
+    ]}}
+    _accounts, step = recorded["ledger"].bodies  # the accounts, then `statement` and `amount` together
+    assert step["query"].count("_entities(") == 3
+    contextual = {k: v for k, v in step["variables"].items() if k.startswith("contextualArgument")}
+    assert sorted(contextual.values()) == ["EUR", "USD"]
+    assert all(f"${name}" in step["query"] for name in contextual)
 
 
 async def test_one_value_for_all_entities_is_one_plain_call() -> None:
