@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,9 @@ class RequestContext:
     client_address: str | None = None
     # Free slot for policies to leave values for later stages (e.g. the cost estimate).
     attributes: dict[str, Any] = field(default_factory=dict)
+    # The client accepts a streamed answer (multipart/mixed or text/event-stream): @defer may then
+    # answer incrementally; without it, deferred parts are waited for and sent in one answer.
+    incremental: bool = False
 
 
 @dataclass
@@ -43,3 +47,20 @@ class GraphQLResponse:
     headers: dict[str, str] = field(default_factory=dict)
     # Sent after ``headers``; pairs, since a name may repeat (one Set-Cookie per cookie).
     extra_headers: list[tuple[str, str]] = field(default_factory=list)
+    # A streamed answer: set only when ``RequestContext.incremental`` was (see ResponseStream).
+    stream: ResponseStream | None = None
+
+
+@dataclass(frozen=True)
+class ResponseStream:
+    """The payloads of a streamed answer, delivered by the HTTP layer as they come.
+
+    ``incremental`` (@defer): ``GraphQLResponse.body`` is the initial payload (``hasNext: true``) and
+    ``payloads`` yields the subsequent ones (``incremental: [...]``, ``hasNext``), the last with
+    ``hasNext: false``. Otherwise (a subscription) ``body`` is unused and each payload is one
+    event's whole result (``data``/``errors``). Closing the iterator (``aclose``) must release
+    what it holds: the HTTP layer does so when the client goes away.
+    """
+
+    payloads: AsyncGenerator[dict[str, Any], None]
+    incremental: bool

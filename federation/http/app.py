@@ -32,7 +32,7 @@ from federation.http.access_log import AccessLogMiddleware
 from federation.http.cors import CorsMiddleware, check_csrf
 from federation.http.graphiql import GraphiQL
 from federation.http.graphiql_assets import static_dir
-from federation.http.negotiation import MediaType, accepts_html, negotiate
+from federation.http.negotiation import MediaType, StreamMedia, accepts_html, negotiate, stream_media
 from federation.http.params import (
     ClientDisconnected,
     check_json_content_type,
@@ -41,6 +41,7 @@ from federation.http.params import (
     read_body,
 )
 from federation.http.responses import GRAPHQL_RESPONSE_JSON, JSON, send_bytes, send_error, send_json
+from federation.http.streaming import send_stream
 from federation.http.types import ASGIApp, Headers, Receive, Scope, Send, header
 from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
 
@@ -170,12 +171,14 @@ class GatewayApp:
                 send, METHOD_NOT_ALLOWED, f"{method} is not supported; use GET or POST.", headers=_ALLOW
             )
             return
-        media = negotiate(accept)
-        if media is None:
-            message = "Accept application/graphql-response+json or application/json."
+        media, streamed = negotiate(accept), stream_media(accept)
+        if media is None and streamed is None:
+            message = ("Accept application/graphql-response+json, application/json, multipart/mixed "
+                       "or text/event-stream.")
             await send_error(send, NOT_ACCEPTABLE, message)
             return
         content_type = GRAPHQL_RESPONSE_JSON if media is MediaType.GRAPHQL_RESPONSE_JSON else JSON
+        media = media or MediaType.JSON  # only a streamed form accepted: errors before streaming are JSON
         try:
             check_csrf(self.config.csrf, method, headers)
             if method == "POST":
@@ -196,8 +199,9 @@ class GatewayApp:
             )
             return
         client = scope.get("client")
-        context = RequestContext(headers=headers, client_address=client[0] if client else None)
-        await self._execute(gateway, request, context, media, content_type, send)
+        context = RequestContext(headers=headers, client_address=client[0] if client else None,
+                                 incremental=streamed is not None)
+        await self._execute(gateway, request, context, media, content_type, send, receive, streamed)
 
     async def _execute(
         self,
@@ -207,14 +211,20 @@ class GatewayApp:
         media: MediaType,
         content_type: bytes,
         send: Send,
+        receive: Receive,
+        streamed: StreamMedia | None,
     ) -> None:
         extra: Headers = []
+        stream: GraphQLResponse | None = None
         try:
             response = await gateway.execute(request, context)
-            status, body = response.status, orjson.dumps(response.body)
             extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
             if response.extra_headers:
                 extra += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.extra_headers]
+            if response.stream is not None and streamed is not None:
+                stream = response
+            else:
+                status, body = response.status, orjson.dumps(response.body)
         except RequestError as exc:
             status, body = exc.status, orjson.dumps({"errors": exc.graphql_errors()})
             extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()]
@@ -230,6 +240,9 @@ class GatewayApp:
             log.exception("unexpected error executing a GraphQL request")
             error = graphql_error("Internal server error.", INTERNAL_SERVER_ERROR)
             await send_json(send, 500, {"errors": [error]}, content_type)
+            return
+        if stream is not None and streamed is not None:  # outside the try: once streaming, no other answer
+            await send_stream(send, receive, stream, streamed, extra)
             return
         if status == 400 and media is MediaType.JSON:
             # Legacy watershed: application/json clients get 200 for any well-formed request.

@@ -14,6 +14,14 @@ class MediaType(enum.Enum):
     JSON = "application/json"
 
 
+class StreamMedia(enum.Enum):
+    """The streamed forms: multipart/mixed (incremental delivery as Apollo Router and graphql-js 17
+    send it, and Apollo's multipart subscriptions) and text/event-stream (GraphQL over SSE)."""
+
+    MULTIPART = "multipart/mixed"
+    EVENT_STREAM = "text/event-stream"
+
+
 def negotiate(accept: str | None) -> MediaType | None:
     """The media type to answer with, or None when the client accepts neither (406).
 
@@ -27,6 +35,18 @@ def negotiate(accept: str | None) -> MediaType | None:
     for media_range, q in _ranges(accept):
         for candidate in _matches(media_range):
             if q > best_q or (q == best_q and q > 0 and candidate is MediaType.GRAPHQL_RESPONSE_JSON):
+                best, best_q = candidate, q
+    return best
+
+
+def stream_media(accept: str | None) -> StreamMedia | None:
+    """The streamed form the client accepts, if any; multipart first when it lists both at one
+    quality. Parameters (``deferSpec``, ``subscriptionSpec``) are not required: one framing serves."""
+    best: StreamMedia | None = None
+    best_q = 0.0
+    for media_range, q in _ranges(accept or ""):
+        for candidate in StreamMedia:
+            if media_range == candidate.value and (q > best_q or (q == best_q and q > 0 and best is None)):
                 best, best_q = candidate, q
     return best
 

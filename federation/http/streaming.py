@@ -1,0 +1,125 @@
+"""Sending streamed answers: @defer's parts and subscription events, as they come.
+
+    multipart/mixed    each payload a part (boundary ``-``); subscriptions wrap each event as
+                       ``{"payload": ...}`` and send ``{}`` as a heartbeat, as Apollo's multipart
+                       subscription protocol does
+    text/event-stream  ``event: next`` per payload, ``event: complete`` at the end (GraphQL over
+                       SSE, distinct connections mode); a comment line as the heartbeat
+
+The stream stops when the payloads end, or the client goes away (``http.disconnect``): the payload
+iterator is closed either way, so what it holds (a subgraph subscription, a deferred fetch) is let go.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+
+from federation.errors import INTERNAL_SERVER_ERROR, graphql_error
+from federation.http.negotiation import StreamMedia
+from federation.http.types import Headers, Receive, Send
+from federation.request import GraphQLResponse, ResponseStream
+
+log = logging.getLogger("federation.http")
+
+_PART = b"\r\n---\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
+_END = b"\r\n-----\r\n"
+_HEARTBEAT_S = 5.0  # Apollo clients expect a multipart heartbeat at least this often
+
+
+def content_type(media: StreamMedia, incremental: bool) -> bytes:
+    if media is StreamMedia.EVENT_STREAM:
+        return b"text/event-stream; charset=utf-8"
+    spec = b'deferSpec=20220824' if incremental else b'subscriptionSpec="1.0"'
+    return b'multipart/mixed; boundary="-"; ' + spec
+
+
+async def send_stream(
+    send: Send,
+    receive: Receive,
+    response: GraphQLResponse,
+    media: StreamMedia,
+    headers: Headers,
+    heartbeat_s: float = _HEARTBEAT_S,
+) -> None:
+    """Send ``response`` (its ``stream`` set) until it ends or the client disconnects."""
+    stream = response.stream
+    assert stream is not None
+    out: Headers = [(b"content-type", content_type(media, stream.incremental)), (b"cache-control", b"no-cache")]
+    out += headers
+    await send({"type": "http.response.start", "status": 200, "headers": out})
+    if media is StreamMedia.MULTIPART:
+        frame, heartbeat, end = _multipart_frame(stream), _PART + b"{}", _END
+    else:
+        frame, heartbeat, end = _sse_frame, b":\n\n", b"event: complete\ndata:\n\n"
+    if stream.incremental:
+        await _body(send, frame(response.body))
+    disconnected = asyncio.ensure_future(_disconnect(receive))
+    try:
+        async for payload in _with_heartbeats(stream, disconnected, heartbeat_s):
+            await _body(send, heartbeat if payload is None else frame(payload))
+        if not disconnected.done():
+            await send({"type": "http.response.body", "body": end, "more_body": False})
+    finally:
+        disconnected.cancel()
+        await stream.payloads.aclose()
+
+
+def _multipart_frame(stream: ResponseStream) -> Any:
+    def frame(payload: dict[str, Any]) -> bytes:
+        return _PART + orjson.dumps(payload if stream.incremental else {"payload": payload})
+
+    return frame
+
+
+def _sse_frame(payload: dict[str, Any]) -> bytes:
+    return b"event: next\ndata: " + orjson.dumps(payload) + b"\n\n"
+
+
+async def _body(send: Send, chunk: bytes) -> None:
+    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+
+async def _disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _with_heartbeats(
+    stream: ResponseStream, disconnected: asyncio.Future[None], heartbeat_s: float
+) -> AsyncIterator[dict[str, Any] | None]:
+    """The payloads, a None whenever ``heartbeat_s`` passes without one; stops at a disconnect.
+    One pending ``__anext__`` is kept across heartbeats: cancelling it would end the generator."""
+    pending: asyncio.Future[dict[str, Any]] | None = None
+    try:
+        while True:
+            if pending is None:
+                pending = asyncio.ensure_future(stream.payloads.__anext__())
+            waiting: set[asyncio.Future[Any]] = {pending, disconnected}
+            done, _ = await asyncio.wait(waiting, timeout=heartbeat_s, return_when=asyncio.FIRST_COMPLETED)
+            if disconnected in done:
+                return
+            if pending not in done:
+                yield None
+                continue
+            current, pending = pending, None
+            try:
+                payload = current.result()
+            except StopAsyncIteration:
+                return
+            except Exception:
+                log.exception("a streamed answer failed")
+                failed: dict[str, Any] = {"errors": [graphql_error("Internal server error.", INTERNAL_SERVER_ERROR)]}
+                yield {**failed, "hasNext": False} if stream.incremental else failed
+                return
+            yield payload
+    finally:
+        if pending is not None and not pending.done():
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending
