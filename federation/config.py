@@ -156,6 +156,9 @@ class SupergraphConfig:
     registry: RegistryConfig | None = None
     # Seconds between checks of the file's modification time; 0 turns hot reload off.
     poll_interval: Seconds = 1.0
+    # Progressive @override labels that are on for every request (flags such as "new-billing");
+    # "percent(N)" labels are drawn per request whatever is listed here.
+    override_labels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         given = [k for k in ("path", "config", "registry") if getattr(self, k)]

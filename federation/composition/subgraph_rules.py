@@ -282,7 +282,8 @@ class _Checker:
                     continue
                 self.err(E.EXTERNAL_ON_INTERFACE, coord, f'Interface field "{coord}" cannot be @external.')
                 continue
-            if self.usage.uses((t.name, f.name)) or self._used_nested(t.name, f.name):
+            if self.usage.uses((t.name, f.name)) or self._used_nested(t.name, f.name) \
+                    or self._read_from_context(f.name):
                 continue
             if self.sg.is_fed1:
                 del t.fields[f.name]  # Federation 1 tolerated unused @external fields; the upgrade drops them
@@ -304,6 +305,14 @@ class _Checker:
             and (c[0] in t.interfaces or ((u := self.sg.types.get(c[0])) is not None and parent in u.members))
             for c in self.usage.in_provides | self.usage.in_requires
         )
+
+    def _read_from_context(self, name: str) -> bool:
+        """An @external field a @fromContext selection reads: the gateway fetches it for the context."""
+        import re
+
+        word = re.compile(rf"(?<![_0-9A-Za-z]){re.escape(name)}(?![_0-9A-Za-z])")
+        return any(word.search(text.partition(" ")[2] or text.partition("{")[2])
+                   for tt in self.sg.types.values() for ff in tt.fields.values() for text in ff.from_context.values())
 
     def from_context(self, t: TypeDef) -> None:
         known = {c for tt in self.sg.types.values() for c in tt.contexts}

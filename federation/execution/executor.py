@@ -29,6 +29,7 @@ from federation.errors import (
     FetchFailure,
     graphql_error,
 )
+from federation.execution import context_values
 from federation.execution.entity_batch import EntityBatcher
 from federation.execution.fetcher import SubgraphClient
 from federation.execution.headers import ResponseHeaders
@@ -136,6 +137,7 @@ class Execution:
         self._loaders: dict[str, DataLoader[_Wanted, list[Any]]] = {}
         self._batcher = EntityBatcher(self._send)  # one request for a step's calls to one subgraph
         self._reps: dict[bytes, dict[str, Any]] = {}
+        self._context_values: dict[bytes, dict[str, Any]] = {}  # by representation key
         self._calls: set[asyncio.Task[Any]] = set()  # tasks with a subgraph call in flight
         self._timeout: asyncio.Timeout | None = None
         self.expired = False
@@ -303,7 +305,22 @@ class Execution:
         return loader
 
     async def _entities_call(self, node: FetchNode, keys: list[bytes]) -> list[Any]:
+        if not node.contexts:
+            return await self._entities_part(node, keys, {})
+        # One call per distinct set of contextual values (a variable holds one value); they start
+        # together, so the batcher sends them as one request.
+        parts = context_values.by_values(keys, self._context_values)
+        answers = await asyncio.gather(*(self._entities_part(node, [keys[i] for i in idx], vals)
+                                         for vals, idx in parts))
+        out: list[Any] = [None] * len(keys)
+        for (_, idx), answer in zip(parts, answers, strict=True):
+            for i, entity in zip(idx, answer, strict=True):
+                out[i] = entity
+        return out
+
+    async def _entities_part(self, node: FetchNode, keys: list[bytes], contextual: dict[str, Any]) -> list[Any]:
         variables = self._vars(node)
+        variables.update(contextual)
         variables["representations"] = [self._reps[k] for k in keys]
         payload = await self._batcher.call(node, variables)
         if payload is None:
@@ -331,15 +348,23 @@ class Execution:
     async def _entity_fetch(self, flatten: FlattenNode) -> None:
         node = flatten.node
         assert node.requires is not None
-        objects = collect(self.data, flatten.path)
+        if node.contexts:  # @fromContext values come from the objects' ancestors
+            found = context_values.collect_with_ancestors(self.data, flatten.path)
+        else:
+            found = [(o, ()) for o in collect(self.data, flatten.path)]
         if node.accept:
-            objects = [o for o in objects if o.get("__typename", node.entity) in node.accept]
+            found = [(o, above) for o, above in found if o.get("__typename", node.entity) in node.accept]
         owners: dict[bytes, list[dict[str, Any]]] = {}
-        for obj in objects:
+        for obj, above in found:
             rep = representation(obj, node.requires, node.typename_rewrite, node.entity or "", self.possible)
             if rep is None:
                 continue
-            k = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
+            if node.contexts:
+                vals = context_values.values(obj, above, node.contexts, self.possible)
+                k = orjson.dumps([rep, vals], option=orjson.OPT_SORT_KEYS)
+                self._context_values[k] = vals
+            else:
+                k = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
             if k not in owners:
                 self._reps[k] = rep
                 owners[k] = [obj]

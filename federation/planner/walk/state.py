@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from graphql import DirectiveNode, FieldNode, SelectionSetNode
 
 from federation.operation.normalize import NormalizedOperation
+from federation.planner.contexts import variable_prefix
 from federation.planner.fetch_graph import Group, Walked
 from federation.planner.path import PathStep
 from federation.planner.reach import Reach
@@ -62,6 +63,10 @@ class Walk:
         # Ties between candidates go to the subgraph listed first in the supergraph.
         self.graph_order = {g: i for i, g in enumerate(supergraph.subgraphs)}
         self._recording: list[set[int]] = []
+        # @fromContext arguments: variables numbered per contextual field, the fields already placed.
+        self.context_prefix = variable_prefix({v.variable.name.value for v in operation.variable_definitions})
+        self.context_numbers: dict[tuple[object, ...], int] = {}
+        self.contextual: set[tuple[object, ...]] = set()
 
     def new_group(self, graph: str, kind: str, path: tuple[PathStep, ...], entity: str | None = None) -> Group:
         g = Group(id=len(self.groups), graph=graph, kind=kind, path=path, entity=entity)
