@@ -475,6 +475,9 @@ class HttpConfig:
     # GraphiQL's token helper signs development tokens with the key in this folder (`federation token
     # --keys-dir`), for clients on loopback only. None: tokens are pasted. Never set in production.
     graphiql_dev_token_keys: str | None = None
+    # Seconds one write of a streamed answer (multipart, SSE, a WebSocket message) may wait for a
+    # client that does not read; then that client is dropped and what its stream held let go.
+    stream_write_timeout: Timeout = 30.0
 
     def __post_init__(self) -> None:
         if not self.path.startswith("/") or (self.path.endswith("/") and self.path != "/"):
@@ -736,6 +739,9 @@ class SubscriptionsConfig:
     max_queued_events: AtLeastOne = 1000
     # Seconds to open a subgraph's subscription (connect, connection_ack).
     subgraph_connect_timeout: Timeout = 10.0
+    # WebSocket connections the gateway process holds at once, with subscriptions or without; more
+    # are closed at once with 1013 (try again later).
+    max_connections: AtLeastOne = 5_000
 
 
 @dataclass(frozen=True)

@@ -267,7 +267,7 @@ class GatewayApp:
             await send_json(send, 500, {"errors": [error]}, content_type)
             return
         if stream is not None and streamed is not None:  # outside the try: once streaming, no other answer
-            await send_stream(send, receive, stream, streamed, extra)
+            await send_stream(send, receive, stream, streamed, extra, write_timeout=self.config.stream_write_timeout)
             return
         if status == 400 and media is MediaType.JSON:
             # Legacy watershed: application/json clients get 200 for any well-formed request.

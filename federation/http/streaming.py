@@ -6,8 +6,10 @@
     text/event-stream  ``event: next`` per payload, ``event: complete`` at the end (GraphQL over
                        SSE, distinct connections mode); a comment line as the heartbeat
 
-The stream stops when the payloads end, or the client goes away (``http.disconnect``): the payload
-iterator is closed either way, so what it holds (a subgraph subscription, a deferred fetch) is let go.
+The stream stops when the payloads end, the client goes away (``http.disconnect``), or a write
+waits longer than ``write_timeout`` (a client that stopped reading: the server's buffers are full):
+the payload iterator is closed either way, so what it holds (a subgraph subscription, a deferred
+fetch) is let go, and nothing more is buffered for that client.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import orjson
@@ -30,6 +32,7 @@ log = logging.getLogger("federation.http")
 _PART = b"\r\n---\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
 _END = b"\r\n-----\r\n"
 _HEARTBEAT_S = 5.0  # Apollo clients expect a multipart heartbeat at least this often
+_WRITE_TIMEOUT_S = 30.0  # http.stream_write_timeout's default
 
 
 def content_type(media: StreamMedia, incremental: bool) -> bytes:
@@ -46,8 +49,9 @@ async def send_stream(
     media: StreamMedia,
     headers: Headers,
     heartbeat_s: float = _HEARTBEAT_S,
+    write_timeout: float = _WRITE_TIMEOUT_S,
 ) -> None:
-    """Send ``response`` (its ``stream`` set) until it ends or the client disconnects."""
+    """Send ``response`` (its ``stream`` set) until it ends, the client disconnects or stops reading."""
     stream = response.stream
     assert stream is not None
     out: Headers = [(b"content-type", content_type(media, stream.incremental)), (b"cache-control", b"no-cache")]
@@ -57,14 +61,20 @@ async def send_stream(
         frame, heartbeat, end = _multipart_frame(stream), _PART + b"{}", _END
     else:
         frame, heartbeat, end = _sse_frame, b":\n\n", b"event: complete\ndata:\n\n"
-    if stream.incremental:
-        await _body(send, frame(response.body))
     disconnected = asyncio.ensure_future(_disconnect(receive))
     try:
-        async for payload in _with_heartbeats(stream, disconnected, heartbeat_s):
-            await _body(send, heartbeat if payload is None else frame(payload))
+        if stream.incremental:
+            await _body(send, frame(response.body), write_timeout)
+        # Closed here when a write fails too: its pending ``__anext__`` ends before the payloads close.
+        async with contextlib.aclosing(_with_heartbeats(stream, disconnected, heartbeat_s)) as payloads:
+            async for payload in payloads:
+                await _body(send, heartbeat if payload is None else frame(payload), write_timeout)
         if not disconnected.done():
-            await send({"type": "http.response.body", "body": end, "more_body": False})
+            async with asyncio.timeout(write_timeout):
+                await send({"type": "http.response.body", "body": end, "more_body": False})
+    except TimeoutError:
+        # The response stays unfinished: the server closes the connection when the app returns.
+        log.info("a streamed answer's client stopped reading for %.1f s: dropped", write_timeout)
     finally:
         disconnected.cancel()
         await stream.payloads.aclose()
@@ -81,8 +91,10 @@ def _sse_frame(payload: dict[str, Any]) -> bytes:
     return b"event: next\ndata: " + orjson.dumps(payload) + b"\n\n"
 
 
-async def _body(send: Send, chunk: bytes) -> None:
-    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+async def _body(send: Send, chunk: bytes, timeout: float) -> None:
+    # The server's send waits while its write buffer is full (flow control): bounded here.
+    async with asyncio.timeout(timeout):
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
 
 async def _disconnect(receive: Receive) -> None:
@@ -92,7 +104,7 @@ async def _disconnect(receive: Receive) -> None:
 
 async def _with_heartbeats(
     stream: ResponseStream, disconnected: asyncio.Future[None], heartbeat_s: float
-) -> AsyncIterator[dict[str, Any] | None]:
+) -> AsyncGenerator[dict[str, Any] | None, None]:
     """The payloads, a None whenever ``heartbeat_s`` passes without one; stops at a disconnect.
     One pending ``__anext__`` is kept across heartbeats: cancelling it would end the generator."""
     pending: asyncio.Future[dict[str, Any]] | None = None

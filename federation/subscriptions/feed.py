@@ -212,6 +212,7 @@ class Hub:
         self.config = config
         self.metrics = metrics
         self.running = 0  # subscribers, admitted and not yet let go
+        self.connections = 0  # WebSocket sessions open (subscriptions.max_connections)
         self.feeds: dict[Hashable, Feed] = {}
         self.closing = False
         self._idle = asyncio.Event()

@@ -26,6 +26,7 @@ SUBSCRIBER_EXISTS = 4409  # a subscribe with an id already running
 TOO_MANY_INIT = 4429  # a second connection_init
 INTERNAL_ERROR = 4500
 GOING_AWAY = 1001  # the gateway shuts down
+TRY_AGAIN_LATER = 1013  # subscriptions.max_connections are open
 NORMAL = 1000
 
 CLIENT_TYPES = frozenset({"connection_init", "subscribe", "complete", "ping", "pong"})

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import MutableMapping
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -48,6 +49,8 @@ class WebSocketSession:
         self.operations: dict[str, asyncio.Task[None]] = {}
         self.closed = False
         self._lock = asyncio.Lock()
+        # Set when a write waited past http.stream_write_timeout: the client stopped reading.
+        self._stalled = asyncio.Event()
 
     async def run(self) -> None:
         if (await self._receive())["type"] != "websocket.connect":
@@ -60,6 +63,12 @@ class WebSocketSession:
             await self.close(protocol.SUBPROTOCOL_NOT_ACCEPTABLE, "Subprotocol not acceptable")
             return
         await self._send({"type": "websocket.accept", "subprotocol": SUBPROTOCOL})
+        hub = self.gateway.subscriptions
+        if hub.connections >= self.config.max_connections:
+            await self.close(protocol.TRY_AGAIN_LATER,
+                             f"This gateway holds {self.config.max_connections} WebSocket connections already")
+            return
+        hub.connections += 1
         pinger: asyncio.Task[None] | None = None
         try:
             if not await self._initialise():
@@ -73,6 +82,7 @@ class WebSocketSession:
         except ClientDisconnected:
             pass
         finally:
+            hub.connections -= 1
             self.closed = True
             if pinger is not None:
                 pinger.cancel()
@@ -80,6 +90,10 @@ class WebSocketSession:
                 task.cancel()
             if self.operations:
                 await asyncio.wait(list(self.operations.values()), timeout=5)
+            if self._stalled.is_set():
+                # No close frame: it would wait on the same full buffer. The server drops the
+                # connection when the app returns.
+                log.info("a WebSocket client stopped reading for %.1f s: dropped", self.http.stream_write_timeout)
 
     async def _initialise(self) -> bool:
         try:
@@ -174,7 +188,7 @@ class WebSocketSession:
 
     async def _next(self) -> dict[str, Any]:
         while True:
-            event = await self._receive()
+            event = await self._receive_unless_stalled()
             if event["type"] == "websocket.disconnect":
                 self.closed = True
                 raise ClientDisconnected
@@ -187,12 +201,35 @@ class WebSocketSession:
                 raise ProtocolViolation("Message too large", 1009)
             return protocol.read(text, CLIENT_TYPES)
 
+    async def _receive_unless_stalled(self) -> MutableMapping[str, Any]:
+        """The next ASGI event; a disconnect once a write found the client not reading."""
+        if self._stalled.is_set():
+            return {"type": "websocket.disconnect"}
+        receiving = asyncio.ensure_future(self._receive())
+        stalled = asyncio.ensure_future(self._stalled.wait())
+        try:
+            await asyncio.wait((receiving, stalled), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stalled.cancel()
+            if not receiving.done():
+                receiving.cancel()  # the server's queue keeps the event for no one: the session ends
+        return receiving.result() if receiving.done() and not receiving.cancelled() \
+            else {"type": "websocket.disconnect"}
+
     async def write(self, text: str) -> None:
         if self.closed:
             raise ClientDisconnected
         async with self._lock:
+            if self.closed:
+                raise ClientDisconnected
             try:
-                await self._send({"type": "websocket.send", "text": text})
+                # The server's send waits while its write buffer is full (flow control): bounded here.
+                async with asyncio.timeout(self.http.stream_write_timeout):
+                    await self._send({"type": "websocket.send", "text": text})
+            except TimeoutError:
+                self.closed = True
+                self._stalled.set()
+                raise ClientDisconnected from None
             except OSError:  # the client went away mid-send
                 self.closed = True
                 raise ClientDisconnected from None
