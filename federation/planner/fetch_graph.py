@@ -37,6 +37,8 @@ class Group:
     conditions: tuple[Condition, ...] = ()
     # Entity groups for several types: ``selection`` holds one fragment per type (``... on Book {}``).
     typed: bool = False
+    # The deferred fragment whose part this fetch is (``planner.defer``); None: the primary part.
+    defer: int | None = None
 
 
 @dataclass(frozen=True)
