@@ -28,7 +28,7 @@ async def run(state: ServingState, request: GraphQLRequest, context: RequestCont
     checked = await check_document(state, text, request)          #    parsed, limited, validated
     try:
         authorized = await authorize(policies, checked, request, context)  # 4. what the caller may see
-        planned = await plan(state, authorized)                       # 5. query plan and response shape
+        planned = await plan(state, authorized, context.incremental)  # 5. query plan and response shape
         variables = coerce_variables(state, planned, request)         # 6. variable values
         check_cost(policies, planned, variables, context)             # 7. demand control
         executed = await execute(state, planned, variables, context)  # 8. subgraph fetches

@@ -181,7 +181,7 @@ def _json(node: PlanNode) -> dict[str, Any]:
         return {"kind": "Defer", "primary": {"node": _json(node.primary) if node.primary else None},
                 "deferred": [{"depends": [{"id": str(i)} for i in d.depends], "label": d.label,
                               "path": [str(step) for step in d.path], "node": _json(d.node) if d.node else None}
-                             for d in d.deferred]}
+                             for d in node.deferred]}
     return {
         "kind": "Condition",
         "condition": node.condition,

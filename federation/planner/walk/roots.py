@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from graphql import FieldNode, InlineFragmentNode, SelectionNode
 
 from federation.errors import PlanningError
-from federation.planner.fetch_graph import Group
 from federation.planner.defer import DEFER, marker_id
+from federation.planner.fetch_graph import Group
 from federation.planner.walk import deferred, fields
 from federation.planner.walk.choose import best_root
 from federation.planner.walk.state import Pos, Walk
