@@ -13,7 +13,7 @@ import orjson
 
 from .conftest import GatewayUnderTest, Harness
 from .fakes import Reply, SubgraphRequest
-from .shop_data import REVIEWS, products, reviews, reviews_of
+from .shop_data import PRODUCTS, REVIEWS, products, reviews
 
 MULTIPART = "multipart/mixed;deferSpec=20220824, application/json;q=0.9"
 WAIT_S = 10.0  # bounds every wait on the gateway or a subgraph
@@ -59,6 +59,14 @@ def _slow(handler: Any, release: asyncio.Event) -> Any:
     return handle
 
 
+def _products(request: SubgraphRequest) -> Reply:
+    """The products subgraph, answering ``_entities`` for Product by upc too."""
+    if request.representations:
+        by_upc = {p["upc"]: p for p in PRODUCTS}
+        return {"data": {"_entities": [by_upc[rep["upc"]] for rep in request.representations]}}
+    return products(request)
+
+
 QUERY = '{ topProducts { name ... @defer(label: "reviews") { reviews { body } } } }'
 NAMES = [{"name": "Table"}, {"name": "Couch"}, {"name": "Chair"}]
 
@@ -94,3 +102,108 @@ async def test_primary_part_arrives_before_the_deferred_fetch_completes(harness:
     assert [e for p in rest for e in p.get("incremental", [])] == _reviews()
     assert rest[-1]["hasNext"] is False and all(p["hasNext"] for p in rest[:-1])
     assert all("@defer" not in r.query for r in slow.requests)
+
+
+async def test_a_client_without_multipart_gets_the_whole_answer_at_once(harness: Harness) -> None:
+    gw = await harness.gateway({"products": await harness.subgraph("products", products),
+                                "reviews": await harness.subgraph("reviews", reviews)})
+
+    kind, [answer] = await _stream(gw, QUERY, accept="application/json")
+
+    assert kind.startswith("application/json")
+    assert answer == {"data": {"topProducts": [{**n, **e["data"]} for n, e in zip(NAMES, _reviews(), strict=True)]}}
+
+
+async def test_defer_if_false_answers_whole_and_if_true_defers(harness: Harness) -> None:
+    gw = await harness.gateway({"products": await harness.subgraph("products", products),
+                                "reviews": await harness.subgraph("reviews", reviews)})
+    query = ('query ($d: Boolean!) { topProducts { name ... @defer(label: "reviews", if: $d) '
+             '{ reviews { body } } } }')
+
+    kind, [answer] = await _stream(gw, query, {"d": False})
+    assert kind.startswith("application/json")
+    assert answer == {"data": {"topProducts": [{**n, **e["data"]} for n, e in zip(NAMES, _reviews(), strict=True)]}}
+
+    kind, parts = await _stream(gw, query, {"d": True})
+    assert kind.startswith("multipart/mixed")
+    assert parts[0] == {"data": {"topProducts": NAMES}, "hasNext": True}
+    assert [e for p in parts[1:] for e in p.get("incremental", [])] == _reviews()
+
+
+async def test_nested_defers_arrive_outer_first(harness: Harness) -> None:
+    release = asyncio.Event()
+    gw = await harness.gateway({"products": await harness.subgraph("products", _products),
+                                "reviews": await harness.subgraph("reviews", _slow(reviews, release))})
+    query = ('{ topProducts { upc ... @defer(label: "outer") { name ... @defer(label: "inner") '
+             '{ reviews { body } } } } }')
+
+    body = {"query": query}
+    async with gw.client.stream("POST", gw.url, json=body, headers={"accept": MULTIPART}) as response:
+        parts = _parts(response)
+        first = await asyncio.wait_for(anext(parts), WAIT_S)
+        second = await asyncio.wait_for(anext(parts), WAIT_S)
+        assert not release.is_set()  # the inner part waits for the reviews subgraph, held by the test
+        release.set()
+        rest = [p async for p in parts]
+
+    assert first == {"data": {"topProducts": [{"upc": "1"}, {"upc": "2"}, {"upc": "3"}]}, "hasNext": True}
+    assert second == {"incremental": [{"data": n, "path": ["topProducts", i], "label": "outer"}
+                                      for i, n in enumerate(NAMES)], "hasNext": True}
+    assert [e for p in rest for e in p.get("incremental", [])] == _reviews("inner")
+    assert rest[-1]["hasNext"] is False
+
+
+async def test_defer_at_the_root_and_inside_nested_lists(harness: Harness) -> None:
+    gw = await harness.gateway({"products": await harness.subgraph("products", products),
+                                "reviews": await harness.subgraph("reviews", reviews)})
+    query = ('{ topProducts { upc reviews { id ... @defer { body } } } '
+             '... @defer(label: "latest") { latestReviews { id } } }')
+
+    kind, parts = await _stream(gw, query)
+
+    assert kind.startswith("multipart/mixed")
+    assert parts[0]["data"] == {"topProducts": [
+        {"upc": upc, "reviews": [{"id": r["id"]} for r in REVIEWS[upc]]} for upc in ["1", "2", "3"]]}
+    entries = sorted((e for p in parts[1:] for e in p.get("incremental", [])), key=lambda e: str(e["path"]))
+    assert entries == sorted([
+        {"data": {"latestReviews": [{"id": "r2"}]}, "path": [], "label": "latest"},
+        {"data": {"body": "Sturdy"}, "path": ["topProducts", 0, "reviews", 0]},
+        {"data": {"body": "Soft"}, "path": ["topProducts", 1, "reviews", 0]},
+        {"data": {"body": "Too soft"}, "path": ["topProducts", 1, "reviews", 1]},
+    ], key=lambda e: str(e["path"]))
+    assert parts[-1]["hasNext"] is False
+
+
+async def test_a_failing_deferred_subgraph_puts_its_error_in_that_part(harness: Harness) -> None:
+    down = harness.refused_url()
+    gw = await harness.gateway({"products": await harness.subgraph("products", products), "reviews": down})
+
+    kind, parts = await _stream(gw, QUERY)
+
+    assert parts[0] == {"data": {"topProducts": NAMES}, "hasNext": True}  # no error in the primary part
+    entries = [e for p in parts[1:] for e in p.get("incremental", [])]
+    assert [e["data"] for e in entries] == [{"reviews": None}] * 3
+    assert [e["path"] for e in entries] == [["topProducts", i] for i in range(3)]
+    assert [err["extensions"]["code"] for e in entries for err in e.get("errors", [])] == ["SUBREQUEST_HTTP_ERROR"]
+
+
+async def test_a_null_in_a_deferred_part_stops_at_the_fragment(harness: Harness) -> None:
+    """Review.body is non-null: a subgraph answering null for it nulls that part's data, not the
+    primary part's objects."""
+
+    def broken(request: SubgraphRequest) -> Reply:
+        return {"data": {"_entities": [{"__typename": "Product", "reviews": [{"body": None}]}
+                                       for _ in request.representations]}}
+
+    gw = await harness.gateway({"products": await harness.subgraph("products", products),
+                                "reviews": await harness.subgraph("reviews", broken)})
+    query = '{ topProducts { name ... @defer { reviews { body } } } }'
+
+    kind, parts = await _stream(gw, query)
+
+    assert parts[0] == {"data": {"topProducts": NAMES}, "hasNext": True}
+    entries = [e for p in parts[1:] for e in p.get("incremental", [])]
+    # reviews is nullable: the null of body stops there.
+    assert [e["data"] for e in entries] == [{"reviews": None}] * 3
+    assert [err["path"] for e in entries for err in e["errors"]] == [["topProducts", i, "reviews", 0, "body"]
+                                                                      for i in range(3)]

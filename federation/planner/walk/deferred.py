@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 from graphql import InlineFragmentNode, SelectionNode
 
+from federation.planner.defer import marker_id
 from federation.planner.walk import fields, jumps
 from federation.planner.walk.state import Pos, Walk
 
@@ -57,5 +58,7 @@ def _target(w: Walk, pos: Pos, type_name: str, selections: Sequence[SelectionNod
     graphs = [g for g in sg.subgraphs if sg.keys(type_name, g)]
     if not graphs:
         return None
-    return max(graphs, key=lambda g: (w.reach.coverage(g, type_name, list(selections), None),
+    # Fragments deferred inside this one are fetched by fetches of their own: they do not count.
+    own = [s for s in selections if not (isinstance(s, InlineFragmentNode) and marker_id(s) is not None)]
+    return max(graphs, key=lambda g: (w.reach.coverage(g, type_name, own, None),
                                       g == pos.group.graph, -w.graph_order[g]))
