@@ -180,6 +180,7 @@ async def test_a_failing_deferred_subgraph_puts_its_error_in_that_part(harness: 
 
     kind, parts = await _stream(gw, QUERY)
 
+    assert kind.startswith("multipart/mixed")
     assert parts[0] == {"data": {"topProducts": NAMES}, "hasNext": True}  # no error in the primary part
     entries = [e for p in parts[1:] for e in p.get("incremental", [])]
     assert [e["data"] for e in entries] == [{"reviews": None}] * 3
@@ -199,7 +200,7 @@ async def test_a_null_in_a_deferred_part_stops_at_the_fragment(harness: Harness)
                                 "reviews": await harness.subgraph("reviews", broken)})
     query = '{ topProducts { name ... @defer { reviews { body } } } }'
 
-    kind, parts = await _stream(gw, query)
+    _, parts = await _stream(gw, query)
 
     assert parts[0] == {"data": {"topProducts": NAMES}, "hasNext": True}
     entries = [e for p in parts[1:] for e in p.get("incremental", [])]

@@ -1,11 +1,12 @@
 """Deferred fragments (``... @defer(id: N)``, marked by ``planner.defer``): their fields go to fetches
 of their own, in the fragment's part, which run after the fetches that make the objects.
 
-At the query root the fragment's fields start root fetches of their own. Below it they are fetched
-through an entity key, from the subgraph that resolves most of them (the one already fetching the
-objects on a tie), as any jump would, with the key fields added to the fetch that holds the
-objects. Where the type has no key anywhere, the fields stay in the fetch they would have joined:
-fetched with the primary part, only their delivery is deferred. Each fragment's walk has its own
+At the query root the fragment's fields start root fetches of their own. Below it, the fields the
+objects' subgraph resolves itself come back from it through the entity key, in a fetch of their own
+(the key fields added to the fetch that holds the objects); other subgraphs' fields are jumped to as
+without ``@defer``, only in fetches of the fragment's part. Where the objects' subgraph has no key
+for the type, its fields stay in the fetch they would have joined: fetched with the primary part,
+only their delivery is deferred. Each fragment's walk has its own
 indexes of entity and root groups, so its fields never join a group of another part.
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from graphql import InlineFragmentNode, SelectionNode
+from graphql import FieldNode, InlineFragmentNode, SelectionNode
 
 from federation.planner.defer import marker_id
 from federation.planner.walk import fields, jumps
@@ -44,21 +45,21 @@ def plan_deferred(w: Walk, pos: Pos, type_name: str, sel: InlineFragmentNode, fi
         plan_root(w, fid, selections)
         return
     with _part(w, fid):
-        target = _target(w, pos, type_name, selections)
-        if target is None:
-            fields.plan_set(w, pos, type_name, selections)
-        else:
-            jumps.jump(w, pos, type_name, target, type_name, list(selections), selections)
-
-
-def _target(w: Walk, pos: Pos, type_name: str, selections: Sequence[SelectionNode]) -> str | None:
-    sg = w.sg
-    if type_name in sg.root_types.values():
-        return None  # a Query or Mutation object below the root: no key to come back with
-    graphs = [g for g in sg.subgraphs if sg.keys(type_name, g)]
-    if not graphs:
-        return None
-    # Fragments deferred inside this one are fetched by fetches of their own: they do not count.
-    own = [s for s in selections if not (isinstance(s, InlineFragmentNode) and marker_id(s) is not None)]
-    return max(graphs, key=lambda g: (w.reach.coverage(g, type_name, own, None),
-                                      g == pos.group.graph, -w.graph_order[g]))
+        graph = pos.group.graph
+        local: list[SelectionNode] = []
+        rest: list[SelectionNode] = []
+        for s in selections:
+            if isinstance(s, InlineFragmentNode):
+                (rest if marker_id(s) is not None else local).append(s)
+            elif isinstance(s, FieldNode) and (s.name.value == "__typename"
+                                               or w.reach.local(type_name, s.name.value, graph, pos.provided)):
+                local.append(s)
+            else:
+                rest.append(s)
+        if type_name in w.sg.root_types.values() or not w.sg.keys(type_name, graph) \
+                or all(isinstance(s, FieldNode) and s.name.value == "__typename" for s in local):
+            rest = local + rest  # no key to come back with (or nothing to fetch): with the primary part
+        elif local:
+            jumps.jump(w, pos, type_name, graph, type_name, local, selections)
+        if rest:  # other subgraphs' fields: jumps from the objects' fetch, as without @defer
+            fields.plan_set(w, pos, type_name, rest)
