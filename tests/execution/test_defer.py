@@ -19,7 +19,7 @@ MULTIPART = "multipart/mixed;deferSpec=20220824, application/json;q=0.9"
 WAIT_S = 10.0  # bounds every wait on the gateway or a subgraph
 
 
-async def _parts(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
+async def read_parts(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
     """The JSON parts of a multipart/mixed answer, each as soon as it has arrived whole."""
     buf = b""
     async for chunk in response.aiter_bytes():
@@ -45,7 +45,7 @@ async def _stream(gw: GatewayUnderTest, query: str, variables: dict[str, Any] | 
         kind = response.headers["content-type"]
         if not kind.startswith("multipart/mixed"):
             return kind, [orjson.loads(await response.aread())]
-        return kind, [p async for p in _parts(response)]
+        return kind, [p async for p in read_parts(response)]
 
 
 def _slow(handler: Any, release: asyncio.Event) -> Any:
@@ -90,7 +90,7 @@ async def test_primary_part_arrives_before_the_deferred_fetch_completes(harness:
     body = {"query": QUERY}
     async with gw.client.stream("POST", gw.url, json=body, headers={"accept": MULTIPART}) as response:
         assert response.headers["content-type"].startswith("multipart/mixed")
-        parts = _parts(response)
+        parts = read_parts(response)
         first = await asyncio.wait_for(anext(parts), WAIT_S)
         # The reviews subgraph cannot have answered: it waits for this test, which has only now read
         # the primary part.
@@ -139,7 +139,7 @@ async def test_nested_defers_arrive_outer_first(harness: Harness) -> None:
 
     body = {"query": query}
     async with gw.client.stream("POST", gw.url, json=body, headers={"accept": MULTIPART}) as response:
-        parts = _parts(response)
+        parts = read_parts(response)
         first = await asyncio.wait_for(anext(parts), WAIT_S)
         second = await asyncio.wait_for(anext(parts), WAIT_S)
         assert not release.is_set()  # the inner part waits for the reviews subgraph, held by the test
