@@ -52,7 +52,7 @@ class DeferShapes:
     def build(cls, sg: Supergraph, schema: GraphQLSchema, root_type: str, client: NormalizedOperation,
               denied: frozenset[tuple[str, ...]]) -> DeferShapes | None:
         found = split(sg, client)
-        if found is None:
+        if not found.fragments:
             return None
         by_id: dict[int, InlineFragmentNode] = {}
         stack: list[SelectionNode] = list(client.selection_set.selections)
@@ -170,13 +170,14 @@ class DeferredRun:
         return [e for entry in entries for e in _walk(steps, entry.shaped, entry.raw, entry.path)]
 
     async def payloads(self, mask: Callable[[Errors], Errors],
-                       extensions: Callable[[dict[str, Any] | None], dict[str, Any] | None] | None
-                       ) -> AsyncGenerator[dict[str, Any], None]:
+                       extensions: Callable[[dict[str, Any] | None], dict[str, Any] | None] | None,
+                       explained: Errors) -> AsyncGenerator[dict[str, Any], None]:
+        """``explained``: errors sent already (authorization's) that explain nulls in any part."""
         pending: dict[asyncio.Task[list[_Entry]], _Part] = {}
 
         def start(part: _Part, at: list[_Entry]) -> None:
             if at:
-                pending[asyncio.ensure_future(self._run(part, at, mask))] = part
+                pending[asyncio.ensure_future(self._run(part, at, mask, explained))] = part
 
         try:
             for part, at in self._first:
@@ -206,7 +207,8 @@ class DeferredRun:
             if pending:
                 await asyncio.wait(pending, timeout=1.0)
 
-    async def _run(self, part: _Part, at: list[_Entry], mask: Callable[[Errors], Errors]) -> list[_Entry]:
+    async def _run(self, part: _Part, at: list[_Entry], mask: Callable[[Errors], Errors],
+                   explained: Errors) -> list[_Entry]:
         assert part.fragment is not None
         execution = self.new_execution()
         execution.data = self.root  # the objects the part completes are in the primary part's data
@@ -223,8 +225,9 @@ class DeferredRun:
         entries: list[_Entry] = []
         for place in at:
             mine = [e for e in errors if _under(e, place.path)] + (stray if not entries else [])
-            shaped = Shaper(self.variables, mine).shape_root(place.raw, shape, place.path)
-            entries.append(_Entry(place.path, shaped or {}, place.raw, shaped, mine))
+            seen = explained + mine
+            shaped = Shaper(self.variables, seen).shape_root(place.raw, shape, place.path)
+            entries.append(_Entry(place.path, shaped or {}, place.raw, shaped, seen[len(explained):]))
         return entries
 
 

@@ -50,7 +50,8 @@ def respond(state: ServingState, planned: PlannedOperation, variables: Variables
             return cost_extensions(state.policies, planned, variables, context, whole)
 
         exposed = state.policies.config.demand_control.expose_in_extensions
-        stream = ResponseStream(deferred.payloads(mask, whole_cost if exposed else None), incremental=True)
+        stream = ResponseStream(deferred.payloads(mask, whole_cost if exposed else None, auth_errors),
+                                incremental=True)
     else:
         extensions = cost_extensions(state.policies, planned, variables, context, data)
         if extensions:

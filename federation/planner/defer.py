@@ -10,7 +10,8 @@ so type conditions and ``@skip``/``@include`` are walked as for any fragment and
 only a marker with its number (``walk/deferred`` plans it into fetches of its own). The marker is
 internal: the walk takes such fragments apart, so no subgraph document ever carries ``@defer``.
 Deferred fragments at a mutation's root are not marked: mutation fields run in order, in the primary
-part; only their delivery is deferred. After the passes, ``defer_node`` cuts the fetch graph into the
+part; only their delivery is deferred. A subscription's are not deferred at all (the directive is
+only dropped): each event is one answer. After the passes, ``defer_node`` cuts the fetch graph into the
 primary part and one part per fragment.
 """
 
@@ -100,8 +101,8 @@ def _arguments(d: DirectiveNode) -> tuple[str | None, str | None]:
     return label, condition
 
 
-def split(sg: Supergraph, op: NormalizedOperation) -> DeferSplit | None:
-    """The deferred fragments and the form the walk plans; None when nothing is deferred."""
+def split(sg: Supergraph, op: NormalizedOperation) -> DeferSplit:
+    """The deferred fragments and the form the walk plans (no ``@defer`` left but the markers)."""
     fragments: list[DeferredFragment] = []
     nodes: dict[int, int] = {}
     seen: dict[str, int] = {}
@@ -132,8 +133,8 @@ def split(sg: Supergraph, op: NormalizedOperation) -> DeferSplit | None:
             here = path if possible(type_name) <= possible(cond) else (*path, OfTypes(possible(cond)))
             defer = next((d for d in sel.directives or () if d.name.value == DEFER), None)
             others = tuple(d for d in sel.directives or () if d.name.value != DEFER)
-            if defer is None:
-                out.append(InlineFragmentNode(type_condition=sel.type_condition, directives=sel.directives,
+            if defer is None or op.operation == "subscription":
+                out.append(InlineFragmentNode(type_condition=sel.type_condition, directives=others,
                                               selection_set=walk(sel.selection_set, cond, here, parent)))
                 continue
             fid = len(fragments)
@@ -157,8 +158,6 @@ def split(sg: Supergraph, op: NormalizedOperation) -> DeferSplit | None:
 
     root = sg.root_types[op.operation]
     selection_set = walk(op.selection_set, root, (), None)
-    if not fragments:
-        return None
     planned = NormalizedOperation(op.operation, op.name, op.variable_definitions, selection_set)
     return DeferSplit(planned, tuple(fragments), nodes)
 

@@ -22,4 +22,4 @@ def build_plan(supergraph: Supergraph, operation: NormalizedOperation,
     walked = walk(supergraph, operation, labels)  # 1. every field to a fetch group
     graph = FetchGraph.build(walked)  # 2. groups and what each waits for
     optimize(graph)  # 3. passes until nothing changes
-    return emit(supergraph, operation, graph, deferred.fragments if deferred else ())  # 4. plan nodes, documents
+    return emit(supergraph, operation, graph, deferred.fragments if deferred else ())  # 4. nodes, documents

@@ -208,3 +208,43 @@ async def test_a_null_in_a_deferred_part_stops_at_the_fragment(harness: Harness)
     assert [e["data"] for e in entries] == [{"reviews": None}] * 3
     assert [err["path"] for e in entries for err in e["errors"]] == [["topProducts", i, "reviews", 0, "body"]
                                                                       for i in range(3)]
+
+
+SEARCH = """
+type Query @join__type(graph: SEARCH) @join__type(graph: BOOKS) {
+  search: [Result!]! @join__field(graph: SEARCH)
+}
+union Result @join__type(graph: SEARCH) @join__unionMember(graph: SEARCH, member: "Book")
+  @join__unionMember(graph: SEARCH, member: "Movie") = Book | Movie
+type Book @join__type(graph: SEARCH, key: "isbn") @join__type(graph: BOOKS, key: "isbn") {
+  isbn: ID!
+  title: String @join__field(graph: BOOKS)
+}
+type Movie @join__type(graph: SEARCH) {
+  id: ID!
+  title: String @join__field(graph: SEARCH)
+}
+"""
+
+
+async def test_a_deferred_type_condition_completes_only_objects_of_that_type(harness: Harness) -> None:
+    def search(request: SubgraphRequest) -> Reply:
+        return {"data": {"search": [{"__typename": "Movie", "id": "m1", "title": "Alien"},
+                                    {"__typename": "Book", "isbn": "b1"}, {"__typename": "Book", "isbn": "b2"}]}}
+
+    def books(request: SubgraphRequest) -> Reply:
+        return {"data": {"_entities": [{"__typename": "Book", "title": f"Book {rep['isbn']}"}
+                                       for rep in request.representations]}}
+
+    gw = await harness.gateway({"search": await harness.subgraph("search", search),
+                                "books": await harness.subgraph("books", books)}, SEARCH)
+    query = '{ search { __typename ... on Book @defer(label: "book") { title } ... on Movie { title } } }'
+
+    _, parts = await _stream(gw, query)
+
+    assert parts[0] == {"data": {"search": [{"__typename": "Movie", "title": "Alien"}, {"__typename": "Book"},
+                                            {"__typename": "Book"}]}, "hasNext": True}
+    assert [e for p in parts[1:] for e in p.get("incremental", [])] == [
+        {"data": {"title": "Book b1"}, "path": ["search", 1], "label": "book"},
+        {"data": {"title": "Book b2"}, "path": ["search", 2], "label": "book"},
+    ]
