@@ -93,9 +93,10 @@ async def test_primary_part_arrives_before_the_deferred_fetch_completes(harness:
         parts = read_parts(response)
         first = await asyncio.wait_for(anext(parts), WAIT_S)
         # The reviews subgraph cannot have answered: it waits for this test, which has only now read
-        # the primary part.
+        # the primary part. Its call is under way meanwhile.
         assert not release.is_set()
         assert first == {"data": {"topProducts": NAMES}, "hasNext": True}
+        await asyncio.wait_for(slow.arrived.wait(), WAIT_S)
         release.set()
         rest = [p async for p in parts]
 
