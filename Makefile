@@ -8,7 +8,7 @@ ASSETS := federation/http/static/manifest.json
 
 .PHONY: install test lint typecheck demo bench audit clean
 
-install: $(STAMP) assets
+install: $(STAMP) assets compiled
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ assets: $(STAMP)
 	@test -f $(ASSETS) && $(PY) -c "import sys; from federation.http.graphiql_assets import installed, static_dir; sys.exit(not installed(static_dir()))" \
 		|| $(PY) -c "import sys; from federation.http.graphiql_assets import main; sys.exit(main())" \
 		|| echo "warning: GraphiQL assets not installed; the gateway serves instructions instead"
+
+# The hot modules compiled with mypyc (federation/compiled.py); plain Python if that fails.
+.PHONY: compiled
+compiled: $(STAMP)
+	@$(PY) -c "import sys; from federation.compiled import main; sys.exit(main(['build', '--if-stale']))"
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -7,3 +7,8 @@ http serves it; composition makes supergraphs from subgraph schemas.
 """
 
 __version__ = "0.1.0"
+
+# Before any submodule is imported: the mypyc-compiled hot modules, when built and current.
+from federation.compiled import install as _use_compiled_modules
+
+_use_compiled_modules()

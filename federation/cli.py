@@ -2,6 +2,7 @@
 
     federation serve --supergraph FILE [--host H] [--port P] [--config gateway.yaml]
     federation serve --registry URL --graph GRAPH@VARIANT [--registry-token T] ...
+    federation serve ... --tls-cert FILE [--tls-key FILE]   (HTTPS; the rest in server.tls)
     federation plan --supergraph FILE QUERY_FILE [--operation-name N] [--json]
     federation compose ...      (from federation.composition.cli, when present)
     federation token ...        (from federation.policies.cli, when present)
@@ -24,7 +25,7 @@ import orjson
 import yaml
 
 from federation import __version__
-from federation.config import GatewayConfig, RegistryConfig, SupergraphConfig
+from federation.config import GatewayConfig, RegistryConfig, ServerTlsConfig, SupergraphConfig
 from federation.config_loader import load_config
 from federation.errors import ConfigError, GatewayError
 
@@ -52,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--poll-interval", type=float, help="seconds between supergraph checks; 0: off")
     serve.add_argument("--json-logs", action="store_true", default=None, help="log JSON lines")
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="default info")
+    serve.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate (reloaded on change)")
+    serve.add_argument("--tls-key", metavar="FILE", help="its PEM private key (default: in --tls-cert)")
     serve.set_defaults(func=_serve)
 
     plan = commands.add_parser("plan", help="print the query plan of an operation")
@@ -105,6 +108,9 @@ def serve_config(args: argparse.Namespace, environ: dict[str, str] | None = None
         }.items()
         if v is not None
     }
+    tls = _tls_flags(args, config.server.tls)
+    if tls is not None:
+        server["tls"] = tls
     supergraph = config.supergraph
     if args.supergraph and (args.registry or rover):
         raise ConfigError("give one supergraph source: --supergraph, --registry or a Rover --config")
@@ -147,6 +153,18 @@ def _registry_flags(args: argparse.Namespace, supergraph: SupergraphConfig) -> S
     except ConfigError as exc:
         raise exc.under("supergraph.registry") from None
     return dataclasses.replace(supergraph, path=None, config=None, registry=registry)
+
+
+def _tls_flags(args: argparse.Namespace, current: ServerTlsConfig | None) -> ServerTlsConfig | None:
+    """--tls-cert and --tls-key over server.tls (the file keeps the rest); None: no flag given."""
+    cert, key = getattr(args, "tls_cert", None), getattr(args, "tls_key", None)
+    if cert is None and key is None:
+        return None
+    if cert is None and current is None:
+        raise ConfigError("--tls-key goes with --tls-cert FILE (or server.tls.cert_file)")
+    base = current or ServerTlsConfig(cert_file=cert or "")
+    return dataclasses.replace(base, cert_file=cert or base.cert_file,
+                               key_file=key if key is not None else (None if cert else base.key_file))
 
 
 def _is_rover_config(path: Path) -> bool:

@@ -77,6 +77,11 @@ class ServerConfig:
     # /metrics. None: /metrics is on the API port (when http.metrics is true).
     metrics_port: Port | None = None
     metrics_host: str | None = None
+    # HTTPS on the API port with this certificate (the metrics port stays plain HTTP); None: HTTP.
+    tls: ServerTlsConfig | None = None
+    # Strict-Transport-Security on HTTPS answers (also behind a proxy that says X-Forwarded-Proto:
+    # https); None: no header.
+    hsts: HstsConfig | None = None
 
 
 _GRAPH_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -112,6 +117,8 @@ class RegistryConfig:
     startup_wait: Seconds = 5.0
     # Bytes of one registry answer at most (a supergraph is rarely above a few MiB).
     max_response_bytes: AtLeastOne = 64 * 1024 * 1024
+    # A PEM bundle trusted for an https registry instead of the system's certificates.
+    ca_file: str | None = None
 
     def __post_init__(self) -> None:
         # url and graph may come from flags (--registry, --graph) over the file: required by complete().
@@ -366,8 +373,9 @@ class SubgraphConfig:
     max_waiters: Size | None = None
     # Bytes of one answer's body at most, checked as it arrives; None: 10 MiB.
     max_response_bytes: AtLeastOne | None = None
-    # A PEM bundle trusted for this subgraph's https URLs instead of the system's certificates.
-    ca_file: str | None = None
+    # https: the CA bundle to trust and the client certificate to present (mTLS); None: the system's
+    # certificates, no client certificate.
+    tls: SubgraphTlsConfig | None = None
     # Client request headers (names, lower-case) forwarded to this subgraph: the same as a
     # propagate rule for each, before request_headers.
     propagate_headers: tuple[str, ...] = ()
@@ -614,6 +622,8 @@ class UsageConfig:
     exclude_clients: tuple[str, ...] = ()
     # Names this gateway in reports; None: "<host name>-<process id>".
     instance_id: str | None = None
+    # A PEM bundle trusted for an https registry; None: supergraph.registry's, else the system's.
+    ca_file: str | None = None
 
     def __post_init__(self) -> None:
         for key in ("client_name_header", "client_version_header"):
@@ -629,7 +639,7 @@ class UsageConfig:
         """url, graph and token, where not given here, are the supergraph registry's: a gateway
         serving from a registry reports to it without saying so twice. Raises when one is missing."""
         if registry is not None:
-            filled = {k: getattr(registry, k) for k in ("url", "graph") if not getattr(self, k)}
+            filled = {k: getattr(registry, k) for k in ("url", "graph", "ca_file") if not getattr(self, k)}
             if not self.token and registry_token:
                 filled["token"] = registry_token
             done = replace(self, **filled) if filled else self
@@ -675,3 +685,46 @@ class GatewayConfig:
 
 
 _UNSET_SUBGRAPH = SubgraphConfig()
+
+
+# -- TLS: HTTPS for clients (server.tls, server.hsts), trust and client certificates towards https
+# subgraphs (subgraphs.<name>.tls); used by federation/tls.py.
+
+
+@dataclass(frozen=True)
+class ServerTlsConfig:
+    # PEM: the certificate, then any intermediates (required; or --tls-cert). Watched: new
+    # handshakes use a replaced one.
+    cert_file: str = ""
+    # PEM private key (unencrypted); None: it is in cert_file.
+    key_file: str | None = None
+    # Seconds between looks at the files (made on a new connection); 0: never reloaded.
+    reload_interval: Seconds = 1.0
+    min_version: Literal["1.2", "1.3"] = "1.2"
+
+
+@dataclass(frozen=True)
+class HstsConfig:
+    # Seconds browsers keep to HTTPS for this host (a year by default); 0 tells them to forget it.
+    max_age: Size = 31536000
+    include_subdomains: bool = False
+    # Asks to be preloaded into browsers: needs include_subdomains and a max_age of a year or more.
+    preload: bool = False
+
+    def __post_init__(self) -> None:
+        if self.preload and not (self.include_subdomains and self.max_age >= 31536000):
+            raise ConfigError("preload needs include_subdomains: true and max_age >= 31536000", "preload")
+
+
+@dataclass(frozen=True)
+class SubgraphTlsConfig:
+    # PEM bundle trusted instead of the system's certificates (a private CA, a self-signed certificate).
+    ca_file: str | None = None
+    # PEM client certificate presented to a subgraph that asks for one (mTLS), and its key (None: in
+    # cert_file). Both are watched: a replaced pair is used from the next new connection on.
+    cert_file: str | None = None
+    key_file: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.key_file and not self.cert_file:
+            raise ConfigError("key_file goes with cert_file", "key_file")

@@ -29,6 +29,7 @@ ENV_ALIASES: dict[str, list[str]] = {
     "FEDERATION_REGISTRY_URL": ["supergraph", "registry", "url"],
     "FEDERATION_REGISTRY_GRAPH": ["supergraph", "registry", "graph"],
     "FEDERATION_REGISTRY_TOKEN": ["supergraph", "registry", "token"],
+    "FEDERATION_REGISTRY_CA_FILE": ["supergraph", "registry", "ca_file"],
 }
 
 

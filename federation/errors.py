@@ -23,6 +23,7 @@ The gateway's exceptions, all defined below, form one tree:
      └── TransportError        one HTTP exchange with a subgraph replica failed (below FetchFailure)
           ├── ConnectFailed    nothing was sent: another replica may be tried, even for a mutation
           │    └── ConnectTimeout
+          ├── TlsFailed        TLS failed: an untrusted certificate, or a client certificate refused
           ├── TimedOut         no whole answer within the timeout
           ├── QueueFull        every connection busy and the queue for them full: failed at once
           ├── ConnectionLost   the connection closed before the whole answer arrived
@@ -137,6 +138,11 @@ RATE_LIMITED = _code(
 # Execution
 SUBREQUEST_HTTP_ERROR = _code(
     "SUBREQUEST_HTTP_ERROR", 200, "A subgraph could not be reached or answered with a non-GraphQL response."
+)
+SUBREQUEST_TLS_ERROR = _code(
+    "SUBREQUEST_TLS_ERROR", 200,
+    "TLS with a subgraph failed: its certificate is not trusted (subgraphs.<name>.tls.ca_file) or it refused "
+    "the gateway's client certificate (tls.cert_file); verification is never turned off.",
 )
 SUBREQUEST_MALFORMED_RESPONSE = _code(
     "SUBREQUEST_MALFORMED_RESPONSE", 200, "A subgraph answered with something that is not a GraphQL response."
@@ -539,6 +545,12 @@ class ConnectFailed(TransportError):
 
 class ConnectTimeout(ConnectFailed):
     pass
+
+
+class TlsFailed(TransportError):
+    # Not a ConnectFailed: a refused client certificate (TLS 1.3) shows only after the request was
+    # written, so it is never sent elsewhere as "not sent"; nor retried: configuration does not heal.
+    code = SUBREQUEST_TLS_ERROR
 
 
 class TimedOut(TransportError):

@@ -9,6 +9,10 @@ uvicorn picks uvloop and httptools when they are installed. SIGTERM is ours in e
 with partial data at ``server.graceful_timeout``, and exit 0. With ``server.metrics_port``,
 ``/metrics`` has a listener of its own: in the one process, or in the workers' parent, where it
 adds up every worker's counts.
+
+With ``server.tls`` the API port serves HTTPS (``federation.tls``: the certificate is reloaded when
+its files change, in every worker; HTTP/1.1 only, as uvicorn has no HTTP/2), and ``server.hsts``
+adds Strict-Transport-Security to HTTPS answers.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from federation.config import GatewayConfig
 from federation.config_loader import from_dict
 from federation.gateway import Gateway
 from federation.hot_reload import SupergraphWatcher
-from federation.http import GatewayApp, GatewayHolder, create_app
+from federation.http import ASGIApp, GatewayApp, GatewayHolder, create_app
 from federation.http.app import Hook
 from federation.logging_setup import configure_logging
 from federation.observability.listener import MetricsListener
@@ -42,6 +46,7 @@ from federation.shutdown import GracefulShutdown, uvicorn_timeout
 from federation.supergraph.model import load_supergraph
 from federation.supergraph_registry import RegistryPoller, start_from_registry
 from federation.supergraph_source import read_supergraph_sdl, source_files
+from federation.tls import ServerTls, with_hsts
 from federation.tuning import tune_malloc
 
 # How the parent hands the merged configuration, and the metrics directory, to worker processes.
@@ -129,7 +134,7 @@ class _Supervisor(Multiprocess):
         self.should_exit.set()  # its loop wakes now, sends each worker SIGTERM and waits for them
 
 
-def app_from_environment() -> GatewayApp:
+def app_from_environment() -> ASGIApp:
     """uvicorn's factory in each worker process."""
     config = from_dict(GatewayConfig, orjson.loads(os.environ[_CONFIG_ENV]), "worker configuration")
     configure_logging(config.server.log_level, config.server.json_logs)
@@ -137,7 +142,7 @@ def app_from_environment() -> GatewayApp:
     app = build_app(config, Path(metrics_dir) if metrics_dir else None)
     tune_gc()
     tune_malloc()
-    return app
+    return with_hsts(app, config.server.hsts)
 
 
 def run(config: GatewayConfig) -> int:
@@ -152,6 +157,9 @@ def run(config: GatewayConfig) -> int:
         "log_level": server.log_level,
         "timeout_graceful_shutdown": uvicorn_timeout(server.graceful_timeout),
     }
+    if server.tls is not None:
+        # Picklable: each worker builds (and watches) its own context when uvicorn loads its config.
+        common["ssl_context_factory"] = ServerTls(server.tls)
     if server.workers > 1:
         # Fail here, once, rather than in every worker (from the registry: this fills the cache file).
         if config.supergraph.registry is not None:
@@ -180,5 +188,5 @@ def run(config: GatewayConfig) -> int:
     app = build_app(config)
     tune_gc()
     tune_malloc()
-    uvicorn.Server(uvicorn.Config(app, **common)).run()
+    uvicorn.Server(uvicorn.Config(with_hsts(app, server.hsts), **common)).run()
     return 0

@@ -46,6 +46,7 @@ from federation.config import RegistryConfig
 from federation.errors import ConfigError, RegistryPollError
 from federation.hot_reload import build_and_apply
 from federation.observability.metrics import Labels, Metrics
+from federation.tls import watched_client_context
 
 log = logging.getLogger("federation.registry_source")
 
@@ -108,7 +109,7 @@ class RegistryClient:
             headers["authorization"] = f"Bearer {token}"
         # No proxies from the environment and no redirects: the token goes to this URL only.
         self._client = httpx.AsyncClient(timeout=config.timeout, headers=headers, trust_env=False,
-                                         follow_redirects=False)
+                                         follow_redirects=False, verify=watched_client_context(config.ca_file).current)
 
     async def poll(self, since: str | None) -> Poll:
         try:

@@ -30,7 +30,6 @@ whose answer headers are passed on to clients (``response_headers``) are never d
 from __future__ import annotations
 
 import asyncio
-import ssl
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ import httpx
 import orjson
 
 from federation import errors
-from federation.config import BreakerConfig, EjectionConfig, HealthCheckConfig, RetryConfig
+from federation.config import BreakerConfig, EjectionConfig, HealthCheckConfig, RetryConfig, SubgraphTlsConfig
 from federation.errors import (
     REQUEST_DEADLINE_EXCEEDED,
     SUBREQUEST_CIRCUIT_OPEN,
@@ -62,6 +61,7 @@ from federation.execution.transport import (
     open_transport,
 )
 from federation.observability.metrics import Metrics
+from federation.tls import watched_client_context
 
 _BASE_HEADERS = {"content-type": "application/json", "accept": "application/json"}
 # A new connection that takes longer than this is as good as down, whatever the request timeout.
@@ -80,7 +80,7 @@ class SubgraphEndpoint:
     connect_timeout: float | None = None  # seconds per new connection; None: min(timeout, 5)
     max_connections: int = 100  # open connections per replica, busy or idle
     max_waiters: int = 1000  # requests queued per replica for a connection; beyond, fail at once
-    ca_file: str | None = None  # PEM bundle trusted for https replicas instead of the system's
+    tls: SubgraphTlsConfig | None = None  # https: CA bundle trusted, client certificate presented
     max_response_bytes: int = 10 * 1024 * 1024
     ejection: EjectionConfig = field(default_factory=EjectionConfig)
     breaker: BreakerConfig = field(default_factory=BreakerConfig)
@@ -159,9 +159,9 @@ class SubgraphClient:
             check = route.endpoint.health_check
             if check is None or not check.enabled:
                 continue
-            verify: ssl.SSLContext | bool = True
-            if route.endpoint.ca_file is not None:
-                verify = ssl.create_default_context(cafile=route.endpoint.ca_file)
+            tls = route.endpoint.tls
+            verify = (watched_client_context() if tls is None else
+                      watched_client_context(tls.ca_file, tls.cert_file, tls.key_file)).current
             count = len(route.replicas.replicas)
             client = httpx.AsyncClient(trust_env=False, follow_redirects=False, verify=verify,
                                        limits=httpx.Limits(max_connections=count, max_keepalive_connections=count))
@@ -363,7 +363,7 @@ def _deadline(name: str) -> FetchFailure:
 def _transport_configs(endpoint: SubgraphEndpoint) -> tuple[TransportConfig, ...]:
     """What each replica's transport is built for: equal configs may share one transport across reloads."""
     fixed = tuple({**_BASE_HEADERS, **endpoint.headers}.items())
-    return tuple(TransportConfig(url, fixed, endpoint.max_connections, endpoint.max_waiters, endpoint.ca_file,
+    return tuple(TransportConfig(url, fixed, endpoint.max_connections, endpoint.max_waiters, endpoint.tls,
                                  endpoint.max_response_bytes) for url in endpoint.urls)
 
 
@@ -390,7 +390,7 @@ def _failure(name: str, exc: errors.TransportError, capped: bool = False) -> Fet
                             SUBREQUEST_MALFORMED_RESPONSE)
     if isinstance(exc, errors.ResponseTooLarge):
         return FetchFailure(name, f"subgraph '{name}' {exc}", SUBREQUEST_RESPONSE_TOO_LARGE)
-    return FetchFailure(name, f"subgraph '{name}' could not be reached: {exc}", SUBREQUEST_HTTP_ERROR)
+    return FetchFailure(name, f"subgraph '{name}' could not be reached: {exc}", exc.code)
 
 
 def _as_result(name: str, status: int, body: bytes) -> _Result:

@@ -179,7 +179,7 @@ class ServingState:
             urls = conf.url or (sub.url,)
             endpoints[graph] = SubgraphEndpoint(
                 sub.name, tuple(urls), conf.timeout or 30.0, dict(conf.headers), connect_timeout=conf.connect_timeout,
-                ca_file=conf.ca_file, health_check=conf.health_check, dedupe=conf.dedupe is not False,
+                tls=conf.tls, health_check=conf.health_check, dedupe=conf.dedupe is not False,
                 **_given(max_connections=conf.max_connections, max_waiters=conf.max_waiters,
                          max_response_bytes=conf.max_response_bytes),
                 **_sections(ejection=conf.ejection, breaker=conf.breaker, retry=conf.retry))

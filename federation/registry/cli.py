@@ -1,7 +1,7 @@
 """Plugs the registry's commands into ``federation`` (``register`` is called by ``federation.cli``):
 
     federation registry serve [--db URL] [--host H] [--port P] [--min-poll-delay S] [--max-body-bytes N]
-                              [--usage-retention-days 30]
+                              [--usage-retention-days 30] [--tls-cert FILE [--tls-key FILE] [--hsts-max-age S]]
     federation registry token create --db URL --role ROLE [--graph G] [--subgraph S] [--name N]
     federation subgraph publish|check|delete|list|fetch GRAPH@VARIANT ...
     federation graph history|diff|rollback|fetch GRAPH@VARIANT ...
@@ -17,7 +17,7 @@ import asyncio
 import sys
 from typing import Any
 
-from federation.errors import RegistryError
+from federation.errors import ConfigError, RegistryError
 
 from . import commands
 
@@ -40,6 +40,10 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--usage-prune-interval", type=float, default=3600.0, metavar="SECONDS",
                        help="seconds between prunes of old usage (default 3600; also once at start)")
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="info")
+    serve.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate (reloaded on change)")
+    serve.add_argument("--tls-key", metavar="FILE", help="its PEM private key (default: in --tls-cert)")
+    serve.add_argument("--hsts-max-age", type=_non_negative_int, metavar="SECONDS",
+                       help="send Strict-Transport-Security with this max-age on HTTPS answers (default: none)")
     serve.set_defaults(func=_serve)
 
     token = sub.add_parser("token", help="registry tokens, straight in the database")
@@ -56,11 +60,25 @@ def register(subparsers: Any) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from federation.config import HstsConfig, ServerTlsConfig
+
     from .server import run  # uvicorn loads only for this command
 
+    if args.tls_key and not args.tls_cert:
+        raise ConfigError("--tls-key goes with --tls-cert FILE")
+    tls = ServerTlsConfig(cert_file=args.tls_cert, key_file=args.tls_key) if args.tls_cert else None
+    hsts = HstsConfig(max_age=args.hsts_max_age) if args.hsts_max_age is not None else None
     return run(args.db, args.host, args.port, min_poll_delay=args.min_poll_delay,
                max_body_bytes=args.max_body_bytes, log_level=args.log_level,
-               usage_retention_days=args.usage_retention_days, usage_prune_interval=args.usage_prune_interval)
+               usage_retention_days=args.usage_retention_days, usage_prune_interval=args.usage_prune_interval,
+               tls=tls, hsts=hsts)
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be at least 0")
+    return value
 
 
 def _positive_int(text: str) -> int:

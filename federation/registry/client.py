@@ -10,16 +10,22 @@ from typing import Any
 
 import httpx
 
-from federation.errors import BAD_REQUEST, REGISTRY_UNAVAILABLE, SUBGRAPH_FETCH_FAILED, RegistryError
+from federation.errors import BAD_REQUEST, REGISTRY_UNAVAILABLE, SUBGRAPH_FETCH_FAILED, ConfigError, RegistryError
+from federation.tls import client_context, describe, ssl_cause
 
 INTROSPECT_QUERY = "query SubgraphIntrospectQuery { _service { sdl } }"
 
 
 class RegistryClient:
-    def __init__(self, url: str, token: str | None, timeout: float = 60.0) -> None:
+    def __init__(self, url: str, token: str | None, timeout: float = 60.0, ca_file: str | None = None) -> None:
+        """``ca_file``: a PEM bundle trusted for an https registry instead of the system's certificates."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.url = url.rstrip("/") + "/graphql"
-        self._http = httpx.Client(headers=headers, timeout=timeout)
+        try:
+            verify = client_context(ca_file)
+        except ConfigError as exc:
+            raise RegistryError(BAD_REQUEST, str(exc)) from None
+        self._http = httpx.Client(headers=headers, timeout=timeout, verify=verify)
 
     def close(self) -> None:
         self._http.close()
@@ -29,7 +35,9 @@ class RegistryClient:
         try:
             response = self._http.post(self.url, json={"query": query, "variables": variables or {}})
         except httpx.HTTPError as exc:
-            raise RegistryError(REGISTRY_UNAVAILABLE, f"cannot reach the registry at {self.url}: {exc}") from exc
+            cause = ssl_cause(exc)
+            reason = describe(cause) if cause is not None else str(exc)
+            raise RegistryError(REGISTRY_UNAVAILABLE, f"cannot reach the registry at {self.url}: {reason}") from exc
         try:
             body = response.json()
         except ValueError as exc:
@@ -46,12 +54,13 @@ class RegistryClient:
         return data
 
 
-def introspect(url: str, timeout: float = 30.0) -> str:
+def introspect(url: str, timeout: float = 30.0, ca_file: str | None = None) -> str:
     """A running subgraph's SDL, from ``{ _service { sdl } }``."""
     try:
-        response = httpx.post(url, json={"query": INTROSPECT_QUERY}, timeout=timeout)
+        response = httpx.post(url, json={"query": INTROSPECT_QUERY}, timeout=timeout,
+                              verify=client_context(ca_file))
         sdl = response.json()["data"]["_service"]["sdl"]
-    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+    except (httpx.HTTPError, ValueError, KeyError, TypeError, ConfigError) as exc:
         raise RegistryError(SUBGRAPH_FETCH_FAILED, f"could not fetch the SDL from {url}: {exc}") from exc
     if not isinstance(sdl, str):
         raise RegistryError(SUBGRAPH_FETCH_FAILED, f"{url} answered no _service.sdl string")

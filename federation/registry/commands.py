@@ -95,6 +95,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("ref", metavar="GRAPH@VARIANT", help="e.g. shop@prod (variant default: current)")
     p.add_argument("--registry", help="registry URL (default: $FEDERATION_REGISTRY_URL)")
     p.add_argument("--token", help="registry token (default: $FEDERATION_REGISTRY_TOKEN)")
+    p.add_argument("--ca-file", metavar="FILE",
+                   help="PEM bundle trusted for an https registry or --introspect URL (default: "
+                        "$FEDERATION_REGISTRY_CA_FILE, else the system's certificates)")
     p.add_argument("--json", action="store_true", help="print JSON (for CI)")
 
 
@@ -184,7 +187,11 @@ def _wrap(command: Command) -> Callable[[argparse.Namespace], int]:
         if not url:
             missing = RegistryError(BAD_REQUEST, "no registry: give --registry URL or FEDERATION_REGISTRY_URL")
             return _fail(args, missing)
-        client = RegistryClient(url, token)
+        args.ca_file = args.ca_file or os.environ.get("FEDERATION_REGISTRY_CA_FILE") or None
+        try:
+            client = RegistryClient(url, token, ca_file=args.ca_file)
+        except RegistryError as exc:
+            return _fail(args, exc)
         try:
             return command(args, client)
         except RegistryError as exc:
@@ -213,7 +220,7 @@ def _vars(args: argparse.Namespace, **more: Any) -> dict[str, Any]:
 
 def _read_schema(args: argparse.Namespace) -> str:
     if args.introspect:
-        return introspect(args.introspect)
+        return introspect(args.introspect, ca_file=args.ca_file)
     try:
         return sys.stdin.read() if args.schema == "-" else Path(args.schema).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -31,6 +31,7 @@ import orjson
 from federation.background import Every
 from federation.config import UsageConfig
 from federation.observability.metrics import Metrics
+from federation.tls import watched_client_context
 from federation.usage.aggregate import Pending, UsageAggregate
 from federation.usage.coordinates import OperationUsage
 
@@ -86,7 +87,8 @@ class UsageReporter:
 
     async def start(self) -> None:
         if self._client is None:
-            self._client = httpx.AsyncClient(transport=self._transport, timeout=self.config.timeout)
+            self._client = httpx.AsyncClient(transport=self._transport, timeout=self.config.timeout,
+                                             verify=watched_client_context(self.config.ca_file).current)
         self._every.start()
 
     def _flush_soon(self) -> None:

@@ -10,13 +10,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from federation.config import SubgraphTlsConfig
 from federation.errors import SUBREQUEST_HTTP_ERROR, FetchFailure
 from federation.execution.fetcher import SubgraphClient, SubgraphEndpoint
 from federation.execution.transport import (
-    ConnectFailed,
     HttpxTransport,
     QueueFull,
     SubgraphHttpRequest,
+    TlsFailed,
     TransportConfig,
 )
 
@@ -43,7 +44,7 @@ def call(url: str, timeout: float = 5.0) -> SubgraphHttpRequest:
 
 async def test_an_https_subgraph_answers_with_its_headers(tls_server: CountingServer, certificate: SelfSigned) -> None:
     transport = HttpxTransport(TransportConfig(tls_server.url, (("accept", "application/json"),),
-                                               ca_file=str(certificate.cert)))
+                                               tls=SubgraphTlsConfig(ca_file=str(certificate.cert))))
     response = await transport.send(call(tls_server.url))
     await transport.aclose()
     assert (response.status, response.body) == (200, ANSWER)
@@ -53,14 +54,14 @@ async def test_an_https_subgraph_answers_with_its_headers(tls_server: CountingSe
 
 async def test_an_untrusted_certificate_is_refused(tls_server: CountingServer) -> None:
     transport = HttpxTransport(TransportConfig(tls_server.url))
-    with pytest.raises(ConnectFailed):
+    with pytest.raises(TlsFailed):
         await transport.send(call(tls_server.url))
     await transport.aclose()
 
 
 async def test_through_the_client_an_https_replica_is_called_with_the_ca_file(
         tls_server: CountingServer, certificate: SelfSigned) -> None:
-    endpoint = SubgraphEndpoint("products", (tls_server.url,), ca_file=str(certificate.cert))
+    endpoint = SubgraphEndpoint("products", (tls_server.url,), tls=SubgraphTlsConfig(ca_file=str(certificate.cert)))
     client = SubgraphClient({"P": endpoint})
     assert await client.request("P", "{ ok }", None, None) == {"data": {"ok": True}}
     await client.aclose()
@@ -71,7 +72,7 @@ async def test_a_server_that_never_completes_the_tls_handshake_fails_within_the_
         connect_timeout: float | None, certificate: SelfSigned) -> None:
     silent = await SilentServer().start()
     endpoint = SubgraphEndpoint("products", (silent.url("https"),), timeout=1.0, connect_timeout=connect_timeout,
-                                ca_file=str(certificate.cert))
+                                tls=SubgraphTlsConfig(ca_file=str(certificate.cert)))
     client = SubgraphClient({"P": endpoint})
     started = time.monotonic()
     with pytest.raises(FetchFailure) as caught:
@@ -88,7 +89,7 @@ async def test_an_https_subgraph_that_never_answers_times_out_within_the_timeout
     hang = CountingServer(delay=30.0, tls=certificate.server_context())  # until it stops
     await hang.start()
     client = SubgraphClient({"P": SubgraphEndpoint("products", (hang.url,), timeout=0.5,
-                                                   ca_file=str(certificate.cert))})
+                                                   tls=SubgraphTlsConfig(ca_file=str(certificate.cert)))})
     started = time.monotonic()
     with pytest.raises(FetchFailure) as caught:
         await client.request("P", "{ ok }", None, None)
@@ -103,7 +104,7 @@ async def test_a_burst_of_500_never_holds_more_than_the_cap_open(tls_server: Cou
                                                                   certificate: SelfSigned) -> None:
     # Every request a call of its own (no deduplication): calls are what is counted.
     endpoint = SubgraphEndpoint("products", (tls_server.url,), timeout=30.0, max_connections=10,
-                                ca_file=str(certificate.cert), dedupe=False)
+                                tls=SubgraphTlsConfig(ca_file=str(certificate.cert)), dedupe=False)
     client = SubgraphClient({"P": endpoint})
     results = await asyncio.gather(*(client.request("P", "{ ok }", None, None) for _ in range(500)),
                                    return_exceptions=True)
@@ -115,7 +116,7 @@ async def test_a_burst_of_500_never_holds_more_than_the_cap_open(tls_server: Cou
 async def test_beyond_the_queue_https_requests_fail_at_once(certificate: SelfSigned) -> None:
     slow = await CountingServer(delay=0.3, tls=certificate.server_context()).start()
     transport = HttpxTransport(TransportConfig(slow.url, max_connections=2, max_waiters=3,
-                                               ca_file=str(certificate.cert)))
+                                               tls=SubgraphTlsConfig(ca_file=str(certificate.cert))))
     results = await asyncio.gather(*(transport.send(call(slow.url)) for _ in range(20)), return_exceptions=True)
     await transport.aclose()
     await slow.stop()

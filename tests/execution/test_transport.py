@@ -186,7 +186,8 @@ def test_the_response_keeps_every_header() -> None:
 
 async def test_the_transport_is_chosen_by_scheme_once_per_replica() -> None:
     lean = open_transport(TransportConfig("http://127.0.0.1:1/graphql"))
-    tls = open_transport(TransportConfig("https://127.0.0.1:1/graphql"))
-    assert isinstance(lean, LeanTransport) and isinstance(tls, HttpxTransport)
-    await lean.aclose()
-    await tls.aclose()
+    tls = open_transport(TransportConfig("https://127.0.0.1:1/graphql"))  # lean too: asyncio's TLS
+    other = open_transport(TransportConfig("http:///graphql"))  # no host: httpx, which reports it
+    assert isinstance(lean, LeanTransport) and isinstance(tls, LeanTransport) and isinstance(other, HttpxTransport)
+    for transport in (lean, tls, other):
+        await transport.aclose()

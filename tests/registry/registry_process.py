@@ -55,7 +55,7 @@ def start(db: str, workdir: Path, *extra: str) -> RegistryProcess:
 def wait_ready(proc: RegistryProcess) -> RegistryProcess:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline and proc.process.poll() is None:
-        found = re.search(r"federation registry running on (http://127\.0\.0\.1:\d+)", proc.log_text())
+        found = re.search(r"federation registry running on (https?://127\.0\.0\.1:\d+)", proc.log_text())
         if found:
             proc.url = found.group(1)
             return proc

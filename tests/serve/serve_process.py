@@ -52,13 +52,12 @@ def serve(args: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> I
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
-        port = None
-        while port is None and time.monotonic() < deadline and process.poll() is None:
-            found = re.search(r"running on http://127\.0\.0\.1:(\d+)", log.read_text(errors="replace"))
-            port = int(found.group(1)) if found else None
+        found = None
+        while found is None and time.monotonic() < deadline and process.poll() is None:
+            found = re.search(r"running on (https?)://127\.0\.0\.1:(\d+)", log.read_text(errors="replace"))
             time.sleep(0.05)
-        assert port, f"the server did not start:\n{log.read_text(errors='replace')}"
-        yield ServeProcess(process, f"http://127.0.0.1:{port}", log)
+        assert found, f"the server did not start:\n{log.read_text(errors='replace')}"
+        yield ServeProcess(process, f"{found.group(1)}://127.0.0.1:{found.group(2)}", log)
     finally:
         stop(process)
 

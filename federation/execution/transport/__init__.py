@@ -10,6 +10,7 @@ from federation.errors import (
     QueueFull,
     ResponseTooLarge,
     TimedOut,
+    TlsFailed,
     TransportError,
 )
 from federation.execution.transport.base import (
@@ -33,6 +34,7 @@ __all__ = [
     "SubgraphHttpRequest",
     "SubgraphHttpResponse",
     "TimedOut",
+    "TlsFailed",
     "Transport",
     "TransportConfig",
     "TransportError",
@@ -42,8 +44,9 @@ __all__ = [
 
 
 def open_transport(config: TransportConfig) -> Transport:
-    """The transport for a replica, chosen by its URL once: the lean one for plain HTTP, httpx otherwise."""
+    """The transport for a replica, chosen by its URL once: the lean one for http and https, httpx for
+    anything else (it then fails with a clear error rather than guessing)."""
     parts = urlsplit(config.url)
-    if parts.scheme == "http" and parts.hostname:
+    if parts.scheme in ("http", "https") and parts.hostname:
         return LeanTransport(config)
     return HttpxTransport(config)

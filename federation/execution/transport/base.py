@@ -9,6 +9,7 @@ Errors a transport raises, all ``TransportError``::
     TransportError
     ├── ConnectFailed        no connection was made, so nothing of the request was sent
     │   └── ConnectTimeout   the connect (or TLS handshake) took longer than the connect timeout
+    ├── TlsFailed            TLS failed: certificate not trusted, or the client certificate refused
     ├── TimedOut             the request's whole time ran out (waiting, connecting or answering)
     ├── QueueFull            every connection is busy and the queue of waiting requests is full
     ├── ConnectionLost       the connection failed after the request was (perhaps) sent
@@ -21,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
+
+from federation.config import SubgraphTlsConfig
 
 
 # Request and response are NamedTuples, not frozen dataclasses: one of each is made per subgraph
@@ -62,7 +65,7 @@ class TransportConfig:
     headers: tuple[tuple[str, str], ...] = ()
     max_connections: int = 100  # open at once, busy or idle
     max_waiters: int = 1000  # requests queued for a connection; beyond them a request fails at once
-    ca_file: str | None = None  # PEM bundle trusted for https instead of the system's
+    tls: SubgraphTlsConfig | None = None  # https: the CA bundle trusted, the client certificate
     # Body bytes of one answer at most: refused from Content-Length, or as soon as more arrive.
     max_response_bytes: int = 10 * 1024 * 1024
 

@@ -1,15 +1,21 @@
-"""A lean HTTP/1.1 keep-alive transport for plain-HTTP subgraphs.
+"""A lean HTTP/1.1 keep-alive transport for subgraphs over http and https.
 
 httpx (over httpcore and anyio) costs more CPU per call than the rest of a gateway request put
 together when a plan makes a dozen subgraph calls. This one does only what a subgraph POST needs:
 asyncio protocols, httptools' C parser, request heads built once, and at most ``max_connections``
 open connections to its host; requests beyond them wait in a bounded queue.
+
+https is asyncio's TLS under the same protocol (``create_connection(ssl=...)``): the same pool,
+queue and limits as plain HTTP, and keep-alive makes the handshake a per-connection cost. The
+context comes from ``federation.tls`` (always verifying; the configured CA and client certificate,
+reloaded when their files change); a TLS failure is a ``TlsFailed`` with the reason.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections import deque
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -18,6 +24,7 @@ import httptools
 
 from federation import errors
 from federation.execution.transport import base
+from federation.tls import WatchedContext, describe, watched_client_context
 
 
 class _Connection(asyncio.Protocol):
@@ -117,10 +124,16 @@ class LeanTransport:
 
     def __init__(self, config: base.TransportConfig) -> None:
         parts = urlsplit(config.url)
-        if parts.scheme != "http" or not parts.hostname:
-            raise ValueError(f"not a plain-HTTP URL: {config.url}")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http or https URL: {config.url}")
         self._host = parts.hostname
-        self._port = parts.port or 80
+        self._tls: WatchedContext | None = None
+        self._presents = config.tls is not None and config.tls.cert_file is not None
+        if parts.scheme == "https":
+            tls = config.tls
+            self._tls = (watched_client_context() if tls is None else
+                         watched_client_context(tls.ca_file, tls.cert_file, tls.key_file))
+        self._port = parts.port or (443 if self._tls is not None else 80)
         self._fixed = config.headers
         self._heads: dict[str, bytes] = {}  # request line and fixed headers, per URL: built once
         self._max = config.max_connections
@@ -156,10 +169,17 @@ class LeanTransport:
                         conn, reused = await self._acquire(request.connect_timeout)
                     try:
                         response = await conn.exchange(raw)
+                    except ssl.SSLError as exc:  # e.g. TLS 1.3: a refused client certificate shows here
+                        self._discard(conn)
+                        raise errors.TlsFailed(describe(exc)) from None
                     except (ConnectionError, OSError) as exc:
                         self._discard(conn)
                         if attempt == 0 and reused and request.idempotent and not conn.answered:
                             continue
+                        if self._tls is not None and not reused and not conn.answered:
+                            # TLS 1.3 servers check a client certificate after the handshake and
+                            # then close; the alert saying so rarely survives the reset.
+                            raise errors.TlsFailed(_closed_after_handshake(self._presents)) from None
                         raise errors.ConnectionLost(str(exc) or type(exc).__name__) from None
                     except httptools.HttpParserError as exc:
                         self._discard(conn)
@@ -204,10 +224,19 @@ class LeanTransport:
             # A place, or a connection that closed on its way to us: its place is ours.
         try:
             async with asyncio.timeout(connect_timeout):
-                _, conn = await asyncio.get_running_loop().create_connection(self._protocol, self._host, self._port)
+                if self._tls is None:
+                    _, conn = await asyncio.get_running_loop().create_connection(self._protocol, self._host,
+                                                                                 self._port)
+                else:
+                    _, conn = await asyncio.get_running_loop().create_connection(
+                        self._protocol, self._host, self._port, ssl=self._tls.fresh(), server_hostname=self._host,
+                        ssl_handshake_timeout=connect_timeout)
         except TimeoutError:
             self._free_place()
             raise errors.ConnectTimeout(f"connecting took longer than {connect_timeout:g}s") from None
+        except ssl.SSLError as exc:
+            self._free_place()
+            raise errors.TlsFailed(describe(exc)) from None
         except OSError as exc:
             self._free_place()
             raise errors.ConnectFailed(str(exc) or type(exc).__name__) from None
@@ -281,6 +310,14 @@ class LeanTransport:
         self._idle.clear()
         while (waiter := self._next_waiter()) is not None:
             waiter.set_exception(errors.ConnectFailed("the client is closed"))
+
+
+def _closed_after_handshake(presents: bool) -> str:
+    if presents:
+        return ("TLS: the subgraph closed the new connection without answering: it may refuse the client "
+                "certificate (tls.cert_file, tls.key_file)")
+    return ("TLS: the subgraph closed the new connection without answering: it may require a client "
+            "certificate (tls.cert_file, tls.key_file)")
 
 
 def request_head(host: str, port: int, path: str, headers: Mapping[str, str]) -> bytes:

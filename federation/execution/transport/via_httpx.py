@@ -1,4 +1,6 @@
-"""The httpx transport: HTTPS subgraphs, and any URL the lean transport does not take.
+"""The httpx transport: kept for URLs the lean transport does not take, and as a second
+implementation of the same boundary. It verifies as the lean one does (``federation.tls``), but its
+client certificate is read once, when it is built.
 
 httpx's own pool caps open connections (``Limits``) and queues the rest; this adds the bound on
 that queue and a deadline for the whole call, and turns httpx's exceptions into ``TransportError``s.
@@ -7,19 +9,19 @@ that queue and a deadline for the whole call, and turns httpx's exceptions into 
 from __future__ import annotations
 
 import asyncio
-import ssl
 
 import httpx
 
 from federation import errors
 from federation.execution.transport import base
+from federation.tls import describe, ssl_cause, watched_client_context
 
 
 class HttpxTransport:
     def __init__(self, config: base.TransportConfig) -> None:
-        verify: ssl.SSLContext | bool = True
-        if config.ca_file is not None:
-            verify = ssl.create_default_context(cafile=config.ca_file)
+        tls = config.tls
+        verify = (watched_client_context() if tls is None else
+                  watched_client_context(tls.ca_file, tls.cert_file, tls.key_file)).current
         limits = httpx.Limits(max_connections=config.max_connections,
                               max_keepalive_connections=config.max_connections)
         self._client = httpx.AsyncClient(limits=limits, headers=dict(config.headers), verify=verify,
@@ -46,6 +48,9 @@ class HttpxTransport:
         except httpx.TimeoutException:
             raise errors.TimedOut("timed out") from None
         except httpx.ConnectError as exc:
+            cause = ssl_cause(exc)
+            if cause is not None:
+                raise errors.TlsFailed(describe(cause)) from None
             raise errors.ConnectFailed(str(exc) or type(exc).__name__) from None
         except (httpx.RemoteProtocolError, httpx.DecodingError) as exc:
             lost = "disconnected" in str(exc)
@@ -79,3 +84,4 @@ class HttpxTransport:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
