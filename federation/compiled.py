@@ -41,6 +41,7 @@ MODULES = (
 PURE_PYTHON_ENV = "FEDERATION_PURE_PYTHON"
 _PACKAGE = Path(__file__).resolve().parent
 _BUILD_TIMEOUT_S = 900
+_MYPY_INI = "[mypy]\npython_version = 3.11\n\n[mypy-aiodataloader.*,uvicorn.*]\nignore_missing_imports = True\n"
 
 
 def build_dir() -> Path:
@@ -103,9 +104,8 @@ def build(*, if_stale: bool = False) -> str:
     with tempfile.TemporaryDirectory(prefix="federation-mypyc-") as tmp:
         work = Path(tmp)
         shutil.copytree(_PACKAGE, work / "federation", ignore=shutil.ignore_patterns("__pycache__", "static"))
-        project = _PACKAGE.parent / "pyproject.toml"
-        if project.exists():  # the project's mypy settings
-            shutil.copy(project, work / "pyproject.toml")
+        # Only mypy's settings: a pyproject.toml there would be read by setuptools too.
+        (work / "mypy.ini").write_text(_MYPY_INI)
         sources = [str(_source(work / "federation", name).relative_to(work)) for name in MODULES]
         try:
             done = subprocess.run([str(mypyc), *sources], cwd=work, capture_output=True, text=True,
@@ -114,8 +114,9 @@ def build(*, if_stale: bool = False) -> str:
             return f"not built ({exc}); running as plain Python"
         if done.returncode != 0:
             (work / "mypyc.log").write_text(done.stdout + done.stderr)
-            last = (done.stdout + done.stderr).strip().splitlines()[-1:] or ["mypyc failed"]
-            return f"not built ({last[0][:200]}); running as plain Python"
+            lines = (done.stdout + done.stderr).strip().splitlines()
+            first = next((line for line in lines if "error" in line.lower()), lines[-1] if lines else "mypyc failed")
+            return f"not built ({first.strip()[:200]}); running as plain Python"
         suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
         files = {name: _source(work / "federation", name).with_suffix(suffix) for name in MODULES}
         for shared in work.glob(f"*__mypyc{suffix}"):
