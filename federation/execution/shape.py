@@ -79,7 +79,10 @@ class ShapeSet:
     def __post_init__(self) -> None:
         t = self.schema.get_type(self.static_type)
         if t is not None and is_abstract_type(t):
-            self.valid = frozenset(o.name for o in self.schema.get_possible_types(t))  # type: ignore[arg-type]
+            # Called untyped: graphql-core declares a list but gives unions' members as a tuple, which
+            # the compiled module's type check would refuse.
+            schema: Any = self.schema
+            self.valid = frozenset(o.name for o in schema.get_possible_types(t))
 
     def fast_for(self, runtime_type: str) -> list[tuple[str, int, bool, tuple[Condition, ...], ShapeField]]:
         fast = self._fast.get(runtime_type)
