@@ -11,8 +11,10 @@ from typing import Any
 import httpx
 import orjson
 
+from federation.config import GatewayConfig, SubgraphConfig, TrafficConfig
+
 from .conftest import GatewayUnderTest, Harness
-from .fakes import Reply, SubgraphRequest
+from .fakes import Hang, Reply, SubgraphRequest
 from .shop_data import PRODUCTS, REVIEWS, products, reviews
 
 MULTIPART = "multipart/mixed;deferSpec=20220824, application/json;q=0.9"
@@ -249,3 +251,34 @@ async def test_a_deferred_type_condition_completes_only_objects_of_that_type(har
         {"data": {"title": "Book b1"}, "path": ["search", 1], "label": "book"},
         {"data": {"title": "Book b2"}, "path": ["search", 2], "label": "book"},
     ]
+
+
+async def test_a_deferred_part_past_the_deadline_ends_the_stream_with_its_error(harness: Harness) -> None:
+    """The request's deadline covers the deferred parts too: a subgraph that never answers ends its
+    part with REQUEST_DEADLINE_EXCEEDED, and the stream ends (no hang)."""
+    config = GatewayConfig(traffic=TrafficConfig(request_timeout=0.5),
+                           subgraphs={"reviews": SubgraphConfig(timeout=30.0)})
+    gw = await harness.gateway({"products": await harness.subgraph("products", products),
+                                "reviews": await harness.subgraph("reviews", lambda r: Hang())}, config=config)
+
+    _, parts = await _stream(gw, QUERY)
+
+    assert parts[0] == {"data": {"topProducts": NAMES}, "hasNext": True}
+    entries = [e for p in parts[1:] for e in p.get("incremental", [])]
+    assert [e["data"] for e in entries] == [{"reviews": None}] * 3
+    assert {err["extensions"]["code"] for e in entries for err in e.get("errors", [])} == {"REQUEST_DEADLINE_EXCEEDED"}
+    assert parts[-1]["hasNext"] is False
+
+
+async def test_server_sent_events_carry_the_same_payloads(harness: Harness) -> None:
+    gw = await harness.gateway({"products": await harness.subgraph("products", products),
+                                "reviews": await harness.subgraph("reviews", reviews)})
+
+    response = await gw.client.post(gw.url, json={"query": QUERY}, headers={"accept": "text/event-stream"})
+
+    assert response.headers["content-type"].startswith("text/event-stream")
+    payloads = [orjson.loads(line[len("data:"):]) for line in response.text.splitlines()
+                if line.startswith("data:") and line.strip() != "data:"]
+    assert payloads[0] == {"data": {"topProducts": NAMES}, "hasNext": True}
+    assert [e for p in payloads[1:] for e in p.get("incremental", [])] == _reviews()
+    assert payloads[-1]["hasNext"] is False
