@@ -7,11 +7,12 @@ part. The others are delivered in the ``incremental`` format Apollo Router and g
 the initial payload ``{data, errors?, hasNext: true}``, then payloads of
 ``{incremental: [{data, path, label?, errors?}], hasNext}``.
 
-A deferred part starts once the part it sits in has been shaped, and is delivered once per object it
-completes (a fragment inside a list: one entry per item, its path with the indices). Each part is
-shaped on its own (``DeferShapes``): its selection without the fragments deferred inside it, with
-null propagation ending at the fragment (a null that reaches it makes that entry's ``data`` null),
-and with the errors of its own fetches. All parts share the merged data, the request's deadline and
+A deferred part starts once the part it sits in has been shaped (one at the root, which needs nothing
+from the primary part, with the primary part), and is delivered once per object it completes (a
+fragment inside a list: one entry per item, its path with the indices). Each part is shaped on its
+own (``DeferShapes``): its selection without the fragments deferred inside it, with null propagation
+ending at the fragment (a null that reaches it makes that entry's ``data`` null), and with the
+errors of its own fetches. All parts share the merged data, the request's deadline and
 its subgraph headers; each part's run is in ``running`` while it lasts (shutdown interrupts them).
 """
 
@@ -108,6 +109,8 @@ class _Part:
     fragment: DeferredFragment | None
     nodes: list[PlanNode]  # its own fetches, then those of fragments not deferred this time inside it
     children: list[_Part] = field(default_factory=list)
+    # Waits for no fetch of the primary part (a fragment at the root): its fetches start with it.
+    independent: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,34 +138,59 @@ class DeferredRun:
         self.running = running
         active = shapes.active(variables)
         self.primary_shape, self.part_shapes = shapes.shapes(active)
-        planned = {d.signature: d.node for d in plan.deferred}
+        planned = {d.signature: d for d in plan.deferred}
         self.primary = _Part(None, [plan.primary] if plan.primary is not None else [])
         parts: dict[int | None, _Part] = {None: self.primary}
         for f in shapes.fragments:  # in document order: a fragment's enclosing ones come first
             home = f.parent
             while home is not None and home not in active:
                 home = shapes.fragments[home].parent
-            node = planned.get(f.signature)
+            found = planned.get(f.signature)
+            node = found.node if found is not None else None
             if f.id in active:
-                parts[f.id] = part = _Part(f, [node] if node is not None else [])
+                parts[f.id] = part = _Part(f, [node] if node is not None else [],
+                                           independent=home is None and found is not None and not found.depends)
                 parts[home].children.append(part)
             elif node is not None:
                 parts[home].nodes.append(node)
         self.root: dict[str, Any] = {}
         self._first: list[tuple[_Part, list[_Entry]]] = []
+        # Fetches of independent parts, started with the primary part's.
+        self._early: dict[int, asyncio.Task[Execution]] = {}
 
     async def run_primary(self, execution: Execution) -> None:
         self.root = execution.data
+        for part in self.primary.children:
+            if part.independent and part.nodes:
+                self._early[id(part)] = asyncio.ensure_future(self._fetch(part))
         for node in self.primary.nodes:
             await execution.run(node)
 
     def follows(self, data: dict[str, Any] | None) -> bool:
-        """Whether any deferred part has objects to complete in the shaped primary ``data``."""
-        if data is None:
-            return False
-        entries = [_Entry([], data, self.root)]
+        """Whether any deferred part has objects to complete in the shaped primary ``data``; when none
+        has, fetches started early are let go."""
+        entries = [_Entry([], data, self.root)] if data is not None else []
         self._first = [(c, self._positions(c, None, entries)) for c in self.primary.children]
-        return any(found for _, found in self._first)
+        if any(found for _, found in self._first):
+            return True
+        self._drop_early()
+        return False
+
+    def _drop_early(self) -> None:
+        for task in self._early.values():
+            task.cancel()
+        self._early.clear()
+
+    async def _fetch(self, part: _Part) -> Execution:
+        execution = self.new_execution()
+        execution.data = self.root  # the objects the part completes are in the primary part's data
+        self.running.add(execution)
+        try:
+            for node in part.nodes:
+                await execution.run(node)
+        finally:
+            self.running.discard(execution)
+        return execution
 
     def _positions(self, part: _Part, parent: DeferredFragment | None, entries: list[_Entry]) -> list[_Entry]:
         assert part.fragment is not None
@@ -202,6 +230,7 @@ class DeferredRun:
                             payload["extensions"] = ext
                     yield payload
         finally:
+            self._drop_early()  # parts that never started (the stream was closed first)
             for task in pending:
                 task.cancel()
             if pending:
@@ -210,14 +239,8 @@ class DeferredRun:
     async def _run(self, part: _Part, at: list[_Entry], mask: Callable[[Errors], Errors],
                    explained: Errors) -> list[_Entry]:
         assert part.fragment is not None
-        execution = self.new_execution()
-        execution.data = self.root  # the objects the part completes are in the primary part's data
-        self.running.add(execution)
-        try:
-            for node in part.nodes:
-                await execution.run(node)
-        finally:
-            self.running.discard(execution)
+        early = self._early.pop(id(part), None)
+        execution = await (early if early is not None else self._fetch(part))
         errors = mask(execution.errors)
         # Errors that name no object of this part go with its first entry.
         stray = [e for e in errors if not any(_under(e, p.path) for p in at)]

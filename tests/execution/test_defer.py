@@ -282,3 +282,28 @@ async def test_server_sent_events_carry_the_same_payloads(harness: Harness) -> N
     assert payloads[0] == {"data": {"topProducts": NAMES}, "hasNext": True}
     assert [e for p in payloads[1:] for e in p.get("incremental", [])] == _reviews()
     assert payloads[-1]["hasNext"] is False
+
+
+async def test_a_deferred_root_fragment_is_fetched_alongside_the_primary_part(harness: Harness) -> None:
+    """It needs nothing from the primary part, so its fetch does not wait for it: here the products
+    subgraph answers only once the reviews subgraph has been asked, which would never happen if the
+    deferred fetch waited for the primary one."""
+    asked = asyncio.Event()
+
+    async def waiting_products(request: SubgraphRequest) -> Reply:
+        await asyncio.wait_for(asked.wait(), WAIT_S)
+        return products(request)
+
+    def noting_reviews(request: SubgraphRequest) -> Reply:
+        asked.set()
+        return reviews(request)
+
+    gw = await harness.gateway({"products": await harness.subgraph("products", waiting_products),
+                                "reviews": await harness.subgraph("reviews", noting_reviews)})
+    query = '{ topProducts { name } ... @defer(label: "latest") { latestReviews { body } } }'
+
+    _, parts = await _stream(gw, query)
+
+    assert parts[0] == {"data": {"topProducts": NAMES}, "hasNext": True}
+    assert parts[1:] == [{"incremental": [{"data": {"latestReviews": [{"body": "Soft"}]}, "path": [],
+                                           "label": "latest"}], "hasNext": False}]
