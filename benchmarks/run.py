@@ -8,7 +8,7 @@
 Results go to ``.bench/results.json``; a summary to standard output. See benchmarks/README.md.
 
 usage: python3 benchmarks/run.py [--seconds 10] [--peers apollo] [--no-peers] [--max-requests 20000]
-                                 [--concurrency 50] [--live-subgraphs] [--no-pin] [--usage]
+                                 [--concurrency 50] [--live-subgraphs] [--no-pin] [--usage] [--tracing]
                                  [bench.py arguments ...]
 """
 
@@ -56,6 +56,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, list[
     parser.add_argument("--no-pin", action="store_true", help="do not pin the gateway to a CPU of its own")
     parser.add_argument("--usage", action="store_true",
                         help="our gateway reports field usage to a stand-in registry (compare with a run without)")
+    parser.add_argument("--tracing", action="store_true",
+                        help="our gateway traces every request to a stand-in collector (compare with a run without)")
     parser.add_argument("--out", type=Path, default=ROOT / ".bench", help="results and logs (default .bench)")
     return parser.parse_known_args(argv)
 
@@ -89,6 +91,12 @@ def main(argv: list[str] | None = None) -> int:
             sink = stack.enter_context(UsageSink())
             config = sink.config_file(args.out.resolve())
             stack.callback(lambda: results.__setitem__("usage", sink.summary()))
+        if args.tracing:  # tracing on at ratio 1.0, spans to a sink in this process
+            from benchmarks.trace_sink import TraceSink
+
+            spans = stack.enter_context(TraceSink())
+            config = spans.config_file(args.out.resolve(), config)
+            stack.callback(lambda: results.__setitem__("tracing", spans.summary()))
         status = _measure(args, extra, results, config)
 
     path = args.out / "results.json"
@@ -104,7 +112,8 @@ def _measure(args: argparse.Namespace, extra: list[str], results: dict[str, Any]
     from benchmarks.local import BenchError, LocalSettings, run_local
 
     status = 0
-    results["usage_reporting"] = config is not None
+    results["usage_reporting"] = args.usage
+    results["tracing"] = args.tracing
     bench = peers.shared_bench(ROOT)
     if bench is not None and not args.no_peers:
         print(f"== side by side ({args.peers}): {peers.SHARED_BENCH}", flush=True)
@@ -151,6 +160,9 @@ def summary(results: dict[str, Any], table: Any) -> str:
     usage = results.get("usage")
     lines.append(f"  usage reporting: on ({usage['reports']} reports, {usage['events']} requests reported)"
                  if usage is not None else "  usage reporting: off (--usage turns it on)")
+    traced = results.get("tracing")
+    lines.append(f"  tracing: on, ratio 1.0 ({traced['spans']} spans in {traced['exports']} exports)"
+                 if isinstance(traced, dict) else "  tracing: off (--tracing turns it on)")
     return "\n".join(lines)
 
 

@@ -156,6 +156,9 @@ class SupergraphConfig:
     registry: RegistryConfig | None = None
     # Seconds between checks of the file's modification time; 0 turns hot reload off.
     poll_interval: Seconds = 1.0
+    # Progressive @override labels that are on for every request (flags such as "new-billing");
+    # "percent(N)" labels are drawn per request whatever is listed here.
+    override_labels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         given = [k for k in ("path", "config", "registry") if getattr(self, k)]
@@ -394,8 +397,13 @@ class SubgraphConfig:
     # Identical query fetches in flight at the same moment (same document, variables and forwarded
     # headers) share one call; None: on. Never mutations, never where response_headers is set.
     dedupe: bool | None = None
+    # Where subscriptions to this subgraph connect (graphql-transport-ws over WebSocket); None: its
+    # URL with ws:// (https: wss://).
+    subscription_url: str | None = None
 
     def __post_init__(self) -> None:
+        if self.subscription_url is not None and not self.subscription_url.startswith(("ws://", "wss://")):
+            raise ConfigError(f"expected a ws:// or wss:// URL, got {self.subscription_url!r}", "subscription_url")
         for i, name in enumerate(self.propagate_headers):
             _header_name(name, f"propagate_headers[{i}]")
 
@@ -458,6 +466,15 @@ class HttpConfig:
     introspection: bool = True
     # Replace subgraph error messages with a generic one, keeping the code and path.
     mask_subgraph_errors: bool = False
+    # -- for frontend developers (README "GraphiQL") --
+    # Requests with the header `X-Federation-Query-Plan: true` get the query plan and the estimated
+    # cost in extensions.queryPlan (GraphiQL's plan pane). Off: a plan shows how the graph is split.
+    expose_plan: bool = False
+    # A .graphql file GraphiQL opens with when the browser has no saved tabs (the demo's example).
+    graphiql_default_query_file: str | None = None
+    # GraphiQL's token helper signs development tokens with the key in this folder (`federation token
+    # --keys-dir`), for clients on loopback only. None: tokens are pasted. Never set in production.
+    graphiql_dev_token_keys: str | None = None
 
     def __post_init__(self) -> None:
         if not self.path.startswith("/") or (self.path.endswith("/") and self.path != "/"):
@@ -658,6 +675,69 @@ class UsageConfig:
 # -- end of usage reporting ------------------------------------------------------------------------
 
 
+# -- telemetry: OpenTelemetry traces (federation/observability/tracing.py) -------------------------
+
+
+@dataclass(frozen=True)
+class TracingConfig:
+    """OTLP trace export; the section's presence turns tracing on. A key left unset falls back to
+    the standard OTEL_* variable (read by ``federation.observability.tracing``), then the default."""
+
+    # Where spans go: for http the traces URL (a bare http://host:port gets /v1/traces), for grpc
+    # host:port or a URL. None: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT,
+    # else the collector on localhost (4318 for http, 4317 for grpc).
+    endpoint: str | None = None
+    # None: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL ("grpc" or
+    # "http/protobuf"), else http.
+    protocol: Literal["http", "grpc"] | None = None
+    # Share of new traces recorded; a request with a traceparent follows its sampled flag. None:
+    # OTEL_TRACES_SAMPLER_ARG, else 1.0.
+    sampling_ratio: Ratio | None = None
+    # The resource's service.name. None: OTEL_SERVICE_NAME, else "federation-gateway".
+    service_name: str | None = None
+    # Sent with every export (a collector's API key); None: OTEL_EXPORTER_OTLP_HEADERS. Never logged.
+    headers: Mapping[str, str] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.endpoint is not None and not self.endpoint:
+            raise ConfigError("expected a URL or host:port, got an empty string", "endpoint")
+        for name, value in (self.headers or {}).items():
+            _header_name(name, f"headers.{name}")
+            _header_value(value, f"headers.{name}")
+
+
+@dataclass(frozen=True)
+class TelemetryConfig:
+    # OpenTelemetry traces; None (the default): off, at no cost per request.
+    tracing: TracingConfig | None = None
+
+# -- end of telemetry ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubscriptionsConfig:
+    """Subscriptions (``federation/subscriptions/``): over WebSocket, SSE and multipart HTTP."""
+
+    enabled: bool = True
+    # Subscriptions one WebSocket connection may run at once, and the whole gateway process.
+    max_per_connection: AtLeastOne = 100
+    max_total: AtLeastOne = 10_000
+    # Seconds a WebSocket client has to send connection_init (graphql-transport-ws closes 4408).
+    connection_init_timeout: Timeout = 10.0
+    # Seconds between keep-alive pings on each client WebSocket; 0: none.
+    keep_alive: Seconds = 12.0
+    # On a supergraph reload: "keep" lets running subscriptions finish on the supergraph they started
+    # on; "close" ends them with SUBSCRIPTION_SUPERGRAPH_CHANGED (clients subscribe again).
+    on_reload: Literal["keep", "close"] = "keep"
+    # Identical subscriptions (same plan, variables, what authorization removed and headers sent to
+    # subgraphs) share one subgraph subscription and one execution per event.
+    deduplicate: bool = True
+    # Events waiting for one slow client; past it that subscription ends with SUBSCRIPTION_TOO_SLOW.
+    max_queued_events: AtLeastOne = 1000
+    # Seconds to open a subgraph's subscription (connect, connection_ack).
+    subgraph_connect_timeout: Timeout = 10.0
+
+
 @dataclass(frozen=True)
 class GatewayConfig:
     """The whole ``gateway.yaml``."""
@@ -674,6 +754,9 @@ class GatewayConfig:
     policies: PoliciesConfig = field(default_factory=PoliciesConfig)
     # Field usage reported to the schema registry (off by default).
     usage: UsageConfig = field(default_factory=UsageConfig)
+    subscriptions: SubscriptionsConfig = field(default_factory=SubscriptionsConfig)
+    # OpenTelemetry traces (off by default).
+    telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
 
     def __post_init__(self) -> None:
         if self.subgraph_defaults.url:

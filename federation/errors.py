@@ -18,6 +18,10 @@ The gateway's exceptions, all defined below, form one tree:
      ├── CompositionFailed     stops a composition pass; its issues are reported, never the traceback
      ├── PlanningError         no combination of subgraph fetches answers the operation
      ├── FetchFailure          one subgraph call failed; execution turns it into a response error
+     ├── SubgraphStreamError   a subgraph's subscription could not be opened, failed or broke off;
+     │                         the client's subscription ends with it (SUBSCRIPTION_STREAM_FAILED)
+     ├── ProtocolViolation     a graphql-transport-ws message breaks the protocol; carries the close
+     │                         code the reading side closes the WebSocket with
      ├── RegistryError         the schema registry refuses a request (auth, names, not found, store
      │                         down); carries a stable code, answered as a typed error, never a 500
      └── TransportError        one HTTP exchange with a subgraph replica failed (below FetchFailure)
@@ -170,6 +174,33 @@ INVALID_ENUM_VALUE = _code("INVALID_ENUM_VALUE", 200, "A subgraph returned an en
 QUERY_PLANNING_FAILED = _code("QUERY_PLANNING_FAILED", 500, "The planner could not plan a valid operation.")
 INTERNAL_SERVER_ERROR = _code("INTERNAL_SERVER_ERROR", 500, "A bug in the gateway; the message says where.")
 
+# Subscriptions (federation/subscriptions/)
+SUBSCRIPTION_NEEDS_STREAM = _code(
+    "SUBSCRIPTION_NEEDS_STREAM", 406,
+    'A subscription over HTTP needs Accept: multipart/mixed;subscriptionSpec="1.0" or text/event-stream '
+    "(or a WebSocket).",
+)
+SUBSCRIPTIONS_DISABLED = _code("SUBSCRIPTIONS_DISABLED", 400, "subscriptions.enabled is false.")
+SUBSCRIPTION_LIMIT = _code(
+    "SUBSCRIPTION_LIMIT", 429,
+    "subscriptions.max_per_connection (this WebSocket) or subscriptions.max_total (the gateway) are running.",
+)
+SUBSCRIPTION_STREAM_FAILED = _code(
+    "SUBSCRIPTION_STREAM_FAILED", 502,
+    "The subgraph's subscription could not be opened, failed, or closed without completing: the subscription ends.",
+)
+SUBSCRIPTION_SUPERGRAPH_CHANGED = _code(
+    "SUBSCRIPTION_SUPERGRAPH_CHANGED", 503,
+    "The supergraph was reloaded and subscriptions.on_reload is close: the subscription ends; subscribe again.",
+)
+SUBSCRIPTION_TOO_SLOW = _code(
+    "SUBSCRIPTION_TOO_SLOW", 503,
+    "The client fell subscriptions.max_queued_events behind: the subscription ends.",
+)
+SUBSCRIPTION_SHUT_DOWN = _code(
+    "SUBSCRIPTION_SHUT_DOWN", 503, "The gateway is shutting down: the subscription completes; subscribe again.",
+)
+
 # Supergraph
 SUPERGRAPH_INVALID = _code("SUPERGRAPH_INVALID", 500, "The supergraph SDL cannot be served.")
 UNSUPPORTED_FEATURE = _code(
@@ -182,7 +213,7 @@ _C = 400
 INVALID_GRAPHQL = _code("INVALID_GRAPHQL", _C, "A subgraph schema does not parse or is not valid GraphQL.")
 INVALID_SUBGRAPH_NAME = _code("INVALID_SUBGRAPH_NAME", _C, "A subgraph name is empty, reserved or repeated.")
 INVALID_LINK_DIRECTIVE_USAGE = _code("INVALID_LINK_DIRECTIVE_USAGE", _C, "A @link application is malformed.")
-INVALID_LINK_IDENTIFIER = _code("INVALID_LINK_IDENTIFIER", _C, "A @link url or import names nothing we know.")
+INVALID_LINK_IDENTIFIER = _code("INVALID_LINK_IDENTIFIER", _C, "A @link url names no feature (no path, or no version).")
 UNKNOWN_FEDERATION_LINK_VERSION = _code(
     "UNKNOWN_FEDERATION_LINK_VERSION", _C, "The federation spec version in @link is not one we support."
 )
@@ -309,6 +340,59 @@ SATISFIABILITY_ERROR = _code(
 )
 SUBGRAPH_FETCH_FAILED = _code("SUBGRAPH_FETCH_FAILED", _C, "A subgraph_url source did not return its SDL.")
 COMPOSITION_CONFIG_INVALID = _code("COMPOSITION_CONFIG_INVALID", _C, "A supergraph.yaml is malformed.")
+UNKNOWN_LINK_VERSION = _code("UNKNOWN_LINK_VERSION", _C, "The link spec version in @link is not v1.0.")
+DIRECTIVE_DEFINITION_INVALID = _code(
+    "DIRECTIVE_DEFINITION_INVALID", _C, "A subgraph's own definition of a federation directive does not fit the spec's."
+)
+DIRECTIVE_COMPOSITION_ERROR = _code(
+    "DIRECTIVE_COMPOSITION_ERROR",
+    _C,
+    "A @composeDirective names no usable custom directive, or subgraphs compose it inconsistently.",
+)
+TYPE_DEFINITION_INVALID = _code(
+    "TYPE_DEFINITION_INVALID",
+    _C,
+    "A subgraph's own definition of a federation type (FieldSet, ...) does not fit the spec's.",
+)
+KEY_INVALID_FIELDS_TYPE = _code("KEY_INVALID_FIELDS_TYPE", _C, "A @key fields argument is not a string.")
+PROVIDES_INVALID_FIELDS_TYPE = _code("PROVIDES_INVALID_FIELDS_TYPE", _C, "A @provides fields argument is not a string.")
+REQUIRES_INVALID_FIELDS_TYPE = _code("REQUIRES_INVALID_FIELDS_TYPE", _C, "A @requires fields argument is not a string.")
+PROVIDES_UNSUPPORTED_ON_INTERFACE = _code("PROVIDES_UNSUPPORTED_ON_INTERFACE", _C, "@provides on an interface field.")
+REQUIRES_UNSUPPORTED_ON_INTERFACE = _code("REQUIRES_UNSUPPORTED_ON_INTERFACE", _C, "@requires on an interface field.")
+ROOT_SUBSCRIPTION_USED = _code("ROOT_SUBSCRIPTION_USED", _C, "A type named Subscription is not the subscription root.")
+REQUIRED_INACCESSIBLE = _code("REQUIRED_INACCESSIBLE", _C, "A required argument or input field is @inaccessible.")
+DEFAULT_VALUE_USES_INACCESSIBLE = _code(
+    "DEFAULT_VALUE_USES_INACCESSIBLE", _C, "A default value in the API schema uses an @inaccessible enum value."
+)
+IMPLEMENTED_BY_INACCESSIBLE = _code(
+    "IMPLEMENTED_BY_INACCESSIBLE", _C, "An @inaccessible field implements an interface field of the API schema."
+)
+AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE = _code(
+    "AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE",
+    _C,
+    "@authenticated, @requiresScopes or @policy on an interface or @interfaceObject.",
+)
+MISSING_TRANSITIVE_AUTH_REQUIREMENTS = _code(
+    "MISSING_TRANSITIVE_AUTH_REQUIREMENTS",
+    _C,
+    "A @requires field lacks the auth requirements of the fields it requires.",
+)
+LINK_IMPORT_NAME_MISMATCH = _code(
+    "LINK_IMPORT_NAME_MISMATCH",
+    _C,
+    "Subgraphs import a federation directive kept in the supergraph under different names.",
+)
+COST_APPLIED_TO_INTERFACE_FIELD = _code("COST_APPLIED_TO_INTERFACE_FIELD", _C, "@cost on an interface field.")
+LIST_SIZE_APPLIED_TO_NON_LIST = _code(
+    "LIST_SIZE_APPLIED_TO_NON_LIST", _C, "@listSize on a field that is not a list (or a sized field that is not)."
+)
+LIST_SIZE_INVALID_ASSUMED_SIZE = _code("LIST_SIZE_INVALID_ASSUMED_SIZE", _C, "A @listSize assumedSize is negative.")
+LIST_SIZE_INVALID_SLICING_ARGUMENT = _code(
+    "LIST_SIZE_INVALID_SLICING_ARGUMENT", _C, "A @listSize slicing argument is not an Int argument of the field."
+)
+LIST_SIZE_INVALID_SIZED_FIELD = _code(
+    "LIST_SIZE_INVALID_SIZED_FIELD", _C, "A @listSize sized field is not a field of the returned object."
+)
 # Hints: composition succeeded, but something may be a mistake.
 HINT_INCONSISTENT_DESCRIPTION = _code(
     "INCONSISTENT_DESCRIPTION", 200, "Subgraphs describe an element differently."
@@ -449,6 +533,23 @@ class RequestError(GatewayError):
 
     def graphql_errors(self) -> list[dict[str, Any]]:
         return self.errors if self.errors is not None else [self.to_graphql()]
+
+
+class SubgraphStreamError(GatewayError):
+    """A subgraph's subscription could not be opened, failed, or closed without completing."""
+
+    code = SUBSCRIPTION_STREAM_FAILED
+
+
+class ProtocolViolation(GatewayError):
+    """A graphql-transport-ws message that breaks the protocol; ``close_code`` is what the side that
+    read it closes the WebSocket with (4400 unless said otherwise)."""
+
+    code = BAD_REQUEST
+
+    def __init__(self, message: str, close_code: int = 4400) -> None:
+        super().__init__(message)
+        self.close_code = close_code
 
 
 class SupergraphError(GatewayError):

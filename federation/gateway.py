@@ -23,12 +23,15 @@ from federation.config import GatewayConfig
 from federation.errors import RequestError
 from federation.observability.metrics import Metrics
 from federation.pipeline import road
+from federation.pipeline.authenticate import authenticate
 from federation.pipeline.authorize import AuthorizedOperation
 from federation.pipeline.document import check_document_now
 from federation.pipeline.plan import plan_now
 from federation.pipeline.state import PolicyServices, ServingState
 from federation.planner import QueryPlan
-from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
+from federation.request import GraphQLRequest, GraphQLResponse, RequestContext, ResponseStream
+from federation.subscriptions.feed import Hub
+from federation.subscriptions.held import Held
 from federation.supergraph.model import Supergraph, load_supergraph
 from federation.supergraph_registry import read_token
 from federation.usage.reporter import UsageReporter
@@ -52,6 +55,8 @@ class Gateway:
             usage = usage.resolved(registry, read_token(registry) if registry is not None else None)
         self.usage = UsageReporter(usage, self.metrics) if usage.enabled else None
         self._state = ServingState(supergraph, self.config, self._services, self.metrics, usage=self.usage)
+        self.subscriptions = Hub(self.config.subscriptions, self.metrics)  # running subscriptions, across reloads
+        self._state.subscriptions = self.subscriptions
         self._retired: list[ServingState] = []  # replaced, with requests still in flight
         self._closing: set[asyncio.Task[None]] = set()
         self._started = False
@@ -86,6 +91,7 @@ class Gateway:
             self.metrics.reloads.inc((("outcome", "failed"),))
             raise
         state.source = source
+        state.subscriptions = self.subscriptions
         return state
 
     def swap(self, new: ServingState) -> None:
@@ -105,12 +111,18 @@ class Gateway:
             new.client.start()  # its active health checks, if any
         log.info("supergraph swapped in; kept %s", ", ".join(new.kept) or "nothing (caches start empty)")
         self._retired.append(old)
+        self.subscriptions.superseded(old)
         if old.inflight == 0:
             self._retire(old)
 
     def reload(self, supergraph_sdl: str) -> None:
         """Swap in a new supergraph; raises (keeping the old one) if it cannot be served."""
         self.swap(self.build(supergraph_sdl))
+
+    def _leave(self, state: ServingState) -> None:
+        state.inflight -= 1
+        if state is not self._state and state.inflight == 0 and state in self._retired:
+            self._retire(state)
 
     def _retire(self, state: ServingState) -> None:
         """Close a replaced state's connections once its last request is done."""
@@ -138,7 +150,16 @@ class Gateway:
         requests still running answer with what they have. Returns how many requests were cut short."""
         return sum(state.interrupt() for state in [*self._retired, self._state])
 
+    async def complete_subscriptions(self) -> None:
+        """Shutdown: every running subscription completes (its client is told), new ones are refused."""
+        await self.subscriptions.shut_down()
+
+    async def authenticate(self, context: RequestContext) -> None:
+        """Stage 1 alone, for a WebSocket's connection_init: raises ``RequestError`` for a bad token."""
+        await authenticate(self._state.policies, context)
+
     async def aclose(self) -> None:
+        await self.subscriptions.aclose()
         if self.usage is not None:  # the last report, within a short timeout
             await self.usage.aclose()
         for state in [*self._retired, self._state]:
@@ -176,9 +197,11 @@ class Gateway:
             self.metrics.requests.inc((("outcome", "failed"),))
             raise
         finally:
-            state.inflight -= 1
-            if state is not self._state and state.inflight == 0 and state in self._retired:
-                self._retire(state)
+            self._leave(state)
+        if response.stream is not None:  # a stream keeps its state (and connections) until it ends
+            state.inflight += 1
+            response.stream = ResponseStream(Held(response.stream.payloads, lambda: self._leave(state)),
+                                             response.stream.incremental)
         self.metrics.requests.inc((("outcome", outcome),))
         self.metrics.request_seconds.observe(time.perf_counter() - started)
         return response

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from federation.observability.tracing import RequestTrace
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class RequestContext:
     # The client accepts a streamed answer (multipart/mixed or text/event-stream): @defer may then
     # answer incrementally; without it, deferred parts are waited for and sent in one answer.
     incremental: bool = False
+    # This request's spans when tracing is on (``federation.observability.tracing``); None: off.
+    trace: RequestTrace | None = None
 
 
 @dataclass

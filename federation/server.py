@@ -101,6 +101,12 @@ def build_app(config: GatewayConfig, metrics_dir: Path | None = None) -> Gateway
         listener = _metrics_listener(config, gateway.metrics)
         on_startup.append(listener.astart)
         on_shutdown.append(listener.astop)
+    tracing = None
+    if config.telemetry.tracing is not None:  # the SDK is imported only then
+        from federation.observability.tracing import Tracing
+
+        tracing = Tracing(config.telemetry.tracing)
+        on_shutdown.append(tracing.aclose)  # last: spans of the requests drained are sent too
     app = create_app(
         GatewayHolder(gateway),
         config.http,
@@ -108,9 +114,11 @@ def build_app(config: GatewayConfig, metrics_dir: Path | None = None) -> Gateway
         on_startup=on_startup,
         on_shutdown=on_shutdown,
         metrics=config.http.metrics and config.server.metrics_port is None,
+        tracing=tracing,
     )
     shutdown = GracefulShutdown(config.server.drain_seconds, config.server.graceful_timeout,
-                                on_drain=app.begin_drain, on_deadline=gateway.interrupt)
+                                on_drain=app.begin_drain, on_deadline=gateway.interrupt,
+                                on_stop=getattr(gateway, "complete_subscriptions", None))  # stand-ins lack it
     app.on_startup.append(shutdown.install)
     return app
 
@@ -137,7 +145,7 @@ class _Supervisor(Multiprocess):
 def app_from_environment() -> ASGIApp:
     """uvicorn's factory in each worker process."""
     config = from_dict(GatewayConfig, orjson.loads(os.environ[_CONFIG_ENV]), "worker configuration")
-    configure_logging(config.server.log_level, config.server.json_logs)
+    configure_logging(config.server.log_level, config.server.json_logs, config.telemetry.tracing is not None)
     metrics_dir = os.environ.get(_METRICS_DIR_ENV)
     app = build_app(config, Path(metrics_dir) if metrics_dir else None)
     tune_gc()
@@ -147,7 +155,7 @@ def app_from_environment() -> ASGIApp:
 
 def run(config: GatewayConfig) -> int:
     server = config.server
-    configure_logging(server.log_level, server.json_logs)
+    configure_logging(server.log_level, server.json_logs, config.telemetry.tracing is not None)
     common: dict[str, Any] = {
         "host": server.host,
         "port": server.port,
@@ -156,6 +164,7 @@ def run(config: GatewayConfig) -> int:
         "log_config": None,
         "log_level": server.log_level,
         "timeout_graceful_shutdown": uvicorn_timeout(server.graceful_timeout),
+        "ws_max_size": config.http.max_body_bytes,  # a WebSocket message is a request body
     }
     if server.tls is not None:
         # Picklable: each worker builds (and watches) its own context when uvicorn loads its config.

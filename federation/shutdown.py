@@ -9,7 +9,8 @@ uvicorn's, and a SIGTERM then goes:
 
 1. ``on_drain`` at once (the app's ``/ready`` answers 503), and everything else is served as
    before for ``drain_seconds``, so load balancers stop sending before anything is refused.
-2. uvicorn is told to exit the way its own handler would (``should_exit``), but the signal is not
+2. ``on_stop`` (the gateway's running subscriptions complete, their clients told), then uvicorn is
+   told to exit the way its own handler would (``should_exit``), but the signal is not
    recorded as caught, so it is not raised again and the process exits 0. uvicorn closes the
    listener and waits for the requests in flight.
 3. ``graceful_timeout`` later, ``on_deadline`` (the gateway's ``interrupt``) cuts every subgraph call
@@ -28,8 +29,9 @@ import logging
 import math
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
@@ -46,11 +48,13 @@ def uvicorn_timeout(graceful_timeout: float) -> int:
 
 class GracefulShutdown:
     def __init__(self, drain_seconds: float, graceful_timeout: float, *, on_drain: Callable[[], None],
-                 on_deadline: Callable[[], int]) -> None:
+                 on_deadline: Callable[[], int],
+                 on_stop: Callable[[], Coroutine[Any, Any, None]] | None = None) -> None:
         self.drain_seconds = drain_seconds
         self.graceful_timeout = graceful_timeout
         self.on_drain = on_drain
         self.on_deadline = on_deadline
+        self.on_stop = on_stop
         self.stage = "serving"  # then "draining", "stopping", "deadline"
         self._server: uvicorn.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -96,6 +100,11 @@ class GracefulShutdown:
     def _stop_accepting(self) -> None:
         assert self._loop is not None and self._server is not None
         self.stage = "stopping"
+        if self.on_stop is not None:  # before uvicorn closes the WebSockets (1012) under them
+            on_stop, self.on_stop = self.on_stop, None
+            task: asyncio.Task[None] = self._loop.create_task(on_stop())
+            task.add_done_callback(lambda _: self._stop_accepting())
+            return
         self._server.should_exit = True  # uvicorn closes its listener and waits for the requests in flight
         self._timer = self._loop.call_later(self.graceful_timeout, self._deadline)
 

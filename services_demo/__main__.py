@@ -31,17 +31,9 @@ WORK_DIR = ROOT / ".demo"
 GATEWAY_READY_TIMEOUT_S = 30.0
 GATEWAY_STOP_TIMEOUT_S = 10.0
 
-EXAMPLE_QUERY = """\
-query TopProducts {
-  topProducts(first: 3) {
-    name
-    price
-    brand { name }
-    inStock
-    shippingEstimate
-    reviews { rating body author { username name } }
-  }
-}"""
+# The query the demo suggests: printed at start and preloaded in GraphiQL (gateway.yaml names the file).
+EXAMPLE_QUERY_FILE = ROOT / "services_demo" / "example.graphql"
+EXAMPLE_QUERY = EXAMPLE_QUERY_FILE.read_text(encoding="utf-8").strip()
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -144,12 +136,14 @@ async def run(args: argparse.Namespace) -> int:
             if not await wait_for_port(args.host, args.base_port, gateway):
                 print(f"the gateway did not start (exit code {gateway.poll()})", file=sys.stderr)
                 return 1
-            print(f"\nGraphiQL: http://{args.host}:{args.base_port}/graphql\n\nTry:\n{EXAMPLE_QUERY}\n")
+            print(f"\nGraphiQL: http://{args.host}:{args.base_port}/graphql\n\n"
+                  f"Try (GraphiQL opens with it):\n{EXAMPLE_QUERY}\n")
             if registry is not None:
                 print(f"Registry pages (history, diffs, checks): {registry.url}/\n"
                       f"  sign in with the admin token: cat {_shown(registry.work_dir / 'registry-admin-token')}\n")
             print("Anonymous callers get email, stockCount and address as null with UNAUTHORIZED_FIELD_OR_TYPE.\n"
-                  "A token that may see them (paste it in GraphiQL's headers as Authorization: Bearer ...):\n"
+                  "A token that may see them: GraphiQL's Token pane generates one (scopes read:inventory, claims\n"
+                  "{\"roles\": [\"owner\"]}), or make one and paste it there:\n"
                   "  .venv/bin/federation token --scopes read:inventory --claim 'roles=[\"owner\"]'\n")
         print("Ctrl-C to stop.", flush=True)
         while not stop.is_set():

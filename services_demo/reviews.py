@@ -2,10 +2,17 @@
 
 Extends ``User`` and ``Product`` with their reviews. A review knows its author's username, so
 ``Review.author`` can ``@provides`` it and the gateway need not ask accounts for it.
+
+``addReview`` stores a review (in memory) and publishes it to every ``reviewAdded`` subscription
+(served over WebSocket, graphql-transport-ws, by strawberry): the gateway completes each event with
+the product's fields from products and the author's from accounts.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 import strawberry
@@ -62,6 +69,45 @@ REVIEWS: dict[str, ReviewRow] = {
         ReviewRow("r16", "u12", "1002", 3, "Good panel, poor stand."),
     )
 }
+_SEED = dict(REVIEWS)
+
+
+def restore_seed_reviews() -> None:
+    """Forget the reviews ``addReview`` added: the demo as it started (tests share one server)."""
+    for key in [k for k in REVIEWS if k not in _SEED]:
+        REVIEWS.pop(key, None)
+
+
+
+class ReviewFeed:
+    """The reviews just added, for the subscriptions listening. A listener that falls this many
+    reviews behind misses the newest ones rather than holding memory without bound."""
+
+    QUEUE = 1000
+
+    def __init__(self) -> None:
+        self.listeners: set[asyncio.Queue[ReviewRow]] = set()
+        self.ids = itertools.count(len(REVIEWS) + 1)
+
+    def publish(self, row: ReviewRow) -> None:
+        for queue in self.listeners:
+            if queue.qsize() < self.QUEUE:
+                queue.put_nowait(row)
+
+    async def listen(self, upc: str | None) -> AsyncGenerator[ReviewRow, None]:
+        queue: asyncio.Queue[ReviewRow] = asyncio.Queue()
+        self.listeners.add(queue)
+        try:
+            while True:
+                row = await queue.get()
+                if upc is None or row.upc == upc:
+                    yield row
+        finally:
+            self.listeners.discard(queue)
+
+
+FEED = ReviewFeed()
+DEFAULT_AUTHOR = strawberry.ID("u1")
 
 
 @strawberry.interface
@@ -153,7 +199,26 @@ class Query:
         return [Review.from_row(row) for row in rows[: max(first, 0)]]
 
 
-schema = strawberry.federation.Schema(query=Query, types=[User, Product, Review], federation_version="2.9")
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    def add_review(self, upc: str, rating: int, body: str, author_id: strawberry.ID = DEFAULT_AUTHOR) -> Review:
+        row = ReviewRow(f"r{next(FEED.ids)}", str(author_id), upc, rating, body)
+        REVIEWS[row.id] = row
+        FEED.publish(row)
+        return Review.from_row(row)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription
+    async def review_added(self, upc: str | None = None) -> AsyncGenerator[Review, None]:
+        async for row in FEED.listen(upc):
+            yield Review.from_row(row)
+
+
+schema = strawberry.federation.Schema(query=Query, mutation=Mutation, subscription=Subscription,
+                                      types=[User, Product, Review], federation_version="2.9")
 
 
 def create_app() -> RequestCounter:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -18,3 +19,12 @@ def demo_subgraphs() -> Iterator[DemoSubgraphs]:
         yield DemoSubgraphs(urls=servers.urls)
     finally:
         runner.stop()
+
+
+@pytest.fixture(autouse=True)
+def _demo_reviews_restored() -> Iterator[None]:
+    """A test that adds demo reviews (the subscription's mutation) leaves the seed set to the next."""
+    yield
+    reviews = sys.modules.get("services_demo.reviews")
+    if reviews is not None:
+        reviews.restore_seed_reviews()

@@ -43,6 +43,17 @@ def _print_groups(arg: str, groups: list[list[str]]) -> str:
     return f"({arg}: [{inner}])"
 
 
+def _weight(args: str) -> int | None:
+    """``@cost``'s weight; None when the arguments are not ``(weight: N)`` (a custom @cost, say)."""
+    name, _, value = args.strip("()").partition(":")
+    if name.strip() != "weight":
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
 def merge_applied(lists: Iterable[list[Applied]]) -> list[Applied]:
     out: list[Applied] = []
     grouped: dict[str, list[list[str]]] = {}
@@ -52,8 +63,8 @@ def merge_applied(lists: Iterable[list[Applied]]) -> list[Applied]:
             if name in GROUPED:
                 grouped[name] = _and(grouped[name], _groups(args)) if name in grouped else _groups(args)
                 continue
-            if name == "cost":
-                weight = int(args.split(":")[1].strip(" )"))
+            weight = _weight(args) if name == "cost" else None
+            if weight is not None:
                 cost = weight if cost is None else max(cost, weight)
                 continue
             if name in SINGLE and any(n == name for n, _ in out):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from federation.errors import INVALID_SUBGRAPH_NAME, CompositionFailed
 
 from .context import Ctx
+from .demand_control import check_demand_control, check_import_names
 from .loading import load_subgraph
 from .merge import merge
 from .merged_rules import check_merged
@@ -44,9 +45,10 @@ def compose(sources: Sequence[SubgraphSource]) -> CompositionResult:
             errors += e.issues
             continue
         usage, issues = check_and_upgrade(sg)
-        errors += issues
+        errors += issues + check_demand_control(sg)
         subgraphs.append(sg)
         usages.append(usage)
+    errors += check_import_names(subgraphs)
     if errors:
         return CompositionResult(None, tuple(errors))
     ctx = Ctx(subgraphs, usages)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from graphql import FieldNode, GraphQLSyntaxError, InlineFragmentNode, OperationDefinitionNode, parse
 from graphql.language import SelectionSetNode
@@ -31,7 +32,9 @@ class DirectiveInFieldSet(FieldSetError):
     pass
 
 
+@lru_cache(maxsize=4096)
 def parse_fieldset(text: str) -> SelectionSetNode:
+    """Parsed once per text: the same key is read by every pass (the AST is never changed)."""
     try:
         doc = parse("{" + text + "}", no_location=True)
     except GraphQLSyntaxError as e:
@@ -53,7 +56,8 @@ def _walk(sg: Subgraph, parent: str, sel: SelectionSetNode, out: list[FieldUse],
     for s in sel.selections:
         if s.directives:
             # Apollo's order: an unknown directive on a field makes the set invalid first.
-            unknown = [d.name.value for d in s.directives if d.name.value not in ("skip", "include")]
+            known = {"skip", "include", *sg.defined_directives}
+            unknown = [d.name.value for d in s.directives if d.name.value not in known]
             if unknown and isinstance(s, FieldNode):
                 raise FieldSetError(f'unknown directive "@{unknown[0]}"')
             raise DirectiveInFieldSet("field sets cannot apply directives")
@@ -74,10 +78,11 @@ def _walk(sg: Subgraph, parent: str, sel: SelectionSetNode, out: list[FieldUse],
             _walk(sg, named(f.type), s.selection_set, out, under or f.external)
 
 
-def top_level_fields(text: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def top_level_fields(text: str) -> tuple[str, ...]:
     """The first-level field names of a set; for key usage where nesting does not matter."""
     try:
         sel = parse_fieldset(text)
     except FieldSetError:
-        return []
-    return [s.name.value for s in sel.selections if isinstance(s, FieldNode)]
+        return ()
+    return tuple(s.name.value for s in sel.selections if isinstance(s, FieldNode))

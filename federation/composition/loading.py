@@ -22,8 +22,17 @@ from graphql import (
 )
 from graphql.language import ast as gast
 
-from federation.errors import INVALID_GRAPHQL, INVALID_SHAREABLE_USAGE, CompositionFailed
+from federation.errors import (
+    DIRECTIVE_COMPOSITION_ERROR,
+    INVALID_GRAPHQL,
+    INVALID_SHAREABLE_USAGE,
+    ROOT_MUTATION_USED,
+    ROOT_QUERY_USED,
+    ROOT_SUBSCRIPTION_USED,
+    CompositionFailed,
+)
 
+from .directive_defs import definition_errors
 from .link import Links, resolve_links
 from .model import Applied, Arg, EnumValue, Field, Key, Subgraph, TypeDef
 from .result import CompositionIssue, SubgraphSource
@@ -47,11 +56,30 @@ KINDS: dict[type[Node], str] = {
 # Federation directives that the supergraph keeps, under their canonical names.
 PASSTHROUGH = {"tag", "inaccessible", "authenticated", "requiresScopes", "policy", "cost", "listSize"}
 GRAPHQL_BUILTIN = {"deprecated", "specifiedBy", "include", "skip", "oneOf"}
+CUSTOM = "custom "  # marks a custom directive's name: no GraphQL name has a space, no federation one clashes
+EXECUTABLE_LOCATIONS = {
+    "QUERY",
+    "MUTATION",
+    "SUBSCRIPTION",
+    "FIELD",
+    "FRAGMENT_DEFINITION",
+    "FRAGMENT_SPREAD",
+    "INLINE_FRAGMENT",
+    "VARIABLE_DEFINITION",
+}
+ROOT_USED = {"query": ROOT_QUERY_USED, "mutation": ROOT_MUTATION_USED, "subscription": ROOT_SUBSCRIPTION_USED}
 DEFAULT_ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 
 
 def _args(d: DirectiveNode) -> dict[str, gast.ValueNode]:
     return {a.name.value: a.value for a in d.arguments or ()}
+
+
+def _fields(v: object) -> str | None:
+    """A field set argument: a string, or an enum-like name (``fields: id``) as Apollo reads it."""
+    if isinstance(v, gast.ListValueNode):  # Federation 1 libraries wrote ["id", "uuid"]
+        return " ".join(x.value for x in v.values if isinstance(x, StringValueNode))
+    return v.value if isinstance(v, gast.EnumValueNode) else _str(v)
 
 
 def _str(v: object) -> str | None:
@@ -74,10 +102,8 @@ class _Loader:
         self.custom: dict[str, DirectiveDefinitionNode] = {}
         self.composed: set[str] = set()
 
-    def error(self, message: str, coordinate: str | None = None) -> None:
-        self.errors.append(
-            CompositionIssue(INVALID_GRAPHQL, f"[{self.src.name}] {message}", (self.src.name,), coordinate)
-        )
+    def error(self, message: str, coordinate: str | None = None, code: str = INVALID_GRAPHQL) -> None:
+        self.errors.append(CompositionIssue(code, f"[{self.src.name}] {message}", (self.src.name,), coordinate))
 
     def directives(self, nodes: Sequence[DirectiveNode] | None, where: str) -> list[tuple[str, DirectiveNode]]:
         """(canonical name, node) for each directive we understand; unknown ones are reported."""
@@ -89,8 +115,11 @@ class _Loader:
             fed = self.links.local_to_fed.get(local)
             if fed is not None:
                 out.append((fed, d))
-            elif local in GRAPHQL_BUILTIN or local in self.custom:
+            elif local in GRAPHQL_BUILTIN and local not in self.custom:
                 out.append((local, d))
+            elif local in self.custom:
+                # A custom directive, even one named like a federation directive it does not import.
+                out.append((CUSTOM + local, d))
             elif not self.links.is_fed1:
                 hint = ""
                 if local in {"key", "shareable", "external", "requires", "provides", "override", "tag"}:
@@ -99,8 +128,10 @@ class _Loader:
         return out
 
     def applied(self, name: str, d: DirectiveNode) -> Applied | None:
-        if name in PASSTHROUGH or name in ("deprecated", "specifiedBy") or name in self.composed:
+        if name in PASSTHROUGH or name in ("deprecated", "specifiedBy"):
             return (name, _printed_args(d))
+        if name.startswith(CUSTOM) and name[len(CUSTOM) :] in self.composed:
+            return (name[len(CUSTOM) :], _printed_args(d))
         return None
 
     def load(self) -> Subgraph:
@@ -119,6 +150,26 @@ class _Loader:
             if name in self.custom:
                 self.sg.composed[name] = print_ast(self.custom[name])
         self.sg.composed_links = self.composed_links()
+        self.sg.defined_directives = set(self.custom)
+        self.sg.imports = {fed: local for local, fed in self.links.local_to_fed.items() if "__" not in local}
+        self.sg.executable_directives = {
+            n: {a.name.value: print_ast(a.type) for a in d.arguments or ()}
+            for n, d in self.custom.items()
+            if any(loc.value in EXECUTABLE_LOCATIONS for loc in d.locations) and n not in self.links.local_to_fed
+        }
+        for name in sorted(self.composed):
+            if name not in self.custom:
+                self.error(
+                    f'Could not find matching directive definition for argument to @composeDirective "@{name}" in '
+                    f'subgraph "{self.src.name}".',
+                    code=DIRECTIVE_COMPOSITION_ERROR,
+                )
+            elif name not in self.sg.composed_links:
+                self.error(
+                    f'Directive "@{name}" in subgraph "{self.src.name}" cannot be composed because it is not a '
+                    "member of a core feature",
+                    code=DIRECTIVE_COMPOSITION_ERROR,
+                )
         spec_scalars = self.spec_argument_types()
         for d in self.doc.definitions:
             kind = KINDS.get(type(d))
@@ -144,7 +195,11 @@ class _Loader:
                 a = _args(link)
                 url, imports = _str(a.get("url")), a.get("import")
                 for item in imports.values if isinstance(imports, gast.ListValueNode) else ():
-                    name = _str(item) or ""
+                    if isinstance(item, gast.ObjectValueNode):
+                        fields = {f.name.value: f.value for f in item.fields}
+                        name = _str(fields.get("as")) or _str(fields.get("name")) or ""
+                    else:
+                        name = _str(item) or ""
                     if name.lstrip("@") in self.composed and url is not None:
                         out[name.lstrip("@")] = url
         return out
@@ -173,7 +228,7 @@ class _Loader:
         for fed, d in self.directives(node.directives, name):
             a = _args(d)
             if fed == "key":
-                fields = _str(a.get("fields")) or ""
+                fields = _fields(a.get("fields")) or ""
                 res = a.get("resolvable")
                 t.keys.append(Key(fields, not (isinstance(res, BooleanValueNode) and not res.value)))
             elif fed == "extends":
@@ -233,9 +288,9 @@ class _Loader:
                     )
                 fld.shareable = True
             elif fed == "requires":
-                fld.requires = _str(a.get("fields"))
+                fld.requires = _fields(a.get("fields"))
             elif fed == "provides":
-                fld.provides = _str(a.get("fields"))
+                fld.provides = _fields(a.get("fields"))
             elif fed == "override":
                 fld.override = _str(a.get("from"))
                 fld.override_label = _str(a.get("label"))
@@ -258,6 +313,16 @@ class _Loader:
         return fld
 
     def normalise_roots(self) -> None:
+        for op, name in self.sg.roots.items():
+            default = DEFAULT_ROOTS[op]
+            if name != default and default in self.sg.types:
+                self.error(
+                    f'The schema has a type named "{default}" but it is not set as the {op} root type ("{name}" is '
+                    "instead): this is not supported by federation. If a root type does not use its default name, "
+                    "there should be no other type with that default name.",
+                    default,
+                    ROOT_USED[op],
+                )
         for op, default in DEFAULT_ROOTS.items():
             if op not in self.sg.roots and default in self.sg.types:
                 self.sg.roots[op] = default
@@ -297,9 +362,10 @@ def load_subgraph(source: SubgraphSource) -> Subgraph:
             [CompositionIssue(INVALID_GRAPHQL, f"[{source.name}] {e.message} at {e.locations}", (source.name,))]
         ) from None
     links = resolve_links(doc, source.name)
-    problems = sdl_errors(doc, links)
+    if links.issues:
+        raise CompositionFailed(list(links.issues))  # what the rest of the schema means depends on its links
+    found = definition_errors(doc, links) or sdl_errors(doc, links)
+    problems = [CompositionIssue(code, f"[{source.name}] {p}", (source.name,)) for code, p in found]
     if problems:
-        raise CompositionFailed(
-            [CompositionIssue(INVALID_GRAPHQL, f"[{source.name}] {p}", (source.name,)) for p in problems]
-        )
+        raise CompositionFailed(problems)
     return _Loader(source, doc, links).load()

@@ -96,6 +96,17 @@ def _apply_overrides(ctx: Ctx, coord: str, sources: list[_Source]) -> list[_Sour
                 [s.index, k],
             )
             continue
+        collides = "@requires" if src.field.requires is not None else "@provides" if src.field.provides else None
+        if collides is not None:
+            # The old subgraph's copy depends on other fields; taking it over would change what it means.
+            ctx.error(
+                E.OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE,
+                coord,
+                f'@override cannot be used on field "{coord}" on subgraph "{ctx.subgraphs[s.index].name}" since '
+                f'"{coord}" on "{target}" is marked with directive "{collides}"',
+                [s.index, k],
+            )
+            continue
         if s.field.override_label is not None:
             src.override_label = s.field.override_label  # progressive override: both keep serving it
             continue

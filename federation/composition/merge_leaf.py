@@ -26,6 +26,7 @@ def merge_scalar(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]]) -> MType:
 def merge_union(ctx: Ctx, name: str, defs: list[tuple[int, TypeDef]]) -> MType:
     mt = _base(ctx, "union", name, defs)
     for i, t in defs:
+        mt.applied += [("context", f'(name: "{ctx.subgraphs[i].name}__{c}")') for c in t.contexts]
         for m in t.members:
             mt.union_members.append((ctx.gid(i), m))
             if m not in mt.members:

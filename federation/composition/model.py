@@ -92,6 +92,9 @@ class Subgraph:
     roots: dict[str, str] = field(default_factory=dict)  # "query" -> "Query" once normalised
     composed: dict[str, str] = field(default_factory=dict)  # @composeDirective name -> its definition SDL
     composed_links: dict[str, str] = field(default_factory=dict)  # composed directive -> the spec url linking it
+    defined_directives: set[str] = field(default_factory=set)  # directives the SDL defines itself
+    executable_directives: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> {argument: type}
+    imports: dict[str, str] = field(default_factory=dict)  # federation directive -> the name it is imported as
 
     @property
     def is_fed1(self) -> bool:

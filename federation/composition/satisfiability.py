@@ -16,7 +16,7 @@ from __future__ import annotations
 from federation import errors as E
 
 from .context import Ctx
-from .fieldset import top_level_fields
+from .fieldset import FieldSetError, top_level_fields, walk
 from .supergraph import MType, Supergraph
 from .typeref import named
 
@@ -25,6 +25,8 @@ MAX_STEPS = 20000  # positions visited, whatever the size of the graph
 
 # (type, field, subgraph index) whose copy was taken over by an @override: not resolvable there.
 _Taken = set[tuple[str, str, int]]
+# (subgraph index, type, field) a @provides above the current position makes resolvable there.
+_Provided = frozenset[tuple[int, str, str]]
 
 
 def _taken_over(ctx: Ctx, sup: Supergraph) -> _Taken:
@@ -33,9 +35,9 @@ def _taken_over(ctx: Ctx, sup: Supergraph) -> _Taken:
         for f in t.fields.values():
             if f.join is None:
                 continue
+            serving = {j.graph for j in f.join if not j.used_overridden}
             for i in range(len(ctx.subgraphs)):
-                joins = [j for j in f.join if j.graph == ctx.gid(i)]
-                if not joins or all(j.used_overridden for j in joins):
+                if ctx.gid(i) not in serving:
                     taken.add((t.name, f.name, i))
     return taken
 
@@ -65,7 +67,7 @@ def _closure(ctx: Ctx, tname: str, here: set[int], taken: _Taken) -> set[int]:
 
 
 def _owners(ctx: Ctx, tname: str, fname: str, taken: _Taken) -> set[int]:
-    return {i for i in range(len(ctx.subgraphs)) if _has_field(ctx, i, tname, fname, taken)}
+    return {i for i, sg in enumerate(ctx.subgraphs) if tname in sg.types and _has_field(ctx, i, tname, fname, taken)}
 
 
 def _example(path: list[str], field: str) -> str:
@@ -78,32 +80,34 @@ def _example(path: list[str], field: str) -> str:
 
 def check_satisfiability(ctx: Ctx, sup: Supergraph) -> None:
     reported: set[tuple[str, str]] = set()
-    seen: set[tuple[str, frozenset[int]]] = set()
-    stack: list[tuple[str, set[int], list[str]]] = []
+    seen: set[tuple[str, frozenset[int], _Provided]] = set()
+    stack: list[tuple[str, set[int], list[str], _Provided]] = []
     for op, root in sup.roots.items():
-        stack.append((root, {i for i, sg in enumerate(ctx.subgraphs) if root in sg.types}, [op]))
+        stack.append((root, {i for i, sg in enumerate(ctx.subgraphs) if root in sg.types}, [op], frozenset()))
     steps = 0
     taken = _taken_over(ctx, sup)
     while stack and steps < MAX_STEPS:
-        tname, here, path = stack.pop()
+        tname, here, path, provided = stack.pop()
         mt = sup.types.get(tname)
-        if mt is None or (tname, frozenset(here)) in seen:
+        if mt is None or (tname, frozenset(here), provided) in seen:
             continue
-        seen.add((tname, frozenset(here)))
+        seen.add((tname, frozenset(here), provided))
         steps += 1
         here = _closure(ctx, tname, set(here), taken)
         if mt.kind in ("interface", "union"):
             for o in _possible(sup, mt):
                 there = {i for i in here if o in ctx.subgraphs[i].types}
                 if there:
-                    stack.append((o, there, [*path, f"... on {o}"]))
+                    stack.append((o, there, [*path, f"... on {o}"], provided))
             continue
         if mt.kind != "object":
             continue
         for fname, mf in mt.fields.items():
             if mf.join is not None and any(j.graph is None for j in mf.join):
                 continue  # served through an @interfaceObject
-            owners = _owners(ctx, tname, fname, taken)
+            if any(n == "inaccessible" for n, _ in mf.applied):
+                continue  # not in the API schema: no client can select it
+            owners = _owners(ctx, tname, fname, taken) | {i for i, t, f in provided if (t, f) == (tname, fname)}
             able = owners & here
             if owners and not able and (tname, fname) not in reported:
                 reported.add((tname, fname))
@@ -111,7 +115,24 @@ def check_satisfiability(ctx: Ctx, sup: Supergraph) -> None:
                 continue
             child = named(mf.type)
             if child in sup.types and sup.types[child].kind in ("object", "interface", "union"):
-                stack.append((child, {i for i in able if child in ctx.subgraphs[i].types}, [*path, fname]))
+                below = provided | _provides(ctx, tname, fname, able)
+                stack.append((child, {i for i in able if child in ctx.subgraphs[i].types}, [*path, fname], below))
+
+
+def _provides(ctx: Ctx, tname: str, fname: str, able: set[int]) -> _Provided:
+    """(subgraph, type, field) that a @provides on the field lets those subgraphs resolve below it."""
+    out: set[tuple[int, str, str]] = set()
+    for i in able:
+        t = ctx.subgraphs[i].types.get(tname)
+        f = t.fields.get(fname) if t is not None else None
+        if f is None or not f.provides:
+            continue
+        try:
+            uses = walk(ctx.subgraphs[i], named(f.type), f.provides)
+        except FieldSetError:
+            continue
+        out |= {(i, u.parent, u.name) for u in uses}
+    return frozenset(out)
 
 
 def _possible(sup: Supergraph, mt: MType) -> list[str]:

@@ -10,6 +10,8 @@ from graphql import (
     DirectiveDefinitionNode,
     DocumentNode,
     GraphQLError,
+    GraphQLObjectType,
+    GraphQLSchema,
     TypeDefinitionNode,
     TypeExtensionNode,
     build_ast_schema,
@@ -19,33 +21,12 @@ from graphql import (
 from graphql.language import DocumentNode as Doc
 from graphql.validation.validate import validate_sdl
 
-from .link import Links
+from federation.errors import INVALID_GRAPHQL
 
-# Field sets and similar arguments are typed String: SDL validation does not check values.
-DEFINITIONS: dict[str, str] = {
-    "key": "(fields: String!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE",
-    "requires": "(fields: String!) on FIELD_DEFINITION",
-    "provides": "(fields: String!) on FIELD_DEFINITION",
-    "external": "(reason: String) on OBJECT | FIELD_DEFINITION",
-    "tag": "(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION"
-    " | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA",
-    "extends": " on OBJECT | INTERFACE",
-    "shareable": " repeatable on OBJECT | FIELD_DEFINITION",
-    "inaccessible": " on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM"
-    " | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION",
-    "override": "(from: String!, label: String) on FIELD_DEFINITION",
-    "composeDirective": "(name: String!) repeatable on SCHEMA",
-    "interfaceObject": " on OBJECT",
-    "authenticated": " on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM",
-    "requiresScopes": "(scopes: [[String!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM",
-    "policy": "(policies: [[String!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM",
-    "context": "(name: String!) repeatable on INTERFACE | OBJECT | UNION",
-    "fromContext": "(field: String) on ARGUMENT_DEFINITION",
-    "cost": "(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT"
-    " | SCALAR",
-    "listSize": "(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], "
-    "requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION",
-}
+from .link import Links
+from .specs import SPECS, validation_definition
+from .values import value_errors
+
 STUBS = {
     "ObjectTypeExtensionNode": "type",
     "InterfaceTypeExtensionNode": "interface",
@@ -64,15 +45,14 @@ def _tolerated(error: GraphQLError, links: Links) -> bool:
     return message.startswith("Unknown type") and "link__Import" in message
 
 
-def sdl_errors(doc: DocumentNode, links: Links) -> list[str]:
+def sdl_errors(doc: DocumentNode, links: Links) -> list[tuple[str, str]]:
+    """(code, message) for each problem; INVALID_GRAPHQL but for the few rules with their own code."""
     defined = {d.name.value for d in doc.definitions if isinstance(d, DirectiveDefinitionNode)}
-    definitions = dict(DEFINITIONS)
-    if links.version is not None and links.version < (2, 2):
-        definitions["shareable"] = " on OBJECT | FIELD_DEFINITION"  # repeatable only since v2.2
+    minor = links.version[1] if links.version is not None else None
     extra = [
-        f"directive @{local}{definitions[fed]}"
+        f"directive @{local}{validation_definition(fed, minor)}"
         for local, fed in links.local_to_fed.items()
-        if local not in defined and fed in definitions
+        if local not in defined and fed in SPECS
     ]
     if links.link_name not in defined:
         extra.append(f"directive @{links.link_name}{LINK}")
@@ -86,27 +66,45 @@ def sdl_errors(doc: DocumentNode, links: Links) -> list[str]:
             extra.append(f"{STUBS[type(d).__name__]} {d.name.value}")
     combined = Doc(definitions=(*doc.definitions, *parse("\n".join(extra)).definitions))
     errors = [e for e in validate_sdl(combined) if not _tolerated(e, links)]
-    if not errors:
-        errors = _schema_errors(combined)
-    return [_explain(e.message, links) + (f" (line {e.locations[0].line})" if e.locations else "") for e in errors]
+    if errors:
+        return [(INVALID_GRAPHQL, _located(_explain(e.message, links), e)) for e in errors]
+    return _schema_errors(combined, links)
 
 
-def _schema_errors(doc: DocumentNode) -> list[GraphQLError]:
-    """The type system rules (interface implementations, unions of objects, ...)."""
+def _located(message: str, e: GraphQLError) -> str:
+    return message + (f" (line {e.locations[0].line})" if e.locations else "")
+
+
+def _schema_errors(doc: DocumentNode, links: Links) -> list[tuple[str, str]]:
+    """The type system rules (interface implementations, unions of objects, ...), then values."""
     try:
         schema = build_ast_schema(doc, assume_valid_sdl=True)
     except (TypeError, GraphQLError) as e:
-        return [e if isinstance(e, GraphQLError) else GraphQLError(str(e))]
+        return [(INVALID_GRAPHQL, str(e.message if isinstance(e, GraphQLError) else e))]
     # A subgraph may have no query root of its own (its entities are reached through _entities).
-    return [e for e in validate_schema(schema) if "root type must be provided" not in e.message]
+    # An empty root type (``type Query``) is dropped on load, as Apollo does.
+    empty_roots = {f"Type {t.name} must define one or more fields." for t in _root_types(schema)}
+    errors = [
+        e
+        for e in validate_schema(schema)
+        if "root type must be provided" not in e.message and e.message not in empty_roots
+    ]
+    if errors:
+        return [(INVALID_GRAPHQL, _located(e.message, e)) for e in errors]
+    return value_errors(doc, schema, links.local_to_fed, links.is_fed1)
+
+
+def _root_types(schema: GraphQLSchema) -> list[GraphQLObjectType]:
+    return [t for t in (schema.query_type, schema.mutation_type, schema.subscription_type) if t is not None]
 
 
 def _explain(message: str, links: Links) -> str:
-    for name in DEFINITIONS:
+    for name in SPECS:
         if message == f"Unknown directive '@{name}'." and links.is_fed1:
             return (
-                f"{message} If you meant the federation 2 directive, this subgraph is a Federation 1 "
-                "schema: @link it to https://specs.apollo.dev/federation/v2.x to use it."
+                f'Unknown directive "@{name}". If you meant the "@{name}" federation 2 directive, note that this '
+                "schema is a federation 1 schema. To be a federation 2 schema, it needs to @link to the "
+                "federation specification v2."
             )
         if message == f"Unknown directive '@{name}'.":
             return (

@@ -16,6 +16,7 @@ from .result import CompositionIssue
 from .typeref import named
 
 Coord = tuple[str, str]
+AUTH = ("authenticated", "requiresScopes", "policy")
 DIRECTIVE_CODES = {
     "@key fields": E.KEY_DIRECTIVE_IN_FIELDS_ARG,
     "@provides": E.PROVIDES_DIRECTIVE_IN_FIELDS_ARG,
@@ -65,6 +66,16 @@ class _Checker:
                     f'cannot query field "{u.name}" on type "{u.parent}" (the field is not defined there).',
                 )
                 return None
+            target = self.sg.types.get(named(u.field.type))
+            composite = target is not None and target.kind in ("object", "interface", "union")
+            if composite != u.has_selection:
+                problem = (
+                    f'Invalid empty selection set for field "{u.parent}.{u.name}" of non-leaf type {u.field.type}'
+                    if composite
+                    else f'field "{u.parent}.{u.name}" of leaf type {u.field.type} cannot have a selection set'
+                )
+                self.err(code, where, f'On {where}, the {what} "{text}" is invalid: {problem}.')
+                return None
         return uses
 
     def run(self) -> None:
@@ -80,10 +91,47 @@ class _Checker:
                 for f in list(t.fields.values()):
                     self.field_sets(t, f.name)
         for t in self.sg.types.values():
+            self.shareable_usage(t)
+            self.auth_on_interfaces(t)
+        for t in self.sg.types.values():
             if t.kind in ("object", "interface"):
                 self.externals(t)
                 self.overrides(t)
                 self.from_context(t)
+
+    def auth_on_interfaces(self, t: TypeDef) -> None:
+        """Authorization belongs on the objects: an interface's requirements would not hold for every type."""
+        if t.kind == "interface" or t.interface_object:
+            where = f'interface object "{t.name}"' if t.interface_object else f'interface "{t.name}"'
+            found = [(where, n) for n, _ in t.applied if n in AUTH]
+            if t.kind == "interface":
+                found += [
+                    (f'field "{t.name}.{f.name}"', n) for f in t.fields.values() for n, _ in f.applied if n in AUTH
+                ]
+            for where, n in found:
+                self.err(
+                    E.AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE,
+                    t.name,
+                    f"Invalid use of @{n} on {where}: @{n} cannot be applied on interfaces, interface fields and "
+                    "interface objects",
+                )
+
+    def shareable_usage(self, t: TypeDef) -> None:
+        explicit = [f for f in t.fields.values() if f.shareable] if not self.sg.is_fed1 else []
+        if t.kind == "interface":
+            for f in explicit:
+                self.err(
+                    E.INVALID_SHAREABLE_USAGE,
+                    f"{t.name}.{f.name}",
+                    f'Invalid use of @shareable on field "{t.name}.{f.name}": only object type fields can be marked '
+                    "with @shareable",
+                )
+        elif t.name == self.sg.roots.get("subscription") and explicit:
+            self.err(
+                E.INVALID_FIELD_SHARING,
+                t.name,
+                "Fields on root level subscription object cannot be marked as shareable",
+            )
 
     def keys(self, t: TypeDef) -> None:
         if t.kind == "interface" and t.keys and (self.sg.version is None or self.sg.version < (2, 3)):
@@ -127,6 +175,20 @@ class _Checker:
     def field_sets(self, t: TypeDef, name: str) -> None:
         f = t.fields[name]
         coord = f"{t.name}.{name}"
+        if t.kind == "interface" and (f.requires is not None or f.provides is not None):
+            which, code = ("@requires", E.REQUIRES_UNSUPPORTED_ON_INTERFACE)
+            if f.requires is None:
+                which, code = ("@provides", E.PROVIDES_UNSUPPORTED_ON_INTERFACE)
+            self.err(
+                code,
+                coord,
+                f'Cannot use {which} on field "{coord}" of parent type "{t.name}": {which} is not yet supported '
+                "within interfaces",
+            )
+            target = self.sg.types.get(named(f.type))
+            if f.provides is not None and (target is None or target.kind not in ("object", "interface", "union")):
+                self._provides_on_non_object(coord, f)
+            return
         merged = [n for n, _ in f.applied if n != "deprecated"]
         if f.external and merged:
             self.err(
@@ -154,18 +216,13 @@ class _Checker:
                 f.provides = None  # Federation 1 ignored such a @provides; the upgrade drops it
                 return
             if target is None or target.kind not in ("object", "interface", "union"):
-                self.err(
-                    E.PROVIDES_ON_NON_OBJECT_FIELD,
-                    coord,
-                    f'Invalid @provides on field "{coord}": its type "{f.type}" is not an object, '
-                    "interface or union type.",
-                )
+                self._provides_on_non_object(coord, f)
                 return
             uses = self.fieldset(E.PROVIDES_INVALID_FIELDS, target.name, f.provides, f'field "{coord}"', "@provides")
             if self._drop_inactive(f, uses, "provides"):
                 uses = None
             for u in uses or ():
-                if u.has_args:
+                if u.has_args or (u.field is not None and u.field.args):
                     self.err(
                         E.PROVIDES_FIELDS_HAS_ARGS,
                         coord,
@@ -175,6 +232,13 @@ class _Checker:
                 uses, target.name, E.PROVIDES_FIELDS_MISSING_EXTERNAL, coord, "@provides"
             ):
                 self.usage.in_provides.add((u.parent, u.name))
+
+    def _provides_on_non_object(self, coord: str, f: Field) -> None:
+        self.err(
+            E.PROVIDES_ON_NON_OBJECT_FIELD,
+            coord,
+            f'Invalid @provides directive on field "{coord}": field has type "{f.type}" which is not a Composite Type',
+        )
 
     def _drop_inactive(self, f: Field, uses: list[FieldUse] | None, which: str) -> bool:
         """Federation 1 tolerated a @requires/@provides naming no @external field; the upgrade drops it."""
@@ -218,7 +282,8 @@ class _Checker:
                     continue
                 self.err(E.EXTERNAL_ON_INTERFACE, coord, f'Interface field "{coord}" cannot be @external.')
                 continue
-            if self.usage.uses((t.name, f.name)) or self._used_nested(t.name, f.name):
+            if self.usage.uses((t.name, f.name)) or self._used_nested(t.name, f.name) \
+                    or self._read_from_context(f.name):
                 continue
             if self.sg.is_fed1:
                 del t.fields[f.name]  # Federation 1 tolerated unused @external fields; the upgrade drops them
@@ -240,6 +305,14 @@ class _Checker:
             and (c[0] in t.interfaces or ((u := self.sg.types.get(c[0])) is not None and parent in u.members))
             for c in self.usage.in_provides | self.usage.in_requires
         )
+
+    def _read_from_context(self, name: str) -> bool:
+        """An @external field a @fromContext selection reads: the gateway fetches it for the context."""
+        import re
+
+        word = re.compile(rf"(?<![_0-9A-Za-z]){re.escape(name)}(?![_0-9A-Za-z])")
+        return any(word.search(text.partition(" ")[2] or text.partition("{")[2])
+                   for tt in self.sg.types.values() for ff in tt.fields.values() for text in ff.from_context.values())
 
     def from_context(self, t: TypeDef) -> None:
         known = {c for tt in self.sg.types.values() for c in tt.contexts}
@@ -290,10 +363,16 @@ def _valid_label(label: str) -> bool:
 
 def check_and_upgrade(sg: Subgraph) -> tuple[Usage, list[CompositionIssue]]:
     if sg.is_fed1:
+        subscription = sg.roots.get("subscription")
+        roots = set(sg.roots.values())
         for t in sg.types.values():
-            if t.kind == "object":
+            if t.kind == "interface":
+                t.keys = []  # Federation 1 ignored @key on interfaces; the upgrade drops it
+            if t.kind == "object" and t.name != subscription:
                 for f in t.fields.values():
-                    f.shareable = True  # Federation 1 let any subgraph resolve any field
+                    # Federation 1 let any subgraph resolve any field, but for the fields a value type's
+                    # extension adds: Apollo's upgrade does not share those.
+                    f.shareable = f.shareable or not (f.in_extension and not t.keys and t.name not in roots)
     c = _Checker(sg)
     c.run()
     return c.usage, c.issues

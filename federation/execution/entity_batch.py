@@ -10,7 +10,8 @@ errors by the alias their path starts with. A call alone in its tick is sent as 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -68,18 +69,45 @@ class EntityBatcher:
                 call.answer.set_result(answer)
 
 
+def representation_count(variables: Mapping[str, Any]) -> int:
+    """The representations one ``_entities`` request sends, alone or combined (``$r0``, ``$r1``...)."""
+    alone = variables.get("representations")
+    if alone is not None:
+        return len(alone)
+    return sum(len(v) for k, v in variables.items() if k[:1] == "r" and k[1:].isdigit() and isinstance(v, list))
+
+
 def _combined(calls: list[_Call]) -> tuple[FetchNode, dict[str, Any]]:
     definitions = [f"$r{i}:[_Any!]!" for i in range(len(calls))]
-    definitions += dict.fromkeys(d for c in calls for d in c.node.variable_definitions)
-    fields = " ".join(f"_e{i}:_entities(representations:$r{i}){c.node.entities_selection}"
-                      for i, c in enumerate(calls))
-    first = calls[0].node
-    name = f" {first.operation_name}" if first.operation_name else ""
+    selections = []
     variables: dict[str, Any] = {}
     for i, c in enumerate(calls):
-        variables.update((k, v) for k, v in c.variables.items() if k != "representations")
+        selection, defs, values = _own_variables(c, i)
+        definitions += defs
+        selections.append(f"_e{i}:_entities(representations:$r{i}){selection}")
+        variables.update((k, v) for k, v in values.items() if k != "representations")
         variables[f"r{i}"] = c.variables["representations"]
-    return replace(first, operation=f"query{name}({','.join(definitions)}){{{fields}}}"), variables
+    first = calls[0].node
+    name = f" {first.operation_name}" if first.operation_name else ""
+    definitions = list(dict.fromkeys(definitions))
+    return replace(first, operation=f"query{name}({','.join(definitions)}){{{' '.join(selections)}}}"), variables
+
+
+def _own_variables(call: _Call, i: int) -> tuple[str, list[str], dict[str, Any]]:
+    """The call's selection, variable definitions and values, its @fromContext variables suffixed with
+    ``_i``: calls for objects whose contextual values differ share the variables' names otherwise.
+    The client's variables are the same in every call and stay as they are."""
+    node = call.node
+    if not node.contexts:
+        return node.entities_selection, list(node.variable_definitions), call.variables
+    names = {c.variable for c in node.contexts}
+    own = re.compile(r"\$(" + "|".join(map(re.escape, sorted(names))) + r")(?![_0-9A-Za-z])")
+
+    def rename(text: str) -> str:
+        return own.sub(lambda m: f"${m.group(1)}_{i}", text)
+
+    values = {f"{k}_{i}" if k in names else k: v for k, v in call.variables.items()}
+    return rename(node.entities_selection), [rename(d) for d in node.variable_definitions], values
 
 
 def _split(payload: Payload | None, parts: int) -> list[Payload | None]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from aiodataloader import DataLoader
@@ -29,6 +29,7 @@ from federation.errors import (
     FetchFailure,
     graphql_error,
 )
+from federation.execution import context_values
 from federation.execution.entity_batch import EntityBatcher
 from federation.execution.fetcher import SubgraphClient
 from federation.execution.headers import ResponseHeaders
@@ -45,6 +46,9 @@ from federation.planner.plan import (
     SequenceNode,
 )
 from federation.planner.selection import FieldItem, SelSet, restore_keys
+
+if TYPE_CHECKING:
+    from federation.observability.tracing import RequestTrace
 
 _MISSING = object()
 # Seconds the cancelled calls get to unwind after the deadline (they only close sockets).
@@ -120,8 +124,9 @@ class Execution:
     def __init__(self, client: SubgraphClient, variables: Mapping[str, Any],
                  possible: Mapping[str, frozenset[str]], headers: Mapping[str, Mapping[str, str]] | None = None,
                  metrics: Metrics | None = None, deadline: float | None = None,
-                 answers: ResponseHeaders | None = None) -> None:
+                 answers: ResponseHeaders | None = None, trace: RequestTrace | None = None) -> None:
         self.client = client
+        self.trace = trace  # the request's spans; None: tracing off
         self.answers = answers  # collects answer headers for the client; None: none are passed on
         self.deadline = deadline  # time.monotonic() seconds; None: none
         self.metrics = metrics
@@ -133,6 +138,7 @@ class Execution:
         self._loaders: dict[str, DataLoader[_Wanted, list[Any]]] = {}
         self._batcher = EntityBatcher(self._send)  # one request for a step's calls to one subgraph
         self._reps: dict[bytes, dict[str, Any]] = {}
+        self._context_values: dict[bytes, dict[str, Any]] = {}  # by representation key
         self._calls: set[asyncio.Task[Any]] = set()  # tasks with a subgraph call in flight
         self._timeout: asyncio.Timeout | None = None
         self.expired = False
@@ -209,17 +215,25 @@ class Execution:
         answers = self.answers
         # Only subgraphs that pass headers on hand theirs up; for the others not being asked is enough.
         sink: list[Any] | None = [] if answers is not None and node.graph in answers.rules else None
+        span = self.trace.fetch(node, variables) if self.trace is not None else None
+        payload: dict[str, Any] | None = None
+        failed: FetchFailure | None = None
         try:
             headers = self.headers.get(node.graph) if self.headers else None
             payload = await self.client.request(node.graph, node.operation, variables, node.operation_name,
                                                 headers, node.operation_kind != "mutation", self.deadline,
-                                                answer_headers=sink)
+                                                answer_headers=sink, trace=span)
             outcome = "errors" if payload.get("errors") else "ok"
             return payload
         except FetchFailure as failure:
+            failed = failure
             self.errors.append(graphql_error(str(failure), failure.code, extensions={"service": failure.service}))
             return None
         finally:
+            if span is not None:
+                errors = payload.get("errors") if payload is not None else None
+                span.end(len(errors) if isinstance(errors, list) else 0, failed,
+                         payload is None and failed is None)
             if answers is not None:  # failed or cut short: no headers, and the answer is not cacheable
                 answers.answered(node.graph, sink[0] if sink else None)
             if task is not None:
@@ -298,7 +312,22 @@ class Execution:
         return loader
 
     async def _entities_call(self, node: FetchNode, keys: list[bytes]) -> list[Any]:
+        if not node.contexts:
+            return await self._entities_part(node, keys, {})
+        # One call per distinct set of contextual values (a variable holds one value); they start
+        # together, so the batcher sends them as one request.
+        parts = context_values.by_values(keys, self._context_values)
+        answers = await asyncio.gather(*(self._entities_part(node, [keys[i] for i in idx], vals)
+                                         for vals, idx in parts))
+        out: list[Any] = [None] * len(keys)
+        for (_, idx), answer in zip(parts, answers, strict=True):
+            for i, entity in zip(idx, answer, strict=True):
+                out[i] = entity
+        return out
+
+    async def _entities_part(self, node: FetchNode, keys: list[bytes], contextual: dict[str, Any]) -> list[Any]:
         variables = self._vars(node)
+        variables.update(contextual)
         variables["representations"] = [self._reps[k] for k in keys]
         payload = await self._batcher.call(node, variables)
         if payload is None:
@@ -326,15 +355,23 @@ class Execution:
     async def _entity_fetch(self, flatten: FlattenNode) -> None:
         node = flatten.node
         assert node.requires is not None
-        objects = collect(self.data, flatten.path)
+        if node.contexts:  # @fromContext values come from the objects' ancestors
+            found = context_values.collect_with_ancestors(self.data, flatten.path)
+        else:
+            found = [(o, ()) for o in collect(self.data, flatten.path)]
         if node.accept:
-            objects = [o for o in objects if o.get("__typename", node.entity) in node.accept]
+            found = [(o, above) for o, above in found if o.get("__typename", node.entity) in node.accept]
         owners: dict[bytes, list[dict[str, Any]]] = {}
-        for obj in objects:
+        for obj, above in found:
             rep = representation(obj, node.requires, node.typename_rewrite, node.entity or "", self.possible)
             if rep is None:
                 continue
-            k = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
+            if node.contexts:
+                vals = context_values.values(obj, above, node.contexts, self.possible)
+                k = orjson.dumps([rep, vals], option=orjson.OPT_SORT_KEYS)
+                self._context_values[k] = vals
+            else:
+                k = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
             if k not in owners:
                 self._reps[k] = rep
                 owners[k] = [obj]

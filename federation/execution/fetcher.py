@@ -33,7 +33,7 @@ import asyncio
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
@@ -62,6 +62,9 @@ from federation.execution.transport import (
 )
 from federation.observability.metrics import Metrics
 from federation.tls import watched_client_context
+
+if TYPE_CHECKING:
+    from federation.observability.tracing import FetchTrace
 
 _BASE_HEADERS = {"content-type": "application/json", "accept": "application/json"}
 # A new connection that takes longer than this is as good as down, whatever the request timeout.
@@ -196,14 +199,18 @@ class SubgraphClient:
     async def request(self, graph: str, document: str, variables: dict[str, Any] | None,
                       operation_name: str | None, headers: Mapping[str, str] | None = None,
                       idempotent: bool = True, deadline: float | None = None,
-                      answer_headers: list[Sequence[tuple[bytes, bytes]]] | None = None) -> dict[str, Any]:
+                      answer_headers: list[Sequence[tuple[bytes, bytes]]] | None = None,
+                      trace: FetchTrace | None = None) -> dict[str, Any]:
         """One fetch; ``deadline`` (``time.monotonic()`` seconds) caps every attempt's timeout.
 
         ``answer_headers``: given only where a subgraph passes answer headers on, so the usual
         fetch keeps none; the headers of the answer returned are appended to it.
 
         A query (``idempotent``) without ``answer_headers`` shares the call of an identical one in
-        flight, where the subgraph's ``dedupe`` is on (``_shared``)."""
+        flight, where the subgraph's ``dedupe`` is on (``_shared``).
+
+        ``trace``: the fetch's span when tracing is on: its trace context goes with each attempt
+        (added here, after the deduplication key is taken) and each attempt is noted on it."""
         if self._unstarted:
             self.start()
         route = self._routes[graph]
@@ -215,14 +222,15 @@ class SubgraphClient:
         raw = orjson.dumps(body)
         flights = route.flights
         if flights is not None and idempotent and answer_headers is None:
-            return await self._shared(route, flights, raw, headers, deadline)
-        result, _ = await self._fetch(route, raw, headers, idempotent, deadline, answer_headers)
+            return await self._shared(route, flights, raw, headers, deadline, trace)
+        result, _ = await self._fetch(route, raw, headers, idempotent, deadline, answer_headers, trace)
         if isinstance(result, dict):
             return result
         raise result
 
     async def _shared(self, route: _Route, flights: Flights[tuple[bytes, tuple[tuple[str, str], ...]], _Landed],
-                      raw: bytes, headers: Mapping[str, str] | None, deadline: float | None) -> dict[str, Any]:
+                      raw: bytes, headers: Mapping[str, str] | None, deadline: float | None,
+                      trace: FetchTrace | None) -> dict[str, Any]:
         """The fetch, sharing the call of an identical one in flight (``dedupe.py``): the call runs
         within the deadline of the caller that started it; each caller waits until its own at most."""
         name = route.endpoint.name
@@ -231,12 +239,15 @@ class SubgraphClient:
             if deadline is not None and deadline <= time.monotonic():
                 raise _deadline(name)
             try:
-                taken = await flights.share(key, lambda: self._fetch(route, raw, headers, True, deadline, None),
+                taken = await flights.share(key, lambda: self._fetch(route, raw, headers, True, deadline, None, trace),
                                             deadline)
             except TimeoutError:
                 raise _deadline(name) from None
-            if taken.joined and self.metrics is not None:
-                self.metrics.subgraph_deduplicated.inc((("subgraph", name),))
+            if taken.joined:
+                if self.metrics is not None:
+                    self.metrics.subgraph_deduplicated.inc((("subgraph", name),))
+                if trace is not None:
+                    trace.joined()
             result, answer = taken.value
             # The deadline that ran out was the caller's who started the call, not this one's.
             if not (taken.outlived and isinstance(result, FetchFailure) and result.code == REQUEST_DEADLINE_EXCEEDED):
@@ -251,7 +262,8 @@ class SubgraphClient:
         return _decode(name, answer.status, answer.body)
 
     async def _fetch(self, route: _Route, raw: bytes, headers: Mapping[str, str] | None, idempotent: bool,
-                     deadline: float | None, answer_headers: list[Sequence[tuple[bytes, bytes]]] | None) -> _Landed:
+                     deadline: float | None, answer_headers: list[Sequence[tuple[bytes, bytes]]] | None,
+                     trace: FetchTrace | None = None) -> _Landed:
         """One fetch: the breaker's admission, the attempts, the breaker told how it went."""
         now = time.monotonic()
         breaker = route.breaker
@@ -267,7 +279,7 @@ class SubgraphClient:
             route.budget.fetched(now)
         try:
             result, unwell, answer = await self._attempts(route, raw, headers, idempotent, deadline, now,
-                                                          answer_headers)
+                                                          answer_headers, trace)
         except BaseException:  # cancelled (the request's deadline, or the client left)
             if breaker is not None:
                 breaker.released(ticket)
@@ -282,7 +294,7 @@ class SubgraphClient:
     async def _attempts(self, route: _Route, raw: bytes, headers: Mapping[str, str] | None, idempotent: bool,
                         deadline: float | None, now: float,
                         answer_headers: list[Sequence[tuple[bytes, bytes]]] | None,
-                        ) -> tuple[_Result, bool, SubgraphHttpResponse | None]:
+                        trace: FetchTrace | None = None) -> tuple[_Result, bool, SubgraphHttpResponse | None]:
         endpoint = route.endpoint
         replicas = route.replicas
         order = replicas.order(now)
@@ -297,9 +309,11 @@ class SubgraphClient:
                 if timeout <= 0:
                     return _deadline(endpoint.name), False, None
             connect = route.connect_timeout
-            request = SubgraphHttpRequest(replica.url, raw, headers, timeout, connect if connect < timeout else timeout,
+            sent = headers if trace is None else trace.headers(headers)  # with this fetch's trace context
+            request = SubgraphHttpRequest(replica.url, raw, sent, timeout, connect if connect < timeout else timeout,
                                           idempotent)
             answer = None  # the answer a 5xx outcome was decoded from, if it was
+            status: int | None = None  # the attempt's HTTP status, if it answered
             try:
                 response = await replica.transport.send(request)
             except errors.ConnectFailed as exc:
@@ -320,6 +334,8 @@ class SubgraphClient:
                     except FetchFailure as failure:
                         if status >= 400:  # it answered; a 4xx is about the request, not the replica
                             replicas.succeeded(replica)
+                            if trace is not None:
+                                trace.attempt(replica.url, position, status, failure)
                             return failure, False, None
                         outcome = failure, True, True  # garbage with a 2xx: this replica is broken
                     else:
@@ -327,8 +343,12 @@ class SubgraphClient:
                             replicas.succeeded(replica)
                         if answer_headers is not None:
                             answer_headers.append(response.headers)
+                        if trace is not None:
+                            trace.attempt(replica.url, position, status, None)
                         return payload, False, response
             result, unwell, retryable = outcome
+            if trace is not None:
+                trace.attempt(replica.url, position, status, result if isinstance(result, FetchFailure) else None)
             now = time.monotonic()
             if unwell:
                 replicas.failed(replica, now)

@@ -8,7 +8,7 @@ schema's nullability (spec section 6.4.4, "Handling Field Errors").
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from graphql import (
     GraphQLEnumType,
     GraphQLList,
     GraphQLNonNull,
+    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     SelectionNode,
@@ -79,10 +80,10 @@ class ShapeSet:
     def __post_init__(self) -> None:
         t = self.schema.get_type(self.static_type)
         if t is not None and is_abstract_type(t):
-            # Called untyped: graphql-core declares a list but gives unions' members as a tuple, which
-            # the compiled module's type check would refuse.
-            schema: Any = self.schema
-            self.valid = frozenset(o.name for o in schema.get_possible_types(t))
+            # graphql-core declares a list but gives a union's members as a tuple; compiled (mypyc),
+            # the declared type is checked, so the call goes through a Sequence-typed reference.
+            possible: Callable[[Any], Sequence[GraphQLObjectType]] = self.schema.get_possible_types
+            self.valid = frozenset(o.name for o in possible(t))
 
     def fast_for(self, runtime_type: str) -> list[tuple[str, int, bool, tuple[Condition, ...], ShapeField]]:
         fast = self._fast.get(runtime_type)

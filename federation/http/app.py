@@ -4,7 +4,8 @@
 
 Routes: ``{path}`` (GET/POST GraphQL, GET with Accept text/html: GraphiQL), ``{path}/static/*``
 (GraphiQL's assets), ``/health`` (liveness), ``/ready`` (a supergraph is loaded and no SIGTERM came)
-and ``/metrics`` (unless metrics have a listener of their own).
+and ``/metrics`` (unless metrics have a listener of their own). A WebSocket on ``{path}`` is handed to
+``federation.subscriptions.websocket`` (graphql-transport-ws).
 The app reaches the gateway through a :class:`GatewayHolder`, so the gateway object can be
 replaced while serving: requests already running keep the one they started with.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
@@ -30,6 +31,7 @@ from federation.errors import (
 )
 from federation.http.access_log import AccessLogMiddleware
 from federation.http.cors import CorsMiddleware, check_csrf
+from federation.http.dev_token import send_dev_token
 from federation.http.graphiql import GraphiQL
 from federation.http.graphiql_assets import static_dir
 from federation.http.negotiation import MediaType, StreamMedia, accepts_html, negotiate, stream_media
@@ -43,7 +45,11 @@ from federation.http.params import (
 from federation.http.responses import GRAPHQL_RESPONSE_JSON, JSON, send_bytes, send_error, send_json
 from federation.http.streaming import send_stream
 from federation.http.types import ASGIApp, Headers, Receive, Scope, Send, header
+from federation.observability.tracing import SCOPE_KEY as TRACE_SCOPE_KEY
 from federation.request import GraphQLRequest, GraphQLResponse, RequestContext
+
+if TYPE_CHECKING:
+    from federation.observability.tracing import Tracing
 
 log = logging.getLogger("federation.http")
 
@@ -76,6 +82,7 @@ class GatewayApp:
         on_startup: Sequence[Hook] = (),
         on_shutdown: Sequence[Hook] = (),
         metrics: bool | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.holder = holder
         self.config = config
@@ -84,10 +91,12 @@ class GatewayApp:
         self.draining = False  # SIGTERM came: /ready says 503 while everything else is still served
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
-        self.graphiql = GraphiQL(config.path, static_dir()) if config.graphiql else None
+        self.graphiql = GraphiQL(config.path, static_dir(), config) if config.graphiql else None
         self._cors: ASGIApp = CorsMiddleware(self._route, config.cors)
         handler: ASGIApp = self._limit_headers
         self._handler = AccessLogMiddleware(handler) if access_log else handler
+        if tracing is not None:  # outermost: the access log line is written inside the request's span
+            self._handler = tracing.middleware(self._handler, config.path)
 
     def begin_drain(self) -> None:
         self.draining = True
@@ -97,7 +106,21 @@ class GatewayApp:
             await self._handler(scope, receive, send)
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
-        # websocket: not served; returning without accepting closes it
+        elif scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """graphql-transport-ws on the GraphQL path (``federation.subscriptions.websocket``); anything
+        else is refused at the upgrade (returning without accepting closes it)."""
+        gateway: Any = self.holder.current  # a Gateway: it serves subscriptions
+        subscriptions = getattr(gateway, "subscriptions", None)
+        if scope["path"] != self.config.path or subscriptions is None:
+            return
+        if _header_bytes(scope) > self.config.max_header_bytes:
+            return
+        from federation.subscriptions.websocket import WebSocketSession  # the gateway core, not HTTP's
+
+        await WebSocketSession(gateway, subscriptions.config, self.config, scope, receive, send).run()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -139,6 +162,8 @@ class GatewayApp:
                 return
             name = path[len(self.graphiql.static_prefix) :]
             await self.graphiql.send_asset(name, header(scope, b"if-none-match"), send)
+        elif self.graphiql is not None and path == self.graphiql.token_path and self.config.graphiql_dev_token_keys:
+            await send_dev_token(self.config.graphiql_dev_token_keys, scope, receive, send)  # development only
         elif path == "/health":
             await send_json(send, 200, {"status": "UP"})
         elif path == "/metrics" and self.metrics:
@@ -200,7 +225,7 @@ class GatewayApp:
             return
         client = scope.get("client")
         context = RequestContext(headers=headers, client_address=client[0] if client else None,
-                                 incremental=streamed is not None)
+                                 incremental=streamed is not None, trace=scope.get(TRACE_SCOPE_KEY))
         await self._execute(gateway, request, context, media, content_type, send, receive, streamed)
 
     async def _execute(
@@ -260,12 +285,14 @@ def create_app(
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     metrics: bool | None = None,
+    tracing: Tracing | None = None,
 ) -> GatewayApp:
     """The ASGI app serving ``gateway`` (or whatever ``holder.current`` is at each request).
-    ``metrics``: whether this app serves /metrics; None: as ``config.metrics`` says."""
+    ``metrics``: whether this app serves /metrics; None: as ``config.metrics`` says. ``tracing``: a
+    span per GraphQL request (``federation.observability.tracing``); None: off."""
     holder = gateway if isinstance(gateway, GatewayHolder) else GatewayHolder(gateway)
     return GatewayApp(holder, config or HttpConfig(), access_log=access_log, on_startup=on_startup,
-                      on_shutdown=on_shutdown, metrics=metrics)
+                      on_shutdown=on_shutdown, metrics=metrics, tracing=tracing)
 
 
 def _headers(scope: Scope) -> dict[str, str]:

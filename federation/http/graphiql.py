@@ -1,37 +1,32 @@
-"""GraphiQL, served entirely by the gateway: the page, a small start script and the assets.
+"""GraphiQL, served entirely by the gateway: the page, its start script and style, and the assets.
 
 The assets come from ``graphiql_assets`` at install time; without them the page says how to
-install them rather than failing. No inline script, so the page's CSP can allow only 'self'.
+install them rather than failing. No inline script, so the page's CSP can allow only 'self': the
+start script (``graphiql_page/init.js``) reads its settings from the page's ``data-config``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from federation.config import HttpConfig
 from federation.http.graphiql_assets import ASSETS, installed
 from federation.http.responses import send_bytes
 from federation.http.types import Headers, Send
+from federation.pipeline.explain import PLAN_HEADER
 
+log = logging.getLogger("federation.http")
 HTML = b"text/html; charset=utf-8"
 _CSP = (
     b"default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     b"font-src 'self' data:; img-src 'self' data:; connect-src 'self'; "
     b"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-_INIT_JS = b"""(function () {
-  var endpoint = document.currentScript.getAttribute("data-endpoint");
-  var root = ReactDOM.createRoot(document.getElementById("graphiql"));
-  root.render(React.createElement(GraphiQL, {
-    fetcher: GraphiQL.createFetcher({ url: endpoint }),
-    isHeadersEditorEnabled: true,
-    defaultHeaders: "",
-    shouldPersistHeaders: false,
-  }));
-})();
-"""
 _PAGE = """<!doctype html>
 <html lang="en">
 <head>
@@ -40,14 +35,17 @@ _PAGE = """<!doctype html>
 <title>GraphiQL</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="{static}/graphiql.min.css">
-<style>html, body, #graphiql {{ height: 100%; margin: 0; }}</style>
+<link rel="stylesheet" href="{static}/plugin-explorer.css">
+<link rel="stylesheet" href="{static}/federation.css">
 </head>
 <body>
 <div id="graphiql">Loading GraphiQL&hellip;</div>
 <script src="{static}/react.production.min.js"></script>
 <script src="{static}/react-dom.production.min.js"></script>
 <script src="{static}/graphiql.min.js"></script>
-<script src="{static}/init.js" data-endpoint="{endpoint}"></script>
+<script src="{static}/plugin-explorer.umd.js"></script>
+<script src="{static}/graphql-ws.min.js"></script>
+<script src="{static}/init.js" data-config="{config}"></script>
 </body>
 </html>
 """
@@ -68,6 +66,11 @@ then reload this page.</p>
 """
 
 
+# The page's own script and style, shipped with the package (the rest comes from npm at install).
+_OWN = Path(__file__).resolve().parent / "graphiql_page"
+_OWN_FILES = (("init.js", "text/javascript; charset=utf-8"), ("federation.css", "text/css; charset=utf-8"))
+
+
 @dataclass(frozen=True)
 class _Asset:
     body: bytes
@@ -76,18 +79,28 @@ class _Asset:
 
 
 class GraphiQL:
-    """Answers GET ``{endpoint}`` (the page) and GET ``{endpoint}/static/{name}`` (the assets)."""
+    """Answers GET ``{endpoint}`` (the page) and GET ``{endpoint}/static/{name}`` (the assets).
+    ``http``: the settings the page shows (plan pane, default query, token helper); None: defaults."""
 
-    def __init__(self, endpoint: str, directory: Path) -> None:
+    def __init__(self, endpoint: str, directory: Path, http: HttpConfig | None = None) -> None:
         self.endpoint = endpoint
         self.static_prefix = endpoint.rstrip("/") + "/static/"
         self.directory = directory
+        http = http or HttpConfig(path=endpoint)
+        # Where GraphiQL's token helper asks for development tokens (``dev_token``); None: paste only.
+        self.token_path = endpoint.rstrip("/") + "/dev-token" if http.graphiql_dev_token_keys else None
+        self.settings = {
+            "endpoint": endpoint,
+            "planHeader": PLAN_HEADER if http.expose_plan else None,
+            "defaultQuery": _default_query(http.graphiql_default_query_file),
+            "tokenUrl": self.token_path,
+        }
         self._assets: dict[str, _Asset] | None = None
 
     def _load(self) -> dict[str, _Asset]:
         # Read once, on first use: later requests are served from memory.
         if self._assets is None:
-            assets = {"init.js": _asset(_INIT_JS, "text/javascript; charset=utf-8")}
+            assets = {name: _asset((_OWN / name).read_bytes(), content_type) for name, content_type in _OWN_FILES}
             if installed(self.directory):
                 for name, (_, _, content_type) in ASSETS.items():
                     assets[name] = _asset((self.directory / name).read_bytes(), content_type)
@@ -96,13 +109,14 @@ class GraphiQL:
 
     @property
     def available(self) -> bool:
-        return len(self._load()) > 1
+        return len(self._load()) > len(_OWN_FILES)
 
     async def send_page(self, send: Send) -> None:
         endpoint = html.escape(self.endpoint, quote=True)
         if self.available:
             static = html.escape(self.static_prefix.rstrip("/"), quote=True)
-            page = _PAGE.format(static=static, endpoint=endpoint)
+            config = html.escape(json.dumps(self.settings), quote=True)
+            page = _PAGE.format(static=static, config=config)
         else:
             page = _MISSING.format(endpoint=endpoint)
         headers: Headers = [
@@ -126,6 +140,17 @@ class GraphiQL:
             await send_bytes(send, 304, b"", asset.content_type, headers)
             return
         await send_bytes(send, 200, asset.body, asset.content_type, headers)
+
+
+def _default_query(path: str | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        # A development nicety: GraphiQL still works without it, so a warning, not a failed start.
+        log.warning("http.graphiql_default_query_file %s cannot be read (%s); GraphiQL opens empty", path, exc)
+        return None
 
 
 def _asset(body: bytes, content_type: str) -> _Asset:

@@ -2,8 +2,10 @@
 
     python -m federation.http.graphiql_assets [--force] [--dir DIR]
 
-Runs ``npm pack`` for pinned versions of graphiql (UMD build), react and react-dom, and copies
-the few files the page needs (and the packages' licences) into ``federation/http/static/``.
+Runs ``npm pack`` for pinned versions of graphiql (UMD build), react and react-dom, GraphiQL's
+explorer plugin (the version that matches graphiql's ``@graphiql/react``) and graphql-ws's browser
+client (subscriptions), and copies the few files the page needs (and the packages' licences) into
+``federation/http/static/``.
 A ``manifest.json`` written last records the versions; when it matches, nothing is fetched.
 """
 
@@ -19,7 +21,13 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-PACKAGES: dict[str, str] = {"graphiql": "3.9.0", "react": "18.3.1", "react-dom": "18.3.1"}
+PACKAGES: dict[str, str] = {
+    "graphiql": "3.9.0",
+    "react": "18.3.1",
+    "react-dom": "18.3.1",
+    "@graphiql/plugin-explorer": "3.2.6",  # peer @graphiql/react ^0.29, as graphiql 3.9.0 has
+    "graphql-ws": "6.4.2",
+}
 
 _JS = "text/javascript; charset=utf-8"
 # Served name -> (package, path inside its tarball, content type).
@@ -28,6 +36,9 @@ ASSETS: dict[str, tuple[str, str, str]] = {
     "react-dom.production.min.js": ("react-dom", "package/umd/react-dom.production.min.js", _JS),
     "graphiql.min.js": ("graphiql", "package/graphiql.min.js", _JS),
     "graphiql.min.css": ("graphiql", "package/graphiql.min.css", "text/css; charset=utf-8"),
+    "plugin-explorer.umd.js": ("@graphiql/plugin-explorer", "package/dist/index.umd.js", _JS),
+    "plugin-explorer.css": ("@graphiql/plugin-explorer", "package/dist/style.css", "text/css; charset=utf-8"),
+    "graphql-ws.min.js": ("graphql-ws", "package/umd/graphql-ws.min.js", _JS),
 }
 MANIFEST = "manifest.json"
 NPM_TIMEOUT = 300.0
@@ -81,15 +92,22 @@ def install(directory: Path, *, force: bool = False, npm: str = "npm") -> bool:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / MANIFEST).unlink(missing_ok=True)  # incomplete until rewritten below
         for package, version in PACKAGES.items():
-            tarball = Path(tmp) / f"{package}-{version}.tgz"
+            tarball = Path(tmp) / f"{_flat(package)}-{version}.tgz"
             with tarfile.open(tarball, "r:gz") as tar:
                 for name, (owner, member, _) in ASSETS.items():
                     if owner == package:
                         _extract(tar, member, directory / name)
-                _extract(tar, "package/LICENSE", directory / "licenses" / f"{package}.LICENSE", optional=True)
+                licence = directory / "licenses" / f"{_flat(package)}.LICENSE"
+                for member in ("package/LICENSE", "package/LICENSE.md"):
+                    _extract(tar, member, licence, optional=True)
     manifest = {"packages": PACKAGES, "files": sorted(ASSETS)}
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return True
+
+
+def _flat(package: str) -> str:
+    """A package name as npm names its tarball: ``@scope/name`` -> ``scope-name``."""
+    return package.removeprefix("@").replace("/", "-")
 
 
 def _extract(tar: tarfile.TarFile, member: str, target: Path, *, optional: bool = False) -> None:

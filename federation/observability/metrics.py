@@ -148,6 +148,10 @@ class Metrics:
                                         "Operations tracked in usage reports (each counted once per report).")
         self.usage_dropped = Counter("federation_usage_dropped_total",
                                      "Usage entries (operation, minute, client) not reported, by reason.")
+        self.subscriptions = Counter("federation_subscriptions_total",
+                                     "Subscriptions started and ended (running: started - ended), by event.")
+        self.subscription_events = Counter("federation_subscription_events_total",
+                                           "Subgraph subscription events executed (once per shared feed).")
         self.combine: Callable[[Snapshot], Snapshot] | None = None
 
     def _all(self) -> tuple[Counter | Histogram | Gauge, ...]:
@@ -155,7 +159,7 @@ class Metrics:
                 self.subgraph_seconds,
                 self.plan_cache, self.reloads, self.registry_polls, self.registry_version, self.registry_age,
                 self.registry_last_success, self.usage_reports, self.usage_operations,
-                self.usage_dropped)
+                self.usage_dropped, self.subscriptions, self.subscription_events)
 
     @property
     def gauges(self) -> frozenset[str]:

@@ -25,12 +25,10 @@ def check_cost(policies: Policies, planned: PlannedOperation, variables: Variabl
         return None
     demand = policies.config.demand_control
     name = planned.authorized.checked.operation.name
-    estimated, violations = policies.estimator.estimate_checked(planned.authorized.checked.document, name,
-                                                                variables.raw)
+    estimated, violations = estimate(policies, planned, variables)
     if violations and demand.mode == "enforce":
         raise RequestError("; ".join(violations), SLICING_ARGUMENT_REQUIRED,
                            errors=[graphql_error(v, SLICING_ARGUMENT_REQUIRED) for v in violations])
-    estimated += plan_extra_cost(planned.plan.entity_fetches)
     context.attributes[COST_ATTRIBUTE] = estimated
     log.debug("operation %s estimated cost %g", name or "<anonymous>", estimated)
     if demand.mode == "enforce":
@@ -38,3 +36,11 @@ def check_cost(policies: Policies, planned: PlannedOperation, variables: Variabl
     elif demand.max_cost is not None and estimated > demand.max_cost:
         log.info("operation %s over budget (measure mode): %g > %g", name, estimated, demand.max_cost)
     return estimated
+
+
+def estimate(policies: Policies, planned: PlannedOperation, variables: Variables) -> tuple[float, list[str]]:
+    """The operation's estimated cost with the plan's entity fetches, and its slicing violations."""
+    checked = planned.authorized.checked
+    estimated, violations = policies.estimator.estimate_checked(checked.document, checked.operation.name,
+                                                                variables.raw)
+    return estimated + plan_extra_cost(planned.plan.entity_fetches), violations

@@ -43,7 +43,7 @@ async def execute(state: ServingState, planned: PlannedOperation, variables: Var
 
     def new_execution() -> Execution:
         execution = Execution(state.client, variables.sent, state.possible, forwarded, state.metrics, deadline,
-                              answers)
+                              answers, context.trace)
         if state.interrupted:
             execution.interrupt()
         return execution

@@ -49,7 +49,7 @@ def _key(authorized: AuthorizedOperation) -> tuple[object, ...]:
 def _labels(state: ServingState) -> frozenset[str]:
     """Progressive @override labels active for this request: part of the plan's cache key."""
     labels = state.supergraph.override_labels
-    return roll(labels) if labels else labels
+    return roll(labels, enabled=frozenset(state.config.supergraph.override_labels)) if labels else labels
 
 
 async def plan(state: ServingState, authorized: AuthorizedOperation, incremental: bool = False) -> PlannedOperation:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from federation.execution.executor import Execution
     from federation.pipeline.document import CheckedDocument
     from federation.pipeline.plan import Planned
+    from federation.subscriptions.feed import Hub
 
 # W3C trace context goes to every subgraph, so their spans join the client's trace.
 _TRACE_HEADERS = ("traceparent", "tracestate")
@@ -185,9 +186,11 @@ class ServingState:
                 **_sections(ejection=conf.ejection, breaker=conf.breaker, retry=conf.retry))
         self.client = _client(endpoints, self, previous)
         # Client headers each subgraph gets: trace context for all, then its propagation list and
-        # header rules, compiled once here (``federation.execution.headers``).
+        # header rules, compiled once here (``federation.execution.headers``). With tracing on, the
+        # trace context is the fetch span's, added by ``federation.observability.tracing`` instead.
+        trace_headers = _TRACE_HEADERS if config.telemetry.tracing is None else ()
         self.request_headers = {
-            g: request_rules(_TRACE_HEADERS, config.subgraph(s.name).propagate_headers,
+            g: request_rules(trace_headers, config.subgraph(s.name).propagate_headers,
                              config.subgraph(s.name).request_headers)
             for g, s in supergraph.subgraphs.items()
         }
@@ -223,6 +226,7 @@ class ServingState:
     previous: ServingState | None = None  # the state it was built from; dropped once in service
     source: bytes | None = None  # digest of the supergraph text, set by the gateway: the same text builds nothing
     kept: tuple[str, ...] = ()  # what it kept of that state, for the reload's log line
+    subscriptions: Hub | None = None  # the gateway's running subscriptions, set by the gateway
 
     @property
     def api_digest(self) -> bytes:

@@ -54,8 +54,11 @@ class _Emitter:
     def fetch(self, group: Group) -> plan.PlanNode:
         renames = field_conflicts(group.selection)
         service = self.sg.graph_name(group.graph)
-        usages = tuple(dict.fromkeys(group.selection.variables()))
+        used = tuple(dict.fromkeys(group.selection.variables()))
+        contextual = {c.variable: c.type_text for c in group.contexts}
+        usages = tuple(v for v in used if v not in contextual)  # the client's variables it uses
         var_defs = [f"${v}:{self.var_types[v]}" for v in usages if v in self.var_types]
+        var_defs += [f"${v}:{contextual[v]}" for v in used if v in contextual]
         name = f"{self.op.name}__{_name_part(service)}__{group.id}" if self.op.name else None
         name_text = f" {name}" if name else ""
         inner = ""
@@ -75,6 +78,7 @@ class _Emitter:
             accept=group.accept, renames=renames, typed=group.typed,
             entities_selection=inner if group.entity is not None else "", variable_definitions=tuple(var_defs),
             batch_key=f"{group.graph}:{group.entity}:{group.selection.compact()}:{','.join(usages)}",
+            contexts=tuple(group.contexts),
         )
         # Entity fetches and root re-entries (a query answered into the objects at a path) are flattened.
         out: plan.PlanNode = node if group.entity is None and not group.path else plan.FlattenNode(group.path, node)

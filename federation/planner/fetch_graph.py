@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from federation.operation.conditions import Condition
+from federation.planner.contexts import ContextInput
 from federation.planner.path import PathStep, path_text
 from federation.planner.selection import SelSet
 
@@ -37,6 +38,8 @@ class Group:
     conditions: tuple[Condition, ...] = ()
     # Entity groups for several types: ``selection`` holds one fragment per type (``... on Book {}``).
     typed: bool = False
+    # @fromContext arguments its selection passes as variables, and where their values are.
+    contexts: list[ContextInput] = field(default_factory=list)
     # The deferred fragment whose part this fetch is (``planner.defer``); None: the primary part.
     defer: int | None = None
 

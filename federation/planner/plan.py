@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from federation.planner.contexts import ContextInput
 from federation.planner.path import PathStep, path_text
 from federation.planner.selection import SelSet
 
@@ -36,6 +37,8 @@ class FetchNode:
     # Entity fetches: the document's parts, for sending several in one request (`_e0: _entities`).
     entities_selection: str = ""  # what follows `_entities(representations: ...)`
     variable_definitions: tuple[str, ...] = ()  # the operation's variables it uses, `$x:Int`
+    # @fromContext arguments sent as variables: where each entity's value is (``planner.contexts``).
+    contexts: tuple[ContextInput, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,8 @@ class Reach:
         if not self.sg.resolvable(type_name, name, graph, self.labels):
             return False
         fig = self.sg.field_in_graph(type_name, name, graph)
-        if fig is not None and fig.requires is not None:
-            return False
+        if fig is not None and (fig.requires is not None or fig.context_arguments):
+            return False  # its inputs come from other fetches: it needs a fetch of its own
         t = self.sg.types[type_name]
         if t.kind == INTERFACE and not self.sg.is_interface_object(type_name, graph):
             # On an interface, only if every implementation here resolves it too (else: ask per type).

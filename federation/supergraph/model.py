@@ -32,6 +32,7 @@ from graphql import (
 from graphql.language import NamedTypeNode
 
 from federation.errors import SupergraphError
+from federation.supergraph.contexts import ContextArgument, context_arguments, context_types
 from federation.supergraph.links import Links, directive_args, read_links
 
 OBJECT, INTERFACE, UNION, ENUM, INPUT, SCALAR = "OBJECT", "INTERFACE", "UNION", "ENUM", "INPUT_OBJECT", "SCALAR"
@@ -75,6 +76,8 @@ class FieldInGraph:
     override: str | None = None
     override_label: str | None = None
     used_overridden: bool = False
+    # Arguments the gateway fills from an ancestor's @context (@fromContext): not in the API schema.
+    context_arguments: tuple[ContextArgument, ...] = ()
 
 
 @dataclass
@@ -137,6 +140,8 @@ class Supergraph:
         self.override_labels: frozenset[str] = frozenset(
             fg.override_label for t in self.types.values() for f in t.fields.values()
             for fg in (f.graphs or {}).values() if fg.override_label)
+        # @context: context name -> the types that set it.
+        self.contexts: dict[str, frozenset[str]] = context_types(document, links)
 
     # ---- loading -------------------------------------------------------------------------------
     def _load(self) -> None:
@@ -230,6 +235,7 @@ class Supergraph:
                 override=str(args["override"]) if args.get("override") else None,
                 override_label=str(args["overrideLabel"]) if args.get("overrideLabel") else None,
                 used_overridden=bool(args.get("usedOverridden", False)),
+                context_arguments=context_arguments(args.get("contextArguments")),
             )
         return info
 

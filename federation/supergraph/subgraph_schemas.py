@@ -147,8 +147,13 @@ class _Builder:
                 continue
             node = self.fields.get(name, {}).get(fname)
             args = [a for a in (node.arguments or ()) if node is not None] if node is not None else []
-            arg_text = "(" + ", ".join(_arg_text(a) for a in args) + ")" if args else ""
+            texts = [_arg_text(a) for a in args]
             refs.update(_named(a.type) for a in args)
+            # Arguments filled from a @context are the subgraph's, though not the supergraph's.
+            for ca in info.graphs[self.graph].context_arguments if info.graphs else ():
+                texts.append(f"{ca.name}: {ca.type}")
+                refs.add(ca.type.strip("[]!"))
+            arg_text = "(" + ", ".join(texts) + ")" if texts else ""
             refs.add(_named(info.type))
             lines.append(f"{fname}{arg_text}: {type_text}")
         if entities:

@@ -42,11 +42,17 @@ CASES = [
         "UNKNOWN_FEDERATION_LINK_VERSION",
         ("v2.99",),
     ),
-    Case("unknown-import", {"a": fed2(Q, imports='["@nope"]')}, "INVALID_LINK_IDENTIFIER", ("@nope",)),
+    Case("unknown-import", {"a": fed2(Q, imports='["@nope"]')}, "INVALID_LINK_DIRECTIVE_USAGE", ("@nope",)),
     Case(
         "import-too-new",
         {"a": fed2(Q, version="2.0", imports='["@interfaceObject"]')},
+        "INVALID_LINK_DIRECTIVE_USAGE",
+    ),
+    Case(
+        "link-url-without-version",
+        {"a": 'extend schema @link(url: "https://specs.apollo.dev/federation/latest")\n' + Q},
         "INVALID_LINK_IDENTIFIER",
+        ("latest",),
     ),
     Case("link-without-url", {"a": 'extend schema @link(as: "x")\n' + Q}, "INVALID_LINK_DIRECTIVE_USAGE"),
     Case(
@@ -418,7 +424,7 @@ CASES = [
         "federation2-directive-in-federation1-subgraph",
         {"a": "type Query { me: Int @shareable }"},
         "INVALID_GRAPHQL",
-        ("@shareable", "Federation 1"),
+        ("@shareable", "federation 1 schema"),
     ),
     Case(
         "external-with-provides",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import httpx
@@ -9,7 +10,7 @@ import pytest
 from http_fakes import FakeGateway
 
 from federation.config import HttpConfig
-from federation.http import GatewayApp, create_app
+from federation.http import GatewayApp, create_app, graphiql_assets
 from federation.http.graphiql_assets import installed, static_dir
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -22,7 +23,7 @@ async def test_browser_navigation_gets_the_page(client: httpx.AsyncClient, app: 
     assert "script-src 'self'" in r.headers["content-security-policy"]
     if app.graphiql is not None and app.graphiql.available:
         assert '<script src="/graphql/static/graphiql.min.js"></script>' in r.text
-        assert 'data-endpoint="/graphql"' in r.text
+        assert '"endpoint": "/graphql"' in html.unescape(r.text)
     assert "http://" not in r.text and "https://" not in r.text  # nothing from elsewhere
 
 
@@ -73,6 +74,9 @@ async def test_static_is_read_only(client: httpx.AsyncClient) -> None:
         ("graphiql.min.css", "text/css; charset=utf-8"),
         ("react.production.min.js", "text/javascript; charset=utf-8"),
         ("react-dom.production.min.js", "text/javascript; charset=utf-8"),
+        ("plugin-explorer.umd.js", "text/javascript; charset=utf-8"),
+        ("plugin-explorer.css", "text/css; charset=utf-8"),
+        ("graphql-ws.min.js", "text/javascript; charset=utf-8"),
     ],
 )
 async def test_installed_assets_are_served(client: httpx.AsyncClient, name: str, content_type: str) -> None:
@@ -86,3 +90,20 @@ async def test_browser_at_the_root_is_sent_to_graphiql(client: httpx.AsyncClient
     r = await client.get("/", headers={"accept": BROWSER_ACCEPT})
     assert (r.status_code, r.headers["location"]) == (302, "/graphql")
     assert (await client.get("/", headers={"accept": "application/json"})).status_code == 404
+
+
+async def test_page_style_is_served(client: httpx.AsyncClient) -> None:
+    r = await client.get("/graphql/static/federation.css")
+    assert (r.status_code, r.headers["content-type"]) == (200, "text/css; charset=utf-8")
+    assert ".federation-plan" in r.text
+
+
+def test_without_npm_the_install_says_so_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert not graphiql_assets.install(tmp_path / "static", npm="no-npm-on-this-path")
+    assert "not found; GraphiQL will show install instructions" in capsys.readouterr().err
+    assert not (tmp_path / "static").exists()
+
+
+def test_scoped_packages_are_named_as_npm_names_their_tarballs() -> None:
+    assert graphiql_assets._flat("@graphiql/plugin-explorer") == "graphiql-plugin-explorer"
+    assert graphiql_assets._flat("graphql-ws") == "graphql-ws"

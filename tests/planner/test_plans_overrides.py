@@ -79,11 +79,17 @@ def test_an_active_label_moves_the_field() -> None:
     """)
 
 
-def test_percent_labels_are_active_for_their_share_of_draws_and_flags_never() -> None:
+def test_percent_labels_are_active_for_their_share_of_draws_and_flags_not_unless_configured() -> None:
     labels = frozenset({"percent(75)", "percent(10)", "feed_in_b"})
     assert roll(labels, lambda: 0.5) == {"percent(75)"}
     assert roll(labels, lambda: 0.05) == {"percent(75)", "percent(10)"}
     assert roll(labels, lambda: 0.99) == frozenset()
+
+
+def test_flags_are_on_where_the_configuration_lists_them() -> None:
+    labels = frozenset({"percent(10)", "feed_in_b", "other_flag"})
+    assert roll(labels, lambda: 0.5, enabled=frozenset({"feed_in_b", "not_in_the_supergraph"})) == {"feed_in_b"}
+    assert roll(labels, lambda: 0.05, enabled=frozenset({"feed_in_b"})) == {"percent(10)", "feed_in_b"}
 
 
 def test_the_gateway_plans_each_request_with_its_own_draw() -> None:

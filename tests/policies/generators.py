@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from tests.policies.schemas import SCHEMA
 
-ARGUMENTS = {"id": "1", "text": '"x"', "body": '"x"', "first": "3", "last": "2", "limit": "4", "upc": '"1001"'}
+ARGUMENTS = {"id": "1", "text": '"x"', "body": '"x"', "first": "3", "last": "2", "limit": "4", "upc": '"1001"',
+             "rating": "4", "authorId": '"u1"'}
 
 
 def visible_types(schema: GraphQLSchema, type_: GraphQLNamedType) -> list[GraphQLNamedType]:

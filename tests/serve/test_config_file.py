@@ -132,7 +132,10 @@ def test_the_demo_gateway_yaml_decodes_to_typed_values() -> None:
         limits=LimitsConfig(max_depth=15, max_aliases=30, max_root_fields=20),
     )
     assert isinstance(config.policies.demand_control.max_cost, float)
-    assert (config.server, config.http, config.subgraphs) == (GatewayConfig().server, GatewayConfig().http, {})
+    assert (config.server, config.subgraphs) == (GatewayConfig().server, {})
+    # GraphiQL for trying the demo: the plan pane, the example query, the token helper.
+    assert config.http == HttpConfig(expose_plan=True, graphiql_default_query_file="services_demo/example.graphql",
+                                     graphiql_dev_token_keys=".demo/keys")
 
 
 def test_what_workers_receive_decodes_to_the_same_config(tmp_path: Path) -> None:

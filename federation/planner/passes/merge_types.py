@@ -40,6 +40,7 @@ def merge_types(graph: FetchGraph) -> bool:
             a.accept = a.accept | b.accept
             if a.inputs is not None and b.inputs is not None:
                 a.inputs.merge(b.inputs)
+            a.contexts.extend(c for c in b.contexts if c.variable not in {x.variable for x in a.contexts})
             graph.depend(a.id, graph.deps(b.id))
             graph.remove(b.id)
             graph.replace_dependency(b.id, {a.id})

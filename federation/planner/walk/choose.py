@@ -35,10 +35,15 @@ def entity_candidates(w: Walk, type_name: str, graph: str, sel: SelectionNode, p
     if isinstance(sel, FieldNode) and sel.name.value != "__typename":
         name = sel.name.value
         for g in sg.field_graphs(type_name, name, w.labels):
-            if sg.keys(type_name, g) and (type_name, g) not in pos.chain:
-                fig = sg.field_in_graph(type_name, name, g)
-                if g != graph or (fig is not None and fig.requires is not None):
+            fig = sg.field_in_graph(type_name, name, g)
+            if g == graph and fig is not None and fig.context_arguments:
+                # Here, but in a fetch after the context's: its own, or the current one if that can wait.
+                if sg.keys(type_name, g) or pos.group.entity is not None:
                     out.append((g, type_name))
+                continue
+            if sg.keys(type_name, g) and (type_name, g) not in pos.chain \
+                    and (g != graph or (fig is not None and fig.requires is not None)):
+                out.append((g, type_name))
         if t.kind == OBJECT:
             for iface, g in sg.interface_objects_of(type_name):
                 if sg.resolvable(iface, name, g, w.labels) and sg.keys(iface, g) and (iface, g) not in pos.chain \

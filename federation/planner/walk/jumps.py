@@ -15,7 +15,7 @@ from federation.errors import PlanningError
 from federation.planner.aliases import prealias
 from federation.planner.fetch_graph import Group
 from federation.planner.selection import SelSet
-from federation.planner.walk import fields
+from federation.planner.walk import contexts, fields
 from federation.planner.walk.choose import entity_candidates, pick_key, rank, source
 from federation.planner.walk.state import Pos, Walk
 
@@ -72,7 +72,10 @@ def _jump(w: Walk, pos: Pos, type_name: str, target: str, entity: str, selection
     plain: list[SelectionNode] = []
     for sel in selections:
         fig = w.sg.field_in_graph(entity, sel.name.value, target) if isinstance(sel, FieldNode) else None
-        if fig is not None and fig.requires is not None:
+        if fig is not None and fig.context_arguments:
+            assert isinstance(sel, FieldNode)
+            contexts.place(w, pos, type_name, target, entity, sel, fig, siblings)
+        elif fig is not None and fig.requires is not None:
             group = _entity_group(w, pos, type_name, target, entity, siblings, fig.requires, sel)
             _plan_in(w, group, pos, entity, [sel], direct=True)
         else:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from graphql import DirectiveNode, FieldNode, SelectionSetNode
 
 from federation.operation.normalize import NormalizedOperation
+from federation.planner.contexts import variable_prefix
 from federation.planner.fetch_graph import Group, Walked
 from federation.planner.path import PathStep
 from federation.planner.reach import Reach
@@ -64,6 +65,10 @@ class Walk:
         self._recording: list[set[int]] = []
         # The deferred fragment being walked (``walk/deferred``): groups made now belong to its part.
         self.defer: int | None = None
+        # @fromContext arguments: variables numbered per contextual field, the fields already placed.
+        self.context_prefix = variable_prefix({v.variable.name.value for v in operation.variable_definitions})
+        self.context_numbers: dict[tuple[object, ...], int] = {}
+        self.contextual: set[tuple[object, ...]] = set()
 
     def new_group(self, graph: str, kind: str, path: tuple[PathStep, ...], entity: str | None = None) -> Group:
         g = Group(id=len(self.groups), graph=graph, kind=kind, path=path, entity=entity, defer=self.defer)
