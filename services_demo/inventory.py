@@ -2,10 +2,12 @@
 
 Knows products only by the compound key ``sku brand { id }``. ``shippingEstimate`` ``@requires``
 the price and weight that the products subgraph owns; stock counts need the ``read:inventory`` scope.
+``deliveryEstimate`` asks a (pretend) carrier and takes about a second: the demo's field to ``@defer``.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from ariadne.asgi import GraphQL
@@ -28,6 +30,8 @@ type Product @key(fields: "sku brand { id }") {
   stockCount: Int @requiresScopes(scopes: [["read:inventory"]])
   "Shipping cost in cents: free from 100.00, otherwise by weight."
   shippingEstimate: Int @requires(fields: "price weight") @cost(weight: 5)
+  "When an order placed now would arrive, as the carrier quotes it: slow (about a second), worth @defer."
+  deliveryEstimate: String
 }
 
 type Brand {
@@ -50,6 +54,7 @@ STOCK: dict[tuple[str, str], int] = {
 }
 
 FREE_SHIPPING_FROM = 10000
+CARRIER_DELAY_S = 1.0  # how long the pretend carrier takes to quote a delivery
 
 product = FederatedObjectType("Product")
 
@@ -81,6 +86,12 @@ def resolve_shipping_estimate(obj: dict[str, Any], _info: GraphQLResolveInfo) ->
     if price is None or weight is None:
         return None
     return 0 if price >= FREE_SHIPPING_FROM else 499 + weight // 10
+
+
+@product.field("deliveryEstimate")
+async def resolve_delivery_estimate(obj: dict[str, Any], _info: GraphQLResolveInfo) -> str:
+    await asyncio.sleep(CARRIER_DELAY_S)
+    return "in 2 days" if obj["stock"] > 0 else "in 3 weeks (back-ordered)"
 
 
 schema = federated_schema(SDL, product)

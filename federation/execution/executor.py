@@ -38,6 +38,7 @@ from federation.observability.metrics import Metrics
 from federation.planner.path import Key
 from federation.planner.plan import (
     ConditionNode,
+    DeferNode,
     FetchNode,
     FlattenNode,
     ParallelNode,
@@ -195,6 +196,12 @@ class Execution:
             branch = node.if_clause if self.variables.get(node.condition) else node.else_clause
             if branch is not None:
                 await self._node(branch)
+        elif isinstance(node, DeferNode):
+            # Everything at once (incremental delivery runs the parts itself: ``execution.deferred``);
+            # a part comes after the one it sits in, which its number does.
+            for part in (node.primary, *(d.node for d in node.deferred)):
+                if part is not None:
+                    await self._node(part)
 
     def _vars(self, node: FetchNode) -> dict[str, Any]:
         return {v: self.variables[v] for v in node.variable_usages if v in self.variables}

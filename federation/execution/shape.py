@@ -196,14 +196,16 @@ class Shaper:
         # An error with no path (a subgraph that failed) may explain any null.
         self._unplaced = any(not isinstance(e.get("path"), list) for e in errors)
 
-    def shape_root(self, data: dict[str, Any] | None, shape: ShapeSet) -> dict[str, Any] | None:
+    def shape_root(self, data: dict[str, Any] | None, shape: ShapeSet,
+                   path: Sequence[str | int] = ()) -> dict[str, Any] | None:
+        """``path``: where ``data`` sits in the response (a deferred part's object), for error paths."""
         # Most responses need no null propagation: shape them without tracking paths, and only walk
         # again, carefully, when something needs an error with a path.
         try:
             return self._fast_object(data or {}, shape)
         except _NeedsCare:
             pass
-        result = self._object(data or {}, shape, [])
+        result = self._object(data or {}, shape, list(path))
         return None if result is INVALID else result
 
     def _fast_object(self, obj: dict[str, Any], shape: ShapeSet) -> dict[str, Any]:

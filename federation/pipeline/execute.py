@@ -16,11 +16,13 @@ from typing import Any
 from graphql import ExecutionResult
 from graphql import execute as execute_introspection
 
+from federation.execution.deferred import DeferredRun
 from federation.execution.executor import Execution
 from federation.execution.headers import ResponseHeaders
 from federation.pipeline.plan import PlannedOperation
 from federation.pipeline.state import ServingState
 from federation.pipeline.variables import Variables
+from federation.planner.plan import DeferNode
 from federation.request import RequestContext
 
 
@@ -29,19 +31,34 @@ class Executed:
     data: dict[str, Any]  # merged subgraph data, not yet shaped
     errors: list[dict[str, Any]]  # subgraph and transport errors, with client paths
     answers: ResponseHeaders | None = None  # subgraph answer headers for the client, where configured
+    # @defer for a client that takes incremental answers: only the primary part has run.
+    deferred: DeferredRun | None = None
 
 
 async def execute(state: ServingState, planned: PlannedOperation, variables: Variables,
                   context: RequestContext) -> Executed:
     deadline = time.monotonic() + state.config.traffic.request_timeout
     answers = ResponseHeaders(state.response_headers) if state.response_headers else None
-    execution = Execution(state.client, variables.sent, state.possible, _forwarded(state, context.headers),
-                          state.metrics, deadline, answers, context.trace)
-    if state.interrupted:
-        execution.interrupt()
+    forwarded = _forwarded(state, context.headers)
+
+    def new_execution() -> Execution:
+        execution = Execution(state.client, variables.sent, state.possible, forwarded, state.metrics, deadline,
+                              answers, context.trace)
+        if state.interrupted:
+            execution.interrupt()
+        return execution
+
+    execution = new_execution()
+    node = planned.plan.node
+    deferred = None
+    if planned.defer is not None and context.incremental and isinstance(node, DeferNode):
+        deferred = DeferredRun(node, planned.defer, variables.coerced, new_execution, state.running)
     state.running.add(execution)
     try:
-        await execution.run(planned.plan.node)
+        if deferred is None:
+            await execution.run(node)
+        else:
+            await deferred.run_primary(execution)
     finally:
         state.running.discard(execution)
     introspection = planned.authorized.checked.introspection
@@ -50,7 +67,7 @@ async def execute(state: ServingState, planned: PlannedOperation, variables: Var
         assert isinstance(result, ExecutionResult)  # introspection resolves synchronously
         if result.data:
             execution.data.update(result.data)
-    return Executed(execution.data, execution.errors, answers)
+    return Executed(execution.data, execution.errors, answers, deferred)
 
 
 def _forwarded(state: ServingState, headers: Mapping[str, str]) -> Mapping[str, Mapping[str, str]] | None:

@@ -10,6 +10,7 @@ from federation.pipeline.plan import PlannedOperation
 from federation.pipeline.state import ServingState
 from federation.pipeline.variables import Variables
 from federation.planner import ConditionNode, FetchNode, FlattenNode, PlanNode, QueryPlan
+from federation.planner.plan import DeferNode
 from federation.request import GraphQLResponse, RequestContext
 
 PLAN_HEADER = "x-federation-query-plan"
@@ -58,6 +59,8 @@ def services(plan: QueryPlan) -> list[str]:
             stack.append(node.node)
         elif isinstance(node, ConditionNode):
             stack += [node.else_clause, node.if_clause]
+        elif isinstance(node, DeferNode):
+            stack += reversed([node.primary, *(d.node for d in node.deferred)])
         else:
             stack += reversed(node.nodes)
     return list(seen)

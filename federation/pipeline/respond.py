@@ -17,31 +17,48 @@ from federation.pipeline.state import Policies, ServingState
 from federation.pipeline.variables import Variables
 from federation.policies.actual_cost import actual_cost
 from federation.policies.response_paths import expand_error_paths
-from federation.request import GraphQLResponse, RequestContext
+from federation.request import GraphQLResponse, RequestContext, ResponseStream
 
 log = logging.getLogger("federation.policies")
 
 
 def respond(state: ServingState, planned: PlannedOperation, variables: Variables, executed: Executed,
             context: RequestContext) -> GraphQLResponse:
-    errors = executed.errors
-    if state.config.http.mask_subgraph_errors:
-        errors = [graphql_error("Subgraph errors redacted", e.get("extensions", {}).get("code", ""),
-                                path=e.get("path")) for e in errors]
+    def mask(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not state.config.http.mask_subgraph_errors:
+            return errors
+        return [graphql_error("Subgraph errors redacted", e.get("extensions", {}).get("code", ""),
+                              path=e.get("path")) for e in errors]
+
+    errors = mask(executed.errors)
     auth_errors = planned.authorized.errors
     errors = auth_errors + errors
-    data = Shaper(variables.coerced, errors).shape_root(executed.data, planned.shape)
+    deferred = executed.deferred  # @defer: this is the primary part, the others follow
+    shape = planned.shape if deferred is None else deferred.primary_shape
+    data = Shaper(variables.coerced, errors).shape_root(executed.data, shape)
     if auth_errors:  # one error per removed field in the answer, list indices included
         errors = expand_error_paths(auth_errors, data) + errors[len(auth_errors):]
     body: dict[str, Any] = {"data": data}
     if errors:
         body["errors"] = errors
-    extensions = cost_extensions(state.policies, planned, variables, context, data)
-    if extensions:
-        body["extensions"] = extensions
+    stream = None
+    if deferred is not None and deferred.follows(data):
+        body["hasNext"] = True
+
+        def whole_cost(merged: dict[str, Any] | None) -> dict[str, Any] | None:  # on the last payload
+            whole = Shaper(variables.coerced, []).shape_root(merged, planned.shape)
+            return cost_extensions(state.policies, planned, variables, context, whole)
+
+        exposed = state.policies.config.demand_control.expose_in_extensions
+        stream = ResponseStream(deferred.payloads(mask, whole_cost if exposed else None, auth_errors),
+                                incremental=True)
+    else:
+        extensions = cost_extensions(state.policies, planned, variables, context, data)
+        if extensions:
+            body["extensions"] = extensions
     if executed.answers is None:
-        return GraphQLResponse(body)
-    return GraphQLResponse(body, extra_headers=executed.answers.headers(bool(errors)))
+        return GraphQLResponse(body, stream=stream)
+    return GraphQLResponse(body, extra_headers=executed.answers.headers(bool(errors)), stream=stream)
 
 
 def cost_extensions(policies: Policies, planned: PlannedOperation, variables: Variables,

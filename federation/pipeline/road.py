@@ -42,7 +42,7 @@ async def run(state: ServingState, request: GraphQLRequest, context: RequestCont
         with stage(trace, "authorize"):
             authorized = await authorize(policies, checked, request, context)  # 4. what the caller may see
         with stage(trace, "plan"):
-            planned = await plan(state, authorized)                   # 5. query plan and response shape
+            planned = await plan(state, authorized, context.incremental)  # 5. query plan and response shape
         with stage(trace, "cost"):
             variables = coerce_variables(state, planned, request)     # 6. variable values
             check_cost(policies, planned, variables, context)         # 7. demand control

@@ -15,14 +15,18 @@ from graphql import print_ast
 from federation.operation.conditions import Condition
 from federation.operation.normalize import NormalizedOperation
 from federation.planner import plan
+from federation.planner.defer import DeferredFragment, defer_node
 from federation.planner.fetch_graph import FetchGraph, Group
 from federation.planner.selection import field_conflicts
 from federation.supergraph.model import Supergraph
 
 
-def emit(supergraph: Supergraph, op: NormalizedOperation, graph: FetchGraph) -> plan.QueryPlan:
+def emit(supergraph: Supergraph, op: NormalizedOperation, graph: FetchGraph,
+         deferred: tuple[DeferredFragment, ...] = ()) -> plan.QueryPlan:
+    """With ``deferred`` fragments: a Defer node, each part emitted as a plan of its own."""
     groups = graph.groups()
-    node = _Emitter(supergraph, op).emit(graph)
+    emitter = _Emitter(supergraph, op)
+    node = defer_node(emitter.emit, graph, deferred) if deferred else emitter.emit(graph)
     return plan.QueryPlan(node, len(groups), sum(1 for g in groups if g.entity is not None))
 
 

@@ -40,6 +40,8 @@ class Group:
     typed: bool = False
     # @fromContext arguments its selection passes as variables, and where their values are.
     contexts: list[ContextInput] = field(default_factory=list)
+    # The deferred fragment whose part this fetch is (``planner.defer``); None: the primary part.
+    defer: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Plan nodes, shaped like Apollo's (Sequence, Parallel, Fetch, Flatten, Condition), and their printing."""
+"""Plan nodes, shaped like Apollo's (Sequence, Parallel, Fetch, Flatten, Condition, Defer), and their printing."""
 
 from __future__ import annotations
 
@@ -65,7 +65,30 @@ class ConditionNode:
     else_clause: PlanNode | None
 
 
-PlanNode = FetchNode | FlattenNode | SequenceNode | ParallelNode | ConditionNode
+@dataclass(frozen=True)
+class DeferredNode:
+    """One deferred fragment's part: its fetches (None: the primary part's fetches hold its fields, and
+    only their delivery waits), run once the fetches it ``depends`` on have."""
+
+    id: int  # the fragment's number in the planned operation
+    label: str | None
+    condition: str | None  # `@defer(if: $var)`: deferred only when it is true
+    parent: int | None  # the deferred fragment it sits in (None: the primary part)
+    path: tuple[PathStep, ...]  # to the objects it completes
+    signature: str  # matches it to the client's fragment (``planner.defer``)
+    depends: tuple[int, ...]  # fetch ids of other parts
+    node: PlanNode | None
+
+
+@dataclass(frozen=True)
+class DeferNode:
+    """``@defer``: the primary part, answered first, and the deferred parts, each delivered later."""
+
+    primary: PlanNode | None
+    deferred: tuple[DeferredNode, ...]
+
+
+PlanNode = FetchNode | FlattenNode | SequenceNode | ParallelNode | ConditionNode | DeferNode
 
 
 @dataclass(frozen=True)
@@ -106,6 +129,8 @@ def _text(node: PlanNode, level: int) -> str:
         name = "Sequence" if isinstance(node, SequenceNode) else "Parallel"
         inner = "\n".join(_text(n, level + 1) for n in node.nodes)
         return f"{pad}{name} {{\n{inner}\n{pad}}},"
+    if isinstance(node, DeferNode):
+        return _defer_text(node, level)
     parts = [f"{pad}Include(if: ${node.condition}) {{"]
     if node.if_clause is not None:
         parts.append(_text(node.if_clause, level + 1))
@@ -114,6 +139,26 @@ def _text(node: PlanNode, level: int) -> str:
         parts.append(_text(node.else_clause, level + 1))
     parts.append(f"{pad}}},")
     return "\n".join(parts)
+
+
+def _defer_text(node: DeferNode, level: int) -> str:
+    pad, inner = "  " * level, "  " * (level + 1)
+    lines = [f"{pad}Defer {{", f"{inner}Primary {{"]
+    if node.primary is not None:
+        lines.append(_text(node.primary, level + 2))
+    lines.append(f"{inner}}}, [")
+    for d in node.deferred:
+        head = f'depends: [{", ".join(str(i) for i in d.depends)}], path: "{path_text(d.path)}"'
+        if d.label is not None:
+            head += f', label: "{d.label}"'
+        if d.condition is not None:
+            head += f", if: ${d.condition}"
+        lines.append(f"{inner}  Deferred({head}) {{")
+        if d.node is not None:
+            lines.append(_text(d.node, level + 3))
+        lines.append(f"{inner}  }},")
+    lines += [f"{inner}]", f"{pad}}},"]
+    return "\n".join(lines)
 
 
 def _json(node: PlanNode) -> dict[str, Any]:
@@ -135,6 +180,11 @@ def _json(node: PlanNode) -> dict[str, Any]:
     if isinstance(node, SequenceNode | ParallelNode):
         kind = "Sequence" if isinstance(node, SequenceNode) else "Parallel"
         return {"kind": kind, "nodes": [_json(n) for n in node.nodes]}
+    if isinstance(node, DeferNode):
+        return {"kind": "Defer", "primary": {"node": _json(node.primary) if node.primary else None},
+                "deferred": [{"depends": [{"id": str(i)} for i in d.depends], "label": d.label,
+                              "path": [str(step) for step in d.path], "node": _json(d.node) if d.node else None}
+                             for d in node.deferred]}
     return {
         "kind": "Condition",
         "condition": node.condition,

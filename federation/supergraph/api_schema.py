@@ -20,7 +20,7 @@ from graphql import (
     TypeExtensionNode,
     build_ast_schema,
 )
-from graphql.language import NamedTypeNode
+from graphql.language import NamedTypeNode, parse
 
 from federation.errors import SupergraphError
 from federation.supergraph.links import Links
@@ -64,6 +64,10 @@ def _strip(node: Any, drop_directive: Any, inaccessible: str | None) -> Any:
     return copy
 
 
+# graphql-core 3.2 predates @defer; its definition as graphql-js 17 and Apollo Router declare it.
+DEFER_DIRECTIVE = parse('directive @defer(label: String, if: Boolean! = true) on FRAGMENT_SPREAD | INLINE_FRAGMENT')
+
+
 def build_api_schema(document: DocumentNode, links: Links) -> GraphQLSchema:
     feature_name = feature_names(links)
     inaccessible_link = links.get("inaccessible")
@@ -102,6 +106,8 @@ def build_api_schema(document: DocumentNode, links: Links) -> GraphQLSchema:
             kept.append(stripped)
             continue
         kept.append(d)
+    if not any(isinstance(d, DirectiveDefinitionNode) and d.name.value == "defer" for d in kept):
+        kept.extend(DEFER_DIRECTIVE.definitions)  # the gateway serves @defer: documents using it validate
     try:
         return build_ast_schema(DocumentNode(definitions=tuple(kept)), assume_valid_sdl=True)
     except Exception as exc:

@@ -36,7 +36,7 @@ def merge_siblings(graph: FetchGraph) -> bool:
 
 def _where(g: Group) -> tuple[object, ...]:
     """What two groups must share to be one request."""
-    return (g.graph, g.path, g.entity, g.typename_rewrite, g.conditions)
+    return (g.graph, g.path, g.entity, g.typename_rewrite, g.conditions, g.defer)
 
 
 def _names(sel: SelSet, out: dict[str, set[str]], prefix: str = "") -> dict[str, set[str]]:

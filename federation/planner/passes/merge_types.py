@@ -26,7 +26,7 @@ def merge_types(graph: FetchGraph) -> bool:
             if b.entity is None or b.typename_rewrite is not None or (a.entity == b.entity and a.path == b.path):
                 continue  # same type, same path: merge_siblings' business
             path = _common_path(a.path, b.path)
-            if path is None or (a.graph, a.kind, a.conditions) != (b.graph, b.kind, b.conditions):
+            if path is None or (a.graph, a.kind, a.conditions, a.defer) != (b.graph, b.kind, b.conditions, b.defer):
                 continue
             if levels[a.id] != levels[b.id] or graph.reaches(a.id, b.id) or graph.reaches(b.id, a.id):
                 continue

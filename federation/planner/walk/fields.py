@@ -13,9 +13,10 @@ from dataclasses import replace
 from graphql import DirectiveNode, FieldNode, InlineFragmentNode, SelectionNode, print_ast
 
 from federation.errors import PlanningError
+from federation.planner.defer import marker_id
 from federation.planner.path import EACH, Key, OfTypes
 from federation.planner.reach import unwrap
-from federation.planner.walk import jumps
+from federation.planner.walk import deferred, jumps
 from federation.planner.walk.choose import entity_candidates
 from federation.planner.walk.state import Pos, Walk
 from federation.supergraph.model import OBJECT
@@ -43,7 +44,11 @@ def plan_set(w: Walk, pos: Pos, type_name: str, selections: Sequence[SelectionNo
             else:
                 remote.append(sel)
         elif isinstance(sel, InlineFragmentNode):
-            _plan_fragment(w, pos, type_name, sel, iface_obj, remote)
+            fid = marker_id(sel)
+            if fid is not None:
+                deferred.plan_deferred(w, pos, type_name, sel, fid)
+            else:
+                _plan_fragment(w, pos, type_name, sel, iface_obj, remote)
     if remote:
         jumps.plan_remote(w, pos, type_name, remote, selections)
 

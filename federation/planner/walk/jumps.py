@@ -85,6 +85,13 @@ def _jump(w: Walk, pos: Pos, type_name: str, target: str, entity: str, selection
         _plan_in(w, group, pos, entity, plain)
 
 
+def jump(w: Walk, pos: Pos, type_name: str, target: str, entity: str, selections: list[SelectionNode],
+         siblings: Sequence[SelectionNode]) -> None:
+    """Send ``selections`` to ``target`` through ``entity``'s key (or a root fetch at the query root),
+    even where the current subgraph resolves them: a deferred fragment's fetch (``walk/deferred``)."""
+    _jump(w, pos, type_name, target, entity, selections, siblings)
+
+
 def _maker(w: Walk, pos: Pos, type_name: str) -> Pos:
     """The position, up the line of jumps at this path, in the group whose answer holds the objects.
 

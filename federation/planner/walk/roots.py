@@ -7,16 +7,26 @@ from collections.abc import Sequence
 from graphql import FieldNode, InlineFragmentNode, SelectionNode
 
 from federation.errors import PlanningError
+from federation.planner.defer import DEFER, marker_id
 from federation.planner.fetch_graph import Group
-from federation.planner.walk import fields
+from federation.planner.walk import deferred, fields
 from federation.planner.walk.choose import best_root
 from federation.planner.walk.state import Pos, Walk
 
 
 def plan_roots(w: Walk) -> None:
+    plan_root_selections(w, w.op.selection_set.selections)
+
+
+def plan_root_selections(w: Walk, selections: Sequence[SelectionNode]) -> None:
     root_type = w.sg.root_types[w.op.operation]
     previous: Group | None = None
-    for sel in root_fields(w.op.selection_set.selections):
+    for sel in root_fields(selections):
+        if isinstance(sel, InlineFragmentNode):  # a deferred fragment (``walk/deferred``)
+            fid = marker_id(sel)
+            assert fid is not None
+            deferred.plan_root(w, fid, root_fields([_unmarked(sel)]))
+            continue
         if isinstance(sel, FieldNode) and sel.name.value.startswith("__"):
             continue  # __typename, __schema, __type: answered by the gateway
         name = sel.name.value if isinstance(sel, FieldNode) else ""
@@ -41,14 +51,25 @@ def root_fields(selections: Sequence[SelectionNode]) -> list[SelectionNode]:
     """Root selections with unconditional fragments flattened (the root type is never abstract)."""
     out: list[SelectionNode] = []
     for sel in selections:
-        if isinstance(sel, InlineFragmentNode) and not sel.directives:
+        if isinstance(sel, InlineFragmentNode) and marker_id(sel) is not None:
+            out.append(sel)
+        elif isinstance(sel, InlineFragmentNode) and not sel.directives:
             out.extend(root_fields(sel.selection_set.selections))
         elif isinstance(sel, InlineFragmentNode):
             for inner in root_fields(sel.selection_set.selections):
-                if isinstance(inner, FieldNode):
+                if isinstance(inner, InlineFragmentNode):  # deferred: its fields take the conditions too
+                    out.append(InlineFragmentNode(directives=tuple(inner.directives) + tuple(sel.directives),
+                                                  selection_set=inner.selection_set))
+                elif isinstance(inner, FieldNode):
                     out.append(FieldNode(alias=inner.alias, name=inner.name, arguments=inner.arguments,
                                          directives=tuple(inner.directives or ()) + tuple(sel.directives),
                                          selection_set=inner.selection_set))
         else:
             out.append(sel)
     return out
+
+
+def _unmarked(sel: InlineFragmentNode) -> InlineFragmentNode:
+    """A deferred fragment without its marker: what is left are the conditions on it, if any."""
+    return InlineFragmentNode(directives=tuple(d for d in sel.directives if d.name.value != DEFER),
+                              selection_set=sel.selection_set)

@@ -63,13 +63,15 @@ class Walk:
         # Ties between candidates go to the subgraph listed first in the supergraph.
         self.graph_order = {g: i for i, g in enumerate(supergraph.subgraphs)}
         self._recording: list[set[int]] = []
+        # The deferred fragment being walked (``walk/deferred``): groups made now belong to its part.
+        self.defer: int | None = None
         # @fromContext arguments: variables numbered per contextual field, the fields already placed.
         self.context_prefix = variable_prefix({v.variable.name.value for v in operation.variable_definitions})
         self.context_numbers: dict[tuple[object, ...], int] = {}
         self.contextual: set[tuple[object, ...]] = set()
 
     def new_group(self, graph: str, kind: str, path: tuple[PathStep, ...], entity: str | None = None) -> Group:
-        g = Group(id=len(self.groups), graph=graph, kind=kind, path=path, entity=entity)
+        g = Group(id=len(self.groups), graph=graph, kind=kind, path=path, entity=entity, defer=self.defer)
         self.groups.append(g)
         return g
 
