@@ -94,9 +94,8 @@ class StandIn:
                 return None
             schema = build(path.read_text())
             for t in schema.type_map.values():
-                if not isinstance(t, GraphQLObjectType):
-                    if hasattr(t, "resolve_type"):
-                        t.resolve_type = resolve_type
+                if not isinstance(t, GraphQLObjectType) and hasattr(t, "resolve_type"):
+                    t.resolve_type = resolve_type
             self.schemas[name] = schema
         return self.schemas[name]
 
