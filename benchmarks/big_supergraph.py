@@ -151,26 +151,6 @@ def generate(out_dir: Path, shape: Shape) -> Path:
     return supergraph
 
 
-def vm_hwm_mb(pid: int) -> float:
-    """Peak resident memory of ``pid`` in MB (``VmHWM`` in ``/proc/PID/status``)."""
-    return _status_kb(pid, "VmHWM") / 1024
-
-
-def vm_rss_mb(pid: int) -> float:
-    return _status_kb(pid, "VmRSS") / 1024
-
-
-def _status_kb(pid: int, key: str) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def _answer_ok(raw: bytes) -> tuple[bool, str]:
     import orjson
 
@@ -231,15 +211,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results["first_answer_ok"] = ok
         if problem:
             results["first_answer_problem"] = problem
-        results["rss_after_first_answer_mb"] = round(vm_rss_mb(gateway.pid), 1)
-        results["peak_rss_after_first_answer_mb"] = round(vm_hwm_mb(gateway.pid), 1)
+        results["rss_after_first_answer_mb"] = round(processes.memory_mb(gateway.pid), 1)
+        results["peak_rss_after_first_answer_mb"] = round(processes.memory_mb(gateway.pid, "VmHWM"), 1)
         for _ in range(20):
             processes.http_request(url, body, timeout=60)
-        results["rss_after_20_queries_mb"] = round(vm_rss_mb(gateway.pid), 1)
+        results["rss_after_20_queries_mb"] = round(processes.memory_mb(gateway.pid), 1)
         if args.poll_interval > 0:
             print("reloading the same supergraph under a client", flush=True)
             results["reload"] = _reload(supergraph, gateway, url, body, args.poll_interval)
-        results["peak_rss_mb"] = round(vm_hwm_mb(gateway.pid), 1)
+        results["peak_rss_mb"] = round(processes.memory_mb(gateway.pid, "VmHWM"), 1)
     finally:
         for child in reversed(children):
             processes.stop(child)
