@@ -98,6 +98,8 @@ def run_local(root: Path, settings: LocalSettings) -> dict[str, Any]:
         cpu_before = processes.cpu_seconds(gateway.pid), processes.cpu_seconds(subgraphs.pid)
         result = drive(settings.seconds, settings.max_requests)
         cpu_after = processes.cpu_seconds(gateway.pid), processes.cpu_seconds(subgraphs.pid)
+        # Resident memory of the gateway at the end of the load, and its peak since it started.
+        rss_mb, peak_rss_mb = processes.memory_mb(gateway.pid), processes.memory_mb(gateway.pid, "VmHWM")
         counts_after = subgraph_counts(ports)
     finally:
         # The gateway first: it should not see its subgraphs vanish under requests still in flight.
@@ -132,6 +134,8 @@ def run_local(root: Path, settings: LocalSettings) -> dict[str, Any]:
         "gateway_cpu_ms_per_request": round(gateway_cpu * 1000 / served, 3),
         "gateway_cpu_cores": round(gateway_cpu / result.seconds, 2) if result.seconds else 0.0,
         "subgraphs_cpu_cores": round(subgraphs_cpu / result.seconds, 2) if result.seconds else 0.0,
+        "gateway_rss_mb": round(rss_mb, 1),
+        "gateway_peak_rss_mb": round(peak_rss_mb, 1),
         "cpus": {"gateway": sorted(gateway_cpus or []), "others": sorted(other_cpus or [])},
     }
 

@@ -141,3 +141,16 @@ def http_request(url: str, body: bytes | None = None, timeout: float = 10.0) -> 
     with _OPENER.open(request, timeout=timeout) as response:
         data: bytes = response.read()
         return data
+
+
+def memory_mb(pid: int, key: str = "VmRSS") -> float:
+    """A memory figure of ``/proc/PID/status`` in MB: ``VmRSS`` (resident now), ``VmHWM`` (its peak);
+    0 where there is no ``/proc``."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0

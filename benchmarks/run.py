@@ -153,6 +153,8 @@ def summary(results: dict[str, Any], table: Any) -> str:
         f"  subgraph calls per request: {local['subgraph_calls_per_request']} ({by_subgraph})",
         f"  gateway CPU: {local['gateway_cpu_ms_per_request']:.2f} ms per request, "
         f"{local['gateway_cpu_cores']} cores busy; subgraphs {local['subgraphs_cpu_cores']} cores",
+        f"  gateway memory: {local['gateway_rss_mb']:.0f} MB resident after the load, "
+        f"peak {local['gateway_peak_rss_mb']:.0f} MB",
     ]
     bad = {k: local[k] for k in ("non_200", "wrong_answers", "failures") if local[k]}
     if bad:

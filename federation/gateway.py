@@ -32,7 +32,7 @@ from federation.planner import QueryPlan
 from federation.request import GraphQLRequest, GraphQLResponse, RequestContext, ResponseStream
 from federation.subscriptions.feed import Hub
 from federation.subscriptions.held import Held
-from federation.supergraph.model import Supergraph, load_supergraph
+from federation.supergraph.model import Supergraph, collector_paused, load_supergraph
 from federation.supergraph_registry import read_token
 from federation.usage.reporter import UsageReporter
 
@@ -63,7 +63,10 @@ class Gateway:
 
     @classmethod
     def from_sdl(cls, supergraph_sdl: str, config: GatewayConfig | None = None) -> Gateway:
-        gateway = cls(load_supergraph(supergraph_sdl), config)
+        # At start the whole build runs without cyclic collections (each would walk the growing
+        # supergraph again); the server collects once and freezes what is left when it is done.
+        with collector_paused():
+            gateway = cls(load_supergraph(supergraph_sdl), config)
         gateway._state.source = _source_digest(supergraph_sdl)
         return gateway
 

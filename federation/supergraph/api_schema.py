@@ -44,23 +44,35 @@ def feature_names(links: Links) -> Callable[[str], bool]:
     return lambda name: name in bare or any(name.startswith(p) for p in prefixes)
 
 
-def _strip(node: Any, drop_directive: Any, inaccessible: str | None) -> Any:
-    """Copy a definition node without feature directives and without @inaccessible children."""
+def _strip(node: Any, drop_directive: Any, inaccessible: str | None, top: bool = True) -> Any:
+    """Copy a definition node without feature directives and without @inaccessible children.
+
+    Below the definition itself (``top``), a node with nothing to remove is shared, not copied:
+    most fields and arguments carry no directive, and a big supergraph has hundreds of thousands."""
     def accessible(n: Any) -> bool:
         return not any(d.name.value == inaccessible for d in (getattr(n, "directives", None) or ()))
 
     changes: dict[str, Any] = {}
-    if getattr(node, "directives", None) is not None:
-        changes["directives"] = tuple(d for d in node.directives if not drop_directive(d.name.value))
+    directives = getattr(node, "directives", None)
+    if directives is not None:
+        kept = tuple(d for d in directives if not drop_directive(d.name.value))
+        if top or len(kept) != len(directives):
+            changes["directives"] = kept
     for attr in ("fields", "values", "arguments"):
         children = getattr(node, attr, None)
         if children is not None:
-            changes[attr] = tuple(_strip(c, drop_directive, inaccessible) for c in children if accessible(c))
+            stripped = tuple(_strip(c, drop_directive, inaccessible, False) for c in children if accessible(c))
+            if top or len(stripped) != len(children) or any(
+                    a is not b for a, b in zip(stripped, children, strict=True)):
+                changes[attr] = stripped
+    if not top and not changes:
+        return node
     if isinstance(getattr(node, "types", None), tuple):
         changes["types"] = node.types
-    copy = node.__class__(**{k: getattr(node, k) for k in node.keys})
-    for k, v in changes.items():
-        setattr(copy, k, v)
+    # As ``node.__class__(**fields)`` does, without its per-attribute checks: the values are a node's.
+    copy = node.__class__.__new__(node.__class__)
+    for key in node.keys:
+        object.__setattr__(copy, key, changes[key] if key in changes else getattr(node, key))
     return copy
 
 
