@@ -8,65 +8,38 @@ the exports and the spans they carry; ``config_file`` writes the gateway.yaml th
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+
+from benchmarks.sink import Sink
 
 
-class TraceSink:
+class TraceSink(Sink):
+    name = "trace-sink"
+
     def __init__(self) -> None:
         from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
             ExportTraceServiceRequest,
             ExportTraceServiceResponse,
         )
 
+        self._request = ExportTraceServiceRequest
+        self._answer = ExportTraceServiceResponse().SerializeToString()
         self.exports = 0
         self.spans = 0
         self.arrivals: list[tuple[float, int]] = []  # (time.monotonic(), spans) of each export
-        self._lock = threading.Lock()
-        sink = self
-        answer = ExportTraceServiceResponse().SerializeToString()
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                known = self.path == "/v1/traces"
-                if known:
-                    request = ExportTraceServiceRequest.FromString(body)
-                    spans = sum(len(s.spans) for r in request.resource_spans for s in r.scope_spans)
-                    with sink._lock:
-                        sink.exports += 1
-                        sink.spans += spans
-                        sink.arrivals.append((time.monotonic(), spans))
-                self.send_response(200 if known else 404)
-                self.send_header("content-type", "application/x-protobuf")
-                self.send_header("content-length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self._thread = threading.Thread(target=self.server.serve_forever, name="trace-sink", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> TraceSink:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(5)
+    def answer(self, path: str, body: bytes) -> tuple[int, str, bytes]:
+        known = path == "/v1/traces"
+        if known:
+            request = self._request.FromString(body)
+            spans = sum(len(s.spans) for r in request.resource_spans for s in r.scope_spans)
+            with self._lock:
+                self.exports += 1
+                self.spans += spans
+                self.arrivals.append((time.monotonic(), spans))
+        return 200 if known else 404, "application/x-protobuf", self._answer
 
     def config_file(self, directory: Path, base: Path | None = None, ratio: float = 1.0) -> Path:
         """A gateway.yaml with tracing on at ``ratio``, to this sink; ``base``: a config to add it to."""
