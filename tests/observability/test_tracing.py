@@ -39,7 +39,7 @@ THREE = "query TopThree($first: Int) { topProducts(first: $first) { name reviews
 STAGES = ["parse_validate", "authorize", "plan", "cost", "execute"]
 CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CLIENT_SPAN = "00f067aa0ba902b7"
-SECRET = 4242  # a variable's value: never in any span
+SECRET = "a-variable-value-q7x9z"  # never in any span (a number could turn up in a port)
 
 Start = Callable[..., Awaitable[tuple[str, InMemorySpanExporter]]]
 
