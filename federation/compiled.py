@@ -56,7 +56,7 @@ def source_digest(package: Path = _PACKAGE) -> str:
 
 
 def installed() -> bool:
-    """Whether the compiled modules are the ones being used (for /metrics-free introspection)."""
+    """Whether the compiled modules are the ones being used."""
     return any(isinstance(f, _CompiledFinder) for f in sys.meta_path)
 
 

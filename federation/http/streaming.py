@@ -58,7 +58,7 @@ async def send_stream(
     out += headers
     await send({"type": "http.response.start", "status": 200, "headers": out})
     if media is StreamMedia.MULTIPART:
-        frame, heartbeat, end = _multipart_frame(stream), _PART + b"{}", _END
+        frame, heartbeat, end = _multipart_part if stream.incremental else _multipart_event, _PART + b"{}", _END
     else:
         frame, heartbeat, end = _sse_frame, b":\n\n", b"event: complete\ndata:\n\n"
     disconnected = asyncio.ensure_future(_disconnect(receive))
@@ -80,11 +80,12 @@ async def send_stream(
         await stream.payloads.aclose()
 
 
-def _multipart_frame(stream: ResponseStream) -> Any:
-    def frame(payload: dict[str, Any]) -> bytes:
-        return _PART + orjson.dumps(payload if stream.incremental else {"payload": payload})
+def _multipart_part(payload: dict[str, Any]) -> bytes:
+    return _PART + orjson.dumps(payload)
 
-    return frame
+
+def _multipart_event(payload: dict[str, Any]) -> bytes:
+    return _PART + orjson.dumps({"payload": payload})  # Apollo's multipart subscriptions wrap each event
 
 
 def _sse_frame(payload: dict[str, Any]) -> bytes:
