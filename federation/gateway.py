@@ -32,7 +32,8 @@ from federation.planner import QueryPlan
 from federation.request import GraphQLRequest, GraphQLResponse, RequestContext, ResponseStream
 from federation.subscriptions.feed import Hub
 from federation.subscriptions.held import Held
-from federation.supergraph.model import Supergraph, collector_paused, load_supergraph
+from federation.supergraph.model import Supergraph, load_supergraph
+from federation.supergraph.sdl import collector_paused
 from federation.supergraph_registry import read_token
 from federation.usage.reporter import UsageReporter
 

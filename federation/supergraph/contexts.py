@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graphql import DocumentNode, SelectionSetNode, parse
+from graphql import DocumentNode, SelectionSetNode
 
 from federation.errors import SupergraphError
 from federation.supergraph.links import Links, directive_args
+from federation.supergraph.sdl import parse_selection_set
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,7 @@ class ContextArgument:
 
 def parse_context_selection(text: str) -> SelectionSetNode:
     """``" { prop }"`` or ``"... on A { prop } ... on B { prop }"`` as one selection set."""
-    body = text.strip()
-    if not body.startswith("{"):
-        body = "{" + body + "}"
-    try:
-        doc = parse(body, no_location=True)
-    except Exception as exc:  # a broken supergraph is refused when loaded, not per request
-        raise SupergraphError(f"invalid context selection {text!r}: {exc}") from exc
-    return doc.definitions[0].selection_set  # type: ignore[attr-defined,no-any-return]
+    return parse_selection_set(text, "context selection")
 
 
 def context_arguments(value: object) -> tuple[ContextArgument, ...]:

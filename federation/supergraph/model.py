@@ -7,9 +7,6 @@ is answered from the tables made here, never by re-reading directives per reques
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from graphql import (
@@ -30,26 +27,20 @@ from graphql import (
     TypeNode,
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
-    parse,
 )
-from graphql.language import Lexer, NamedTypeNode, Source, Token
-from graphql.language.parser import Parser
+from graphql.language import NamedTypeNode
 
 from federation.errors import SupergraphError
 from federation.supergraph.contexts import ContextArgument, context_arguments, context_types
 from federation.supergraph.links import Links, directive_args, read_links
+from federation.supergraph.sdl import parse_sdl, parse_selection_set
 
 OBJECT, INTERFACE, UNION, ENUM, INPUT, SCALAR = "OBJECT", "INTERFACE", "UNION", "ENUM", "INPUT_OBJECT", "SCALAR"
 
 
 def parse_field_set(text: str) -> SelectionSetNode:
     """A join__FieldSet ("id organization { id }") as a selection set."""
-    try:
-        doc = parse("{" + text + "}", no_location=True)
-    except Exception as exc:  # a supergraph with a broken key is unusable, say where
-        raise SupergraphError(f"invalid field set {text!r}: {exc}") from exc
-    op = doc.definitions[0]
-    return op.selection_set  # type: ignore[attr-defined,no-any-return]
+    return parse_selection_set(text, "field set")
 
 
 @dataclass(frozen=True)
@@ -382,42 +373,9 @@ class Supergraph:
         return out
 
 
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection meanwhile. Parsing a big supergraph makes millions of nodes, none
-    of them garbage, and the collections their allocations trigger traverse them again and again: a
-    10 MB supergraph parses in 60% of the time without. Process-wide, but only while it lasts."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-class _ForgetfulLexer(Lexer):
-    """graphql-core's lexer keeps every token, each linked to the one before and after: a 10 MB
-    supergraph leaves two million of them as cyclic garbage (a third of the parse's memory while
-    it lasts). Without locations the parser never looks behind the last token, so the link back
-    is cut as it advances and each token is freed as soon as it is passed."""
-
-    def advance(self) -> Token:
-        token = super().advance()
-        self.last_token.prev = None
-        return token
-
-
-def parse_supergraph(sdl: str) -> DocumentNode:
-    """``graphql.parse(sdl, no_location=True)``, faster and in less memory for big documents."""
-    source = Source(sdl)
-    with collector_paused():
-        return Parser(source, no_location=True, lexer=_ForgetfulLexer(source)).parse_document()
-
-
 def load_supergraph(sdl: str) -> Supergraph:
     try:
-        document = parse_supergraph(sdl)
+        document = parse_sdl(sdl)
     except Exception as exc:
         raise SupergraphError(f"the supergraph is not valid GraphQL SDL: {exc}") from exc
     return Supergraph(document, read_links(document))

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import gc
+from collections import Counter
 from pathlib import Path
 
-from graphql import parse, print_schema
+import pytest
+from graphql import GraphQLSyntaxError, parse, print_schema
+from graphql.language.ast import Node
 
+from federation.gateway import Gateway
 from federation.supergraph.api_schema import build_api_schema
 from federation.supergraph.links import read_links
-from federation.supergraph.model import parse_supergraph
+from federation.supergraph.sdl import parse_sdl
 
+_PLAIN_INIT = Node.__init__
 SUPERGRAPH = Path(__file__).resolve().parents[2] / "schemas" / "supergraph.graphql"
 
 HIDDEN = '''
@@ -43,14 +49,44 @@ type Item @join__type(graph: A, key: "id") {
 
 def test_the_supergraph_parses_as_graphql_core_parses_it() -> None:
     sdl = SUPERGRAPH.read_text()
-    assert parse_supergraph(sdl) == parse(sdl, no_location=True)
+    assert parse_sdl(sdl) == parse(sdl, no_location=True)
 
 
 def test_the_api_schema_leaves_the_supergraph_as_it_was_and_drops_what_clients_must_not_see() -> None:
-    document = parse_supergraph(HIDDEN)
+    document = parse_sdl(HIDDEN)
     printed = print_schema(build_api_schema(document, read_links(document)))
     assert document == parse(HIDDEN, no_location=True)  # shared nodes were not changed
     assert "secret" not in printed and "hidden" not in printed and "GREEN" not in printed
     assert "join__" not in printed and "@inaccessible" not in printed
     assert "item(id: ID!, color: Color): Item" in printed
     assert "name(upper: Boolean = false): String\n" in printed
+
+
+def test_a_broken_supergraph_fails_as_graphql_core_fails_it_and_nodes_are_made_as_before_after() -> None:
+    broken = SUPERGRAPH.read_text().replace("type Query", "type Query {", 1)
+    with pytest.raises(GraphQLSyntaxError) as ours:
+        parse_sdl(broken)
+    with pytest.raises(GraphQLSyntaxError) as theirs:
+        parse(broken, no_location=True)
+    assert str(ours.value) == str(theirs.value)
+    assert Node.__init__ is _PLAIN_INIT  # put back, after a failure too
+
+
+def test_building_a_gateway_leaves_no_cyclic_garbage_so_the_server_may_freeze_it_without_collecting() -> None:
+    """``federation.server`` freezes what the build made without a collection first (walking a big
+    supergraph's millions of objects costs seconds): any cycle made would never be freed."""
+    sdl = SUPERGRAPH.read_text()
+    Gateway.from_sdl(sdl)  # imports and first-use caches, then their garbage
+    gc.collect()
+    gc.disable()
+    try:
+        gateway = Gateway.from_sdl(sdl)
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        found = gc.collect()
+        kinds = Counter(type(o).__name__ for o in gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert gateway.api_schema.query_type is not None
+    assert found == 0, kinds.most_common(8)
