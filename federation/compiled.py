@@ -62,20 +62,34 @@ def installed() -> bool:
 
 def install() -> bool:
     """Serve the compiled modules if they match the sources; before any of them is imported."""
-    if os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0") or installed():
+    if disabled() or installed():
         return installed()
-    directory = build_dir()
+    files = built_files(build_dir(), source_digest())
+    if files is None:
+        return False
+    serve(files)
+    return True
+
+
+def disabled() -> bool:
+    return os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0")
+
+
+def built_files(directory: Path, digest: str) -> dict[str, Path] | None:
+    """The extension modules built into ``directory`` (module name: file) if built from ``digest``."""
     try:
         manifest = json.loads((directory / "manifest.json").read_text())
-        if manifest.get("digest") != source_digest():
-            return False
+        if manifest.get("digest") != digest:
+            return None
         files = {str(k): directory / str(v) for k, v in manifest["files"].items()}
     except (OSError, ValueError, KeyError, AttributeError):
-        return False
-    if not all(path.is_file() for path in files.values()):
-        return False
+        return None
+    return files if all(path.is_file() for path in files.values()) else None
+
+
+def serve(files: dict[str, Path]) -> None:
+    """Import these extension modules by name from now on (they import each other by name)."""
     sys.meta_path.insert(0, _CompiledFinder(files))
-    return True
 
 
 class _CompiledFinder(importlib.abc.MetaPathFinder):
@@ -98,41 +112,48 @@ def build(*, if_stale: bool = False) -> str:
     digest = source_digest()
     if if_stale and _manifest_digest(target) == digest:
         return "ready"
-    mypyc = Path(sys.executable).with_name("mypyc")
-    if not mypyc.exists():
-        return "not built (mypyc is not installed); running as plain Python"
     with tempfile.TemporaryDirectory(prefix="federation-mypyc-") as tmp:
         work = Path(tmp)
         shutil.copytree(_PACKAGE, work / "federation", ignore=shutil.ignore_patterns("__pycache__", "static"))
-        # Only mypy's settings: a pyproject.toml there would be read by setuptools too.
-        (work / "mypy.ini").write_text(_MYPY_INI)
-        sources = [str(_source(work / "federation", name).relative_to(work)) for name in MODULES]
-        try:
-            done = subprocess.run([str(mypyc), *sources], cwd=work, capture_output=True, text=True,
-                                  timeout=_BUILD_TIMEOUT_S, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"not built ({exc}); running as plain Python"
-        if done.returncode != 0:
-            (work / "mypyc.log").write_text(done.stdout + done.stderr)
-            lines = (done.stdout + done.stderr).strip().splitlines()
-            first = next((line for line in lines if "error" in line.lower()), lines[-1] if lines else "mypyc failed")
-            return f"not built ({first.strip()[:200]}); running as plain Python"
-        suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-        files = {name: _source(work / "federation", name).with_suffix(suffix) for name in MODULES}
-        for shared in work.glob(f"*__mypyc{suffix}"):
-            files[shared.name.removesuffix(suffix)] = shared
-        staging = target.with_name(target.name + ".new")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        names: dict[str, str] = {}
-        for name, path in files.items():
-            if not path.is_file():
-                return f"not built ({path.name} missing after mypyc); running as plain Python"
-            shutil.copy(path, staging / f"{name}{suffix}")
-            names[name] = f"{name}{suffix}"
-        (staging / "manifest.json").write_text(json.dumps({"digest": digest, "files": names}, indent=1))
-        shutil.rmtree(target, ignore_errors=True)
-        staging.rename(target)
+        modules = {name: _source(work / "federation", name) for name in MODULES}
+        return compile_group(work, modules, target, digest)
+
+
+def compile_group(work: Path, modules: dict[str, Path], target: Path, digest: str) -> str:
+    """mypyc over ``modules`` (module name: its source, in ``work``, where mypy finds what they import),
+    then their extension modules and the group's shared library into ``target`` with a manifest
+    naming ``digest``. Returns "ready" or why not."""
+    mypyc = Path(sys.executable).with_name("mypyc")
+    if not mypyc.exists():
+        return "not built (mypyc is not installed); running as plain Python"
+    # Only mypy's settings: a pyproject.toml there would be read by setuptools too.
+    (work / "mypy.ini").write_text(_MYPY_INI)
+    sources = [str(path.relative_to(work)) for path in modules.values()]
+    try:
+        done = subprocess.run([str(mypyc), *sources], cwd=work, capture_output=True, text=True,
+                              timeout=_BUILD_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"not built ({exc}); running as plain Python"
+    if done.returncode != 0:
+        lines = (done.stdout + done.stderr).strip().splitlines()
+        first = next((line for line in lines if "error" in line.lower()), lines[-1] if lines else "mypyc failed")
+        return f"not built ({first.strip()[:200]}); running as plain Python"
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    files = {name: path.with_suffix(suffix) for name, path in modules.items()}
+    for shared in work.glob(f"*__mypyc{suffix}"):
+        files[shared.name.removesuffix(suffix)] = shared
+    staging = target.with_name(target.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    names: dict[str, str] = {}
+    for name, path in files.items():
+        if not path.is_file():
+            return f"not built ({path.name} missing after mypyc); running as plain Python"
+        shutil.copy(path, staging / f"{name}{suffix}")
+        names[name] = f"{name}{suffix}"
+    (staging / "manifest.json").write_text(json.dumps({"digest": digest, "files": names}, indent=1))
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
     return "ready"
 
 
@@ -153,6 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args or args[0] != "build":
         print("usage: federation.compiled.main(['build', '--if-stale'])", file=sys.stderr)
         return 2
-    print(f"compiled modules: {build(if_stale='--if-stale' in args)}")
+    from federation import compiled_parser  # it builds on this module
+
+    if_stale = "--if-stale" in args
+    ours = build(if_stale=if_stale)
+    print(f"compiled modules: {ours}; graphql-core's parser: {compiled_parser.build(if_stale=if_stale)}")
     return 0
 

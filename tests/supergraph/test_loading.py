@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -10,13 +13,17 @@ import pytest
 from graphql import GraphQLSyntaxError, parse, print_schema
 from graphql.language.ast import Node
 
+from federation import compiled_parser
 from federation.gateway import Gateway
 from federation.supergraph.api_schema import build_api_schema
 from federation.supergraph.links import read_links
 from federation.supergraph.sdl import parse_sdl
 
 _PLAIN_INIT = Node.__init__
-SUPERGRAPH = Path(__file__).resolve().parents[2] / "schemas" / "supergraph.graphql"
+ROOT = Path(__file__).resolve().parents[2]
+SUPERGRAPH = ROOT / "schemas" / "supergraph.graphql"
+SHARED = ROOT.parent / "shared"  # read where present: the planning and composition corpora's schemas
+MYPYC = Path(sys.executable).with_name("mypyc").exists()
 
 HIDDEN = '''
 schema
@@ -90,3 +97,50 @@ def test_building_a_gateway_leaves_no_cyclic_garbage_so_the_server_may_freeze_it
         gc.enable()
     assert gateway.api_schema.query_type is not None
     assert found == 0, kinds.most_common(8)
+
+
+def _documents() -> list[Path]:
+    found = [SUPERGRAPH, *sorted((ROOT / "schemas").glob("*.graphql"))]
+    for corpus in ("plancorpus", "compcorpus", "conformance"):
+        found += sorted((SHARED / corpus).rglob("*.graphql"))[:400]
+    return found
+
+
+@pytest.mark.skipif(not MYPYC, reason="mypyc is not installed here: graphql-core's parser runs as it is")
+def test_the_compiled_parser_is_built_and_parses_every_schema_at_hand_as_graphql_core_does() -> None:
+    # `make test` builds it first (make install): a stale or failed build is a failure here.
+    assert compiled_parser.load() is not None, "run `make compiled` to see why graphql-core's parser is not built"
+    checked = 0
+    for path in _documents():
+        text = path.read_text()
+        try:
+            expected: object = parse(text, no_location=True)
+        except GraphQLSyntaxError as exc:
+            expected = str(exc)
+        try:
+            got: object = parse_sdl(text)
+        except GraphQLSyntaxError as exc:
+            got = str(exc)
+        assert got == expected, path.name
+        checked += 1
+    assert checked >= 5
+
+
+def test_without_the_compiled_parser_graphql_core_s_own_is_used() -> None:
+    code = "from federation import compiled_parser; print(compiled_parser.load())"
+    env = {**os.environ, "FEDERATION_PURE_PYTHON": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "None"
+    assert parse_sdl(SUPERGRAPH.read_text()) == parse(SUPERGRAPH.read_text(), no_location=True)
+
+
+def test_an_edited_forgetful_lexer_or_another_graphql_core_means_the_build_is_not_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    digest = compiled_parser.source_digest()
+    edited = tmp_path / "lexer.py"
+    edited.write_text(compiled_parser._FORGETFUL.read_text() + "\n# edited\n")
+    monkeypatch.setattr(compiled_parser, "_FORGETFUL", edited)
+    assert compiled_parser.source_digest() != digest
+    monkeypatch.undo()
+    monkeypatch.setattr(compiled_parser.graphql, "__version__", "0.0.0")
+    assert compiled_parser.source_digest() != digest
