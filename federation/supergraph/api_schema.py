@@ -61,7 +61,10 @@ def _strip(node: Any, drop_directive: Any, inaccessible: str | None, top: bool =
     for attr in ("fields", "values", "arguments"):
         children = getattr(node, attr, None)
         if children is not None:
-            stripped = tuple(_strip(c, drop_directive, inaccessible, False) for c in children if accessible(c))
+            # A child with no directive and no argument (most of them) is kept as it is, without a call.
+            stripped = tuple(c if not c.directives and not getattr(c, "arguments", None)
+                             else _strip(c, drop_directive, inaccessible, False)
+                             for c in children if not c.directives or accessible(c))
             if top or len(stripped) != len(children) or any(
                     a is not b for a, b in zip(stripped, children, strict=True)):
                 changes[attr] = stripped
