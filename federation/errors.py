@@ -197,6 +197,11 @@ SUBSCRIPTION_TOO_SLOW = _code(
     "SUBSCRIPTION_TOO_SLOW", 503,
     "The client fell subscriptions.max_queued_events behind: the subscription ends.",
 )
+SUBSCRIPTION_TOKEN_EXPIRED = _code(
+    "SUBSCRIPTION_TOKEN_EXPIRED", 401,
+    "The token the subscription was started with expired (its exp, plus authentication.leeway): the subscription "
+    "ends; subscribe again with a fresh token.",
+)
 SUBSCRIPTION_SHUT_DOWN = _code(
     "SUBSCRIPTION_SHUT_DOWN", 503, "The gateway is shutting down: the subscription completes; subscribe again.",
 )

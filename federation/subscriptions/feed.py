@@ -5,8 +5,10 @@ gateway's limit), shares a feed among identical ones, and ends them on reload an
 A feed runs as one task: it reads the subgraph's events in order and completes each (entity
 fetches) before reading the next, so its subscribers see events in the subgraph's order. Each
 subscriber has a queue of answers waiting for its client; one that falls ``max_queued_events``
-behind is ended (SUBSCRIPTION_TOO_SLOW) rather than held in memory. When the last subscriber goes
-away the task is cancelled and the subgraph subscription closed.
+behind is ended (SUBSCRIPTION_TOO_SLOW) rather than held in memory, and one started with a token
+that has an ``exp`` is ended when it expires (SUBSCRIPTION_TOKEN_EXPIRED): authentication is checked
+once, at the start, and must not outlive the token. When the last subscriber goes away the task is
+cancelled and the subgraph subscription closed.
 
 Identical subscriptions share a feed: the same state (supergraph), plan, what authorization removed,
 variables and headers the subgraphs get; the answers then depend on nothing else.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import AsyncGenerator, Hashable
 from typing import Any
@@ -29,6 +32,7 @@ from federation.errors import (
     SUBSCRIPTION_LIMIT,
     SUBSCRIPTION_SHUT_DOWN,
     SUBSCRIPTION_SUPERGRAPH_CHANGED,
+    SUBSCRIPTION_TOKEN_EXPIRED,
     SUBSCRIPTION_TOO_SLOW,
     SUBSCRIPTIONS_DISABLED,
     RequestError,
@@ -54,6 +58,12 @@ _BATCH_MAX = 32
 _READ_AHEAD = 64
 
 
+def _expires(claims: dict[str, Any] | None) -> float | None:
+    """The token's ``exp`` (seconds since the epoch), if it has one."""
+    exp = (claims or {}).get("exp")
+    return float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
+
+
 def _final(message: str, code: str) -> dict[str, Any]:
     return {"errors": [graphql_error(message, code)]}
 
@@ -68,6 +78,12 @@ class Subscriber:
         self.ended = False
         self.final: dict[str, Any] | None = None  # the last payload (an error), if it ended with one
         self.wake = asyncio.Event()
+        self.expiry: asyncio.TimerHandle | None = None
+
+    def expire_in(self, seconds: float) -> None:
+        """End with SUBSCRIPTION_TOKEN_EXPIRED ``seconds`` from now, unless it ended by then."""
+        final = _final("The token this subscription was started with has expired.", SUBSCRIPTION_TOKEN_EXPIRED)
+        self.expiry = asyncio.get_running_loop().call_later(max(seconds, 0.0), self.end, final)
 
     def push(self, body: dict[str, Any]) -> None:
         if self.ended:
@@ -83,6 +99,9 @@ class Subscriber:
         if not self.ended:
             self.ended, self.final = True, final
             self.wake.set()
+        if self.expiry is not None:
+            self.expiry.cancel()
+            self.expiry = None
 
     async def events(self) -> AsyncGenerator[dict[str, Any], None]:
         while True:
@@ -239,6 +258,9 @@ class Hub:
             feed = self.feeds[key] = Feed(self, key, state, planned, plan, variables, context)
             feed.start()
         subscriber = Subscriber(feed, config.max_queued_events)
+        expires = _expires(context.claims)
+        if expires is not None:
+            subscriber.expire_in(expires + state.config.policies.authentication.leeway - time.time())
         feed.subscribers.add(subscriber)
         self.running += 1
         self._idle.clear()
@@ -247,6 +269,8 @@ class Hub:
         return Held(subscriber.events(), lambda: self._let_go(subscriber))
 
     def _let_go(self, subscriber: Subscriber) -> None:
+        if subscriber.expiry is not None:
+            subscriber.expiry.cancel()
         self.running -= 1
         if self.metrics is not None:
             self.metrics.subscriptions.inc(_ENDED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,27 @@ async def test_the_token_at_connection_init_authenticates(secured: tuple[Served,
                                                                "author": {"email": "alan@example.com"}}}}
     for client in (anonymous, signed):
         await client.close()
+    await until_listeners(0)
+
+
+async def test_a_subscription_ends_when_the_token_it_started_with_expires(secured: tuple[Served, Path]) -> None:
+    served, keys = secured
+    started = time.monotonic()
+    token = devtoken.sign(keys_dir=keys, ttl=2)  # its exp: 1 to 2 s from now
+    client = await Client.connect(served.ws_url, {"Authorization": f"Bearer {token}"})
+    await client.subscribe("1", AUTHENTICATED)
+    ended = await client.receive()
+    assert ended["type"] == "next", ended
+    assert ended["payload"]["errors"][0]["extensions"]["code"] == "SUBSCRIPTION_TOKEN_EXPIRED"
+    assert 0.5 < time.monotonic() - started < WAIT_S
+    assert (await client.receive())["type"] == "complete"
+    lasting = await Client.connect(served.ws_url, {"Authorization": f"Bearer {devtoken.sign(keys_dir=keys)}"})
+    await lasting.subscribe("1", AUTHENTICATED)  # an hour's token: still running after the other ended
+    await until_listeners(1)
+    await add_review(served.url, "1001", "still here")
+    assert (await lasting.receive())["payload"]["data"]["reviewAdded"]["body"] == "still here"
+    for c in (client, lasting):
+        await c.close()
     await until_listeners(0)
 
 
