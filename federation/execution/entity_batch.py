@@ -29,33 +29,37 @@ class _Call:
 
 
 class EntityBatcher:
-    def __init__(self, send: Send) -> None:
-        self._send = send
+    """``send`` is given with each call, not kept: the batcher belongs to the execution whose method
+    it is, and holding it would make a reference cycle of every execution (freed only by the cyclic
+    garbage collector, with the whole answer tree it holds)."""
+
+    def __init__(self) -> None:
         self._pending: dict[str, list[_Call]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def call(self, node: FetchNode, variables: dict[str, Any]) -> Payload | None:
-        """The subgraph's answer to this node's `_entities` call, as if it had been sent alone."""
+    async def call(self, send: Send, node: FetchNode, variables: dict[str, Any]) -> Payload | None:
+        """The subgraph's answer to this node's `_entities` call, as if it had been sent alone; the
+        calls of one tick to one subgraph go by the ``send`` of the first."""
         loop = asyncio.get_running_loop()
         calls = self._pending.get(node.graph)
         if calls is None:
             calls = self._pending[node.graph] = []
-            loop.call_soon(self._start, node.graph)  # after every call made in this tick
+            loop.call_soon(self._start, node.graph, send)  # after every call made in this tick
         call = _Call(node, variables, loop.create_future())
         calls.append(call)
         return await call.answer
 
-    def _start(self, graph: str) -> None:
-        task = asyncio.ensure_future(self._flush(self._pending.pop(graph)))
+    def _start(self, graph: str, send: Send) -> None:
+        task = asyncio.ensure_future(self._flush(send, self._pending.pop(graph)))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _flush(self, calls: list[_Call]) -> None:
+    async def _flush(self, send: Send, calls: list[_Call]) -> None:
         try:
             if len(calls) == 1:
-                answers = [await self._send(calls[0].node, calls[0].variables)]
+                answers = [await send(calls[0].node, calls[0].variables)]
             else:
-                answers = _split(await self._send(*_combined(calls)), len(calls))
+                answers = _split(await send(*_combined(calls)), len(calls))
         except BaseException as exc:
             for call in calls:
                 if not call.answer.done():

@@ -179,7 +179,7 @@ class Execution:
         self.data: dict[str, Any] = {}
         self.errors: list[dict[str, Any]] = []
         self._loaders: dict[str, _Loader] = {}
-        self._batcher = EntityBatcher(self._send)  # one request for a step's calls to one subgraph
+        self._batcher = EntityBatcher()  # one request for a step's calls to one subgraph
         self._reps: dict[bytes, dict[str, Any]] = {}
         self._context_values: dict[bytes, dict[str, Any]] = {}  # by representation key
         self._calls: set[asyncio.Task[Any]] = set()  # tasks with a subgraph call in flight
@@ -206,6 +206,12 @@ class Execution:
             await self._cancel_calls()
         finally:
             self._timeout = None
+
+    def finish(self) -> None:
+        """No more ``run``: the loaders go (each refers back to this execution), so the execution and
+        the answer tree it holds are freed when the request lets go of them, by reference counting,
+        not left for the cyclic garbage collector to find."""
+        self._loaders.clear()
 
     def interrupt(self) -> None:
         """Shutdown's deadline: the run stops now, answering with what arrived (also before it starts)."""
@@ -371,7 +377,7 @@ class Execution:
         variables = self._vars(node)
         variables.update(contextual)
         variables["representations"] = [self._reps[k] for k in keys]
-        payload = await self._batcher.call(node, variables)
+        payload = await self._batcher.call(self._send, node, variables)
         if payload is None:
             return [(None, ())] * len(keys)
         data = payload.get("data") or {}
