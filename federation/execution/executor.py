@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
@@ -49,7 +49,8 @@ from federation.planner.selection import FieldItem, SelSet, restore_keys
 if TYPE_CHECKING:
     from federation.observability.tracing import RequestTrace
 
-_MISSING = object()
+# Final: compiled, a static read directly, not a module dictionary lookup per field of each representation.
+_MISSING: Final = object()
 # Seconds the cancelled calls get to unwind after the deadline (they only close sockets).
 _UNWIND_S = 1.0
 
