@@ -1,26 +1,35 @@
 #!/usr/bin/env python3
 """Instructions per request under callgrind: a figure that other work on the machine does not move.
 
-    .venv/bin/python benchmarks/callgrind.py [--requests 200] [--warmup 50] [--tracing [--ratio R]] [--code DIR]
+    .venv/bin/python benchmarks/callgrind.py [--requests 200] [--warmup 50] [--tracing [--ratio R]]
+        [--auth] [--clients N] [--code DIR]
 
 Starts the memoised demo subgraphs (``benchmarks.subgraphs``) and ``python -m federation serve``
 under ``valgrind --tool=callgrind --instr-atstart=no``, sends ``--warmup`` requests of
 ``deep_query.graphql`` one after the other, then turns instrumentation on (``callgrind_control -i
 on``) for ``--requests`` more and off again after a pause that lets batched work (span exports)
 finish. Prints instructions per request. ``--tracing``: tracing on (at ``--ratio``, default 1.0),
-exporting to the stand-in collector of ``benchmarks/trace_sink.py``. ``--code DIR``: run the gateway code of another
-checkout (say ``git archive main``) with this virtualenv, to compare two commits on one machine.
+exporting to the stand-in collector of ``benchmarks/trace_sink.py``. ``--auth``: each request
+carries an ``Authorization`` header of its own, which the gateway forwards to every subgraph (as the
+shared benchmark's requests do), so no two requests' subgraph fetches are alike and in-flight
+deduplication merges none. ``--clients N``: N clients at once, each sending its share of the
+requests one after the other (batching and deduplication then have concurrent work to see).
+``--code DIR``: run the gateway code of another checkout (say ``git archive main``) with this
+virtualenv, to compare two commits on one machine.
 Needs valgrind (Debian: ``apt-get install valgrind``).
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
+import itertools
 import os
 import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +45,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--tracing", action="store_true")
     parser.add_argument("--ratio", type=float, default=1.0, help="with --tracing: the sampling ratio")
+    parser.add_argument("--auth", action="store_true", help="a unique Authorization header per request, forwarded")
+    parser.add_argument("--clients", type=int, default=1, help="clients sending at once")
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose gateway code runs")
     parser.add_argument("--out", type=Path, default=ROOT / ".bench" / "callgrind")
     args = parser.parse_args()
@@ -64,7 +75,12 @@ def main() -> int:
             supergraph = out / "supergraph.graphql"
             urls = {name: f"http://{HOST}:{port}/graphql" for name, port in ports.items()}
             supergraph.write_text(rewrite_subgraph_urls((ROOT / "schemas" / "supergraph.graphql").read_text(), urls))
-            config = sink.config_file(out, ratio=args.ratio) if args.tracing else None
+            config: Path | None = None
+            if args.auth:
+                config = out / "auth-gateway.yaml"
+                config.write_text("subgraph_defaults: {request_headers: [{propagate: {named: authorization}}]}\n")
+            if args.tracing:
+                config = sink.config_file(out, base=config, ratio=args.ratio)
             argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
                     f"--callgrind-out-file={out}/callgrind.out.%p",
                     str(PYTHON), "-m", "federation", "serve", "--supergraph", str(supergraph), "--host", HOST,
@@ -77,16 +93,20 @@ def main() -> int:
 
             body = orjson.dumps({"query": QUERY_FILE.read_text(), "operationName": OPERATION_NAME})
             url = f"http://{HOST}:{gateway_port}/graphql"
-            problems = check_answer(orjson.loads(processes.http_request(url, body, 120.0)))
+            numbers = itertools.count()
+
+            def send() -> bytes:
+                auth = {"authorization": f"Bearer token-{next(numbers)}"} if args.auth else None
+                return processes.http_request(url, body, 120.0, auth)
+
+            problems = check_answer(orjson.loads(send()))
             if problems:
                 print("wrong answer: " + "; ".join(problems), file=sys.stderr)
                 return 1
-            for _ in range(args.warmup):
-                processes.http_request(url, body, 120.0)
+            _load(send, args.warmup, args.clients)
             subprocess.run(["callgrind_control", "-i", "on", str(gateway.pid)], check=True, capture_output=True)
             started = time.monotonic()
-            for _ in range(args.requests):
-                processes.http_request(url, body, 120.0)
+            _load(send, args.requests, args.clients)
             time.sleep(SETTLE_S)
             exported = sink.received_between(started, time.monotonic())
             subprocess.run(["callgrind_control", "-i", "off", str(gateway.pid)], check=True, capture_output=True)
@@ -97,9 +117,25 @@ def main() -> int:
                 processes.stop(child)
     total = sum(_instructions(path) for path in out.glob(f"callgrind.out.{children[-1].pid}*"))
     label = f"tracing on (ratio {args.ratio:g})" if args.tracing else "tracing off"
+    if args.auth:
+        label += ", Authorization forwarded"
+    if args.clients > 1:
+        label += f", {args.clients} clients"
     print(f"{code.name}, {label}: {total / args.requests / 1e6:.3f} M instructions per request "
           f"({args.requests} requests; {exported} spans exported while measured)")
     return 0
+
+
+def _load(send: Callable[[], bytes], count: int, clients: int) -> None:
+    """``count`` requests from ``clients`` threads, each sending its share one after the other."""
+    if clients <= 1:
+        for _ in range(count):
+            send()
+        return
+    shares = [count // clients + (1 if i < count % clients else 0) for i in range(clients)]
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        for done in [pool.submit(lambda n=n: [send() for _ in range(n)]) for n in shares]:
+            done.result()
 
 
 def _start(argv: list[str], cwd: Path, log: Path, env: dict[str, str]) -> Any:

@@ -134,9 +134,12 @@ def wait_http(url: str, child: Child, timeout: float) -> None:
     raise TimeoutError(f"{child.name} did not answer {url} within {timeout:.0f} s:\n{child.log_tail()}")
 
 
-def http_request(url: str, body: bytes | None = None, timeout: float = 10.0) -> bytes:
+def http_request(url: str, body: bytes | None = None, timeout: float = 10.0,
+                 extra_headers: dict[str, str] | None = None) -> bytes:
     """GET (or POST ``body`` as JSON) and return the body; HTTP errors raise ``urllib.error.HTTPError``."""
     headers = {"content-type": "application/json"} if body is not None else {}
+    if extra_headers:
+        headers.update(extra_headers)
     request = urllib.request.Request(url, data=body, headers=headers)
     with _OPENER.open(request, timeout=timeout) as response:
         data: bytes = response.read()

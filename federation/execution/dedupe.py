@@ -75,7 +75,7 @@ class Flights(Generic[K, T]):
             else:
                 async with asyncio.timeout(deadline - time.monotonic()):
                     value = await asyncio.shield(flight.task)
-        except BaseException:
+        except BaseException as exc:
             flight.waiters -= 1
             if not flight.waiters and not flight.task.done():
                 self._landed(key, flight)  # a caller arriving now starts afresh
@@ -83,7 +83,9 @@ class Flights(Generic[K, T]):
                 # Let it unwind (close its connection) before this caller goes on, as it would have
                 # had the call been its own.
                 await asyncio.wait((flight.task,))
-            raise
+            # Named, not a bare ``raise``: compiled (mypyc), the exception being handled is not
+            # restored after an ``await`` in its handler, and a bare ``raise`` then fails.
+            raise exc
         flight.waiters -= 1
         first = not flight.taken
         flight.taken = True

@@ -29,33 +29,37 @@ class _Call:
 
 
 class EntityBatcher:
-    def __init__(self, send: Send) -> None:
-        self._send = send
+    """``send`` is given with each call, not kept: the batcher belongs to the execution whose method
+    it is, and holding it would make a reference cycle of every execution (freed only by the cyclic
+    garbage collector, with the whole answer tree it holds)."""
+
+    def __init__(self) -> None:
         self._pending: dict[str, list[_Call]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def call(self, node: FetchNode, variables: dict[str, Any]) -> Payload | None:
-        """The subgraph's answer to this node's `_entities` call, as if it had been sent alone."""
+    async def call(self, send: Send, node: FetchNode, variables: dict[str, Any]) -> Payload | None:
+        """The subgraph's answer to this node's `_entities` call, as if it had been sent alone; the
+        calls of one tick to one subgraph go by the ``send`` of the first."""
         loop = asyncio.get_running_loop()
         calls = self._pending.get(node.graph)
         if calls is None:
             calls = self._pending[node.graph] = []
-            loop.call_soon(self._start, node.graph)  # after every call made in this tick
+            loop.call_soon(self._start, node.graph, send)  # after every call made in this tick
         call = _Call(node, variables, loop.create_future())
         calls.append(call)
         return await call.answer
 
-    def _start(self, graph: str) -> None:
-        task = asyncio.ensure_future(self._flush(self._pending.pop(graph)))
+    def _start(self, graph: str, send: Send) -> None:
+        task = asyncio.ensure_future(self._flush(send, self._pending.pop(graph)))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _flush(self, calls: list[_Call]) -> None:
+    async def _flush(self, send: Send, calls: list[_Call]) -> None:
         try:
             if len(calls) == 1:
-                answers = [await self._send(calls[0].node, calls[0].variables)]
+                answers = [await send(calls[0].node, calls[0].variables)]
             else:
-                answers = _split(await self._send(*_combined(calls)), len(calls))
+                answers = _split(await send(*_combined(calls)), len(calls))
         except BaseException as exc:
             for call in calls:
                 if not call.answer.done():
@@ -77,37 +81,65 @@ def representation_count(variables: Mapping[str, Any]) -> int:
     return sum(len(v) for k, v in variables.items() if k[:1] == "r" and k[1:].isdigit() and isinstance(v, list))
 
 
+# The combined document of a run of nodes, by the nodes' identities: the same plan step makes the same
+# combination on every request, and building its text was a measurable part of each one. The value
+# holds the nodes themselves, so no key's ids can belong to other objects while it is cached.
+_COMBINED: dict[tuple[int, ...], tuple[tuple[FetchNode, ...], FetchNode]] = {}
+_COMBINED_MAX = 1024  # combinations kept; past it the cache starts afresh (plans come and go)
+
+
 def _combined(calls: list[_Call]) -> tuple[FetchNode, dict[str, Any]]:
-    definitions = [f"$r{i}:[_Any!]!" for i in range(len(calls))]
-    selections = []
+    nodes = tuple([c.node for c in calls])
+    key = tuple([id(n) for n in nodes])
+    cached = _COMBINED.get(key)
+    if cached is None:
+        if len(_COMBINED) >= _COMBINED_MAX:
+            _COMBINED.clear()
+        cached = _COMBINED[key] = (nodes, _combined_node(nodes))
     variables: dict[str, Any] = {}
     for i, c in enumerate(calls):
-        selection, defs, values = _own_variables(c, i)
+        variables.update((k, v) for k, v in _own_values(c, i).items() if k != "representations")
+        variables[f"r{i}"] = c.variables["representations"]
+    return cached[1], variables
+
+
+def _combined_node(nodes: tuple[FetchNode, ...]) -> FetchNode:
+    """One document for the nodes' ``_entities`` calls, each under its alias, in order."""
+    definitions = [f"$r{i}:[_Any!]!" for i in range(len(nodes))]
+    selections = []
+    for i, node in enumerate(nodes):
+        selection, defs = _own_document(node, i)
         definitions += defs
         selections.append(f"_e{i}:_entities(representations:$r{i}){selection}")
-        variables.update((k, v) for k, v in values.items() if k != "representations")
-        variables[f"r{i}"] = c.variables["representations"]
-    first = calls[0].node
+    first = nodes[0]
     name = f" {first.operation_name}" if first.operation_name else ""
     definitions = list(dict.fromkeys(definitions))
-    return replace(first, operation=f"query{name}({','.join(definitions)}){{{' '.join(selections)}}}"), variables
+    return replace(first, operation=f"query{name}({','.join(definitions)}){{{' '.join(selections)}}}")
 
 
-def _own_variables(call: _Call, i: int) -> tuple[str, list[str], dict[str, Any]]:
-    """The call's selection, variable definitions and values, its @fromContext variables suffixed with
-    ``_i``: calls for objects whose contextual values differ share the variables' names otherwise.
-    The client's variables are the same in every call and stay as they are."""
-    node = call.node
+# A node's @fromContext variables are suffixed with ``_i`` in a combined request: calls for objects
+# whose contextual values differ share the variables' names otherwise. The client's variables are
+# the same in every call and stay as they are.
+def _own_document(node: FetchNode, i: int) -> tuple[str, list[str]]:
+    """The node's selection and variable definitions within a combined request, as call ``i``."""
     if not node.contexts:
-        return node.entities_selection, list(node.variable_definitions), call.variables
+        return node.entities_selection, list(node.variable_definitions)
     names = {c.variable for c in node.contexts}
     own = re.compile(r"\$(" + "|".join(map(re.escape, sorted(names))) + r")(?![_0-9A-Za-z])")
 
     def rename(text: str) -> str:
         return own.sub(lambda m: f"${m.group(1)}_{i}", text)
 
-    values = {f"{k}_{i}" if k in names else k: v for k, v in call.variables.items()}
-    return rename(node.entities_selection), [rename(d) for d in node.variable_definitions], values
+    return rename(node.entities_selection), [rename(d) for d in node.variable_definitions]
+
+
+def _own_values(call: _Call, i: int) -> dict[str, Any]:
+    """The call's variable values within a combined request, as call ``i`` (``_own_document``)."""
+    node = call.node
+    if not node.contexts:
+        return call.variables
+    names = {c.variable for c in node.contexts}
+    return {f"{k}_{i}" if k in names else k: v for k, v in call.variables.items()}
 
 
 def _split(payload: Payload | None, parts: int) -> list[Payload | None]:
