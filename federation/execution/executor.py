@@ -1,7 +1,7 @@
 """Walk a query plan: root fetches, then Flatten fetches that send one ``_entities`` call per step.
 
-Representations are collected from every object at the Flatten path, deduplicated (a loader keyed
-by representation), and sent in a single request, so the number of subgraph calls depends on
+Representations are collected from every object at the Flatten path, deduplicated (an aiodataloader
+keyed by representation), and sent in a single request, so the number of subgraph calls depends on
 the plan, never on list sizes; calls of one step to one subgraph with different selections share
 one request too (``entity_batch``). Subgraph errors are passed on with their paths moved to the client's.
 
@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 import orjson
+from aiodataloader import DataLoader
 
 from federation.errors import (
     DOWNSTREAM_SERVICE_ERROR,
@@ -118,50 +119,6 @@ class _Wanted:
         self.keys = keys
 
 
-class _Loader:
-    """The representations that Flatten nodes load in one event-loop tick, sent as one batch.
-
-    What aiodataloader's ``DataLoader`` (no cache, no batch size limit) did here, in as many turns of
-    the loop, so the same loads share a batch and the batches start in the same turn as before (which
-    decides what ``EntityBatcher`` sends together), without its two tasks and Python frames per batch:
-    the first load of a tick schedules a hop, the hop the dispatch, and the dispatch starts the batch
-    in a task of its own, so a caller cancelled leaves it running for the others.
-    """
-
-    __slots__ = ("_batch", "_loop", "_queue")
-
-    def __init__(self, batch: Callable[[list[_Wanted]], Awaitable[list[list[Any]]]]) -> None:
-        self._batch = batch
-        self._loop = asyncio.get_running_loop()
-        self._queue: list[tuple[_Wanted, asyncio.Future[list[Any]]]] = []
-
-    def load(self, wanted: _Wanted) -> asyncio.Future[list[Any]]:
-        future: asyncio.Future[list[Any]] = self._loop.create_future()
-        self._queue.append((wanted, future))
-        if len(self._queue) == 1:
-            self._loop.call_soon(self._hop)
-        return future
-
-    def _hop(self) -> None:
-        self._loop.call_soon(self._dispatch)
-
-    def _dispatch(self) -> None:
-        queue = self._queue
-        self._queue = []
-        self._loop.create_task(self._run(queue))
-
-    async def _run(self, queue: list[tuple[_Wanted, asyncio.Future[list[Any]]]]) -> None:
-        try:
-            values = await self._batch([wanted for wanted, _ in queue])
-            for (_, future), value in zip(queue, values, strict=True):
-                if not future.done():
-                    future.set_result(value)
-        except Exception as exc:  # each load fails with it; a cancelled batch leaves them to their deadline
-            for _, future in queue:
-                if not future.done():
-                    future.set_exception(exc)
-
-
 class Execution:
     """One request's run of a plan."""
 
@@ -179,7 +136,7 @@ class Execution:
         self.headers = headers
         self.data: dict[str, Any] = {}
         self.errors: list[dict[str, Any]] = []
-        self._loaders: dict[str, _Loader] = {}
+        self._loaders: dict[str, DataLoader[_Wanted, list[Any]]] = {}
         self._batcher = EntityBatcher()  # one request for a step's calls to one subgraph
         self._reps: dict[bytes, dict[str, Any]] = {}
         self._context_values: dict[bytes, dict[str, Any]] = {}  # by representation key
@@ -342,7 +299,7 @@ class Execution:
             where = [*base, *path] if base is not None and isinstance(path, list) else None
             self.errors.append(_downstream(err, node.service, where))
 
-    def _loader(self, node: FetchNode) -> _Loader:
+    def _loader(self, node: FetchNode) -> DataLoader[_Wanted, list[Any]]:
         """One loader per (subgraph, document) per request: Flatten nodes of one plan step that send the
         same entity query are coalesced into a single ``_entities`` call, their representations
         deduplicated; an entity already fetched with that query in an earlier step is not asked again."""
@@ -357,7 +314,8 @@ class Execution:
                     known.update(zip(missing, await self._entities_call(node, missing), strict=True))
                 return [[known[k] for k in w.keys] for w in wanted]
 
-            loader = self._loaders[key] = _Loader(batch)
+            # Keys are per Flatten node, so the loader's own cache has nothing to reuse.
+            loader = self._loaders[key] = DataLoader(batch, max_batch_size=None, cache=False)
         return loader
 
     async def _entities_call(self, node: FetchNode, keys: list[bytes]) -> list[Any]:
