@@ -33,6 +33,7 @@ from federation.execution import context_values
 from federation.execution.entity_batch import EntityBatcher
 from federation.execution.fetcher import SubgraphClient
 from federation.execution.headers import ResponseHeaders
+from federation.execution.loader import EntityLoader
 from federation.execution.merge import collect, collect_paths, merge
 from federation.observability.metrics import Metrics
 from federation.planner.path import Key
@@ -315,7 +316,7 @@ class Execution:
                 return [[known[k] for k in w.keys] for w in wanted]
 
             # Keys are per Flatten node, so the loader's own cache has nothing to reuse.
-            loader = self._loaders[key] = DataLoader(batch, max_batch_size=None, cache=False)
+            loader = self._loaders[key] = EntityLoader(batch, max_batch_size=None, cache=False)
         return loader
 
     async def _entities_call(self, node: FetchNode, keys: list[bytes]) -> list[Any]:
