@@ -379,7 +379,9 @@ class Execution:
                 k = orjson.dumps([rep, vals], option=orjson.OPT_SORT_KEYS)
                 self._context_values[k] = vals
             else:
-                k = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
+                # Unsorted: one selection fills its fields in one order, so equal representations dump
+                # alike (a JSON-scalar key field in another order only costs a duplicate in the batch).
+                k = orjson.dumps(rep)
             if k not in owners:
                 self._reps[k] = rep
                 owners[k] = [obj]
