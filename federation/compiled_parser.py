@@ -36,8 +36,8 @@ from federation import compiled
 _PREFIX = "_federation_graphql_"
 # graphql-core's modules copied, in graphql.language; each is imported as _PREFIX + its name.
 _COPIED = ("character_classes", "lexer", "schema_coordinate_lexer", "parser")
-_OURS = "federation.supergraph.lexer"
 _RECIPE = "1"  # bump when the edits below change
+_LEXER_IMPORT = "from graphql.language.lexer import Lexer"
 _GRAPHQL = Path(graphql.__file__).resolve().parent / "language"
 _FORGETFUL = Path(__file__).resolve().parent / "supergraph" / "lexer.py"
 
@@ -86,9 +86,15 @@ def _module(name: str) -> str:
     return _PREFIX + name
 
 
+def _copied() -> tuple[str, ...]:
+    """The modules to copy that this graphql-core has (releases before 3.2.7 have no schema coordinates)."""
+    return tuple(name for name in _COPIED if (_GRAPHQL / f"{name}.py").is_file())
+
+
 def source_digest() -> str:
+    """Raises OSError when graphql-core's sources cannot be read (installed without them, say)."""
     digest = hashlib.sha256(f"{sys.implementation.cache_tag}\0{graphql.__version__}\0{_RECIPE}".encode())
-    for name in _COPIED:
+    for name in _copied():
         digest.update(name.encode() + b"\0" + (_GRAPHQL / f"{name}.py").read_bytes())
     digest.update(_FORGETFUL.read_bytes())
     return digest.hexdigest()
@@ -99,7 +105,7 @@ def _absolute_imports(text: str) -> str:
         dots, module = match.group(1), match.group(2)
         if dots == "..":
             return f"from graphql.{module} import"
-        return f"from {_module(module)} import" if module in _COPIED else f"from graphql.language.{module} import"
+        return f"from {_module(module)} import" if module in _copied() else f"from graphql.language.{module} import"
     return re.sub(r"^from (\.\.?)([a-z_]+) import", repl, text, flags=re.MULTILINE)
 
 
@@ -111,7 +117,7 @@ def _edited(name: str, text: str) -> str:
         head, branch = text.split("\ntry:\n", 1)
         text = head + "\n" + textwrap.dedent(branch.split("\nelse:\n", 1)[1])
     elif name == "lexer":
-        text = re.sub(r'"\\u(d[89a-f][0-9a-f]{2})"', lambda m: f"chr(0x{m.group(1)})", text)
+        text = re.sub(r'"\\u([dD][89a-fA-F][0-9a-fA-F]{2})"', lambda m: f"chr(0x{m.group(1)})", text)
     if re.search(r"^from \.", text, flags=re.MULTILINE):
         raise ValueError(f"graphql-core's {name} is not as this recipe expects")
     return text
@@ -120,22 +126,29 @@ def _edited(name: str, text: str) -> str:
 def build(*, if_stale: bool = False) -> str:
     """Compile into :func:`build_dir`; returns what happened, in a few words. Never raises."""
     target = build_dir()
-    digest = source_digest()
+    try:
+        digest = source_digest()
+    except OSError as exc:
+        return f"not built (graphql-core's sources cannot be read: {exc}); parsing with graphql-core as it is"
     if if_stale and compiled.built_files(target, digest) is not None:
         return "ready"
+    if not {"character_classes", "lexer", "parser"} <= set(_copied()):
+        return "not built (graphql-core's lexer and parser sources are missing); parsing with graphql-core as it is"
     with tempfile.TemporaryDirectory(prefix="federation-mypyc-parser-") as tmp:
         work = Path(tmp)
         modules: dict[str, Path] = {}
         try:
-            for name in _COPIED:
+            for name in _copied():
                 path = work / f"{_module(name)}.py"
                 path.write_text(_edited(name, (_GRAPHQL / f"{name}.py").read_text()))
                 modules[_module(name)] = path
         except (OSError, ValueError, IndexError) as exc:
             return f"not built (graphql-core's {name}.py is not as expected: {exc}); parsing with graphql-core as it is"
+        ours = _FORGETFUL.read_text()
+        if _LEXER_IMPORT not in ours:
+            return f"not built ({_FORGETFUL.name} imports the lexer otherwise); parsing with graphql-core as it is"
         forgetful = work / f"{_module('forgetful_lexer')}.py"
-        forgetful.write_text(_FORGETFUL.read_text().replace(
-            "from graphql.language.lexer import Lexer", f"from {_module('lexer')} import Lexer"))
+        forgetful.write_text(ours.replace(_LEXER_IMPORT, f"from {_module('lexer')} import Lexer"))
         modules[_module("forgetful_lexer")] = forgetful
         outcome = compiled.compile_group(work, modules, target, digest)
     if outcome != "ready":
@@ -187,7 +200,11 @@ def load() -> tuple[type[Parser], type[Any]] | None:
     """(the compiled ``Parser``, the compiled ``ForgetfulLexer``) if built for what is installed."""
     if compiled.disabled():
         return None
-    files = compiled.built_files(build_dir(), source_digest())
+    try:
+        digest = source_digest()
+    except OSError:
+        return None
+    files = compiled.built_files(build_dir(), digest)
     if files is None:
         return None
     compiled.serve(files)

@@ -379,8 +379,9 @@ class Execution:
                 k = orjson.dumps([rep, vals], option=orjson.OPT_SORT_KEYS)
                 self._context_values[k] = vals
             else:
-                # Unsorted: one selection fills its fields in one order, so equal representations dump
-                # alike (a JSON-scalar key field in another order only costs a duplicate in the batch).
+                # Unsorted: one selection fills its fields in one order, so equal representations mostly
+                # dump alike; where not (__typename taken from the object or added last, a JSON-scalar
+                # key field), different bytes only cost a duplicate in the batch, never a wrong merge.
                 k = orjson.dumps(rep)
             if k not in owners:
                 self._reps[k] = rep

@@ -5,8 +5,10 @@ The library schedules its dispatch as a coroutine in a new task (``enqueue_post_
 dispatch starts the batch in a second task. Here the dispatch is a plain callback two turns of the
 loop after the first load, as late as the library's task would run it, so the same loads share a
 batch and the batches start in the same turn (``EntityBatcher`` groups what starts together); the
-batch still runs in the library's task. One task per batch fewer: about 3% of a request's
-instructions on the benchmark's query. Not compiled: mypyc's classes cannot extend a Python class.
+batch still runs in the library's task. One task per batch fewer: about 2% of a request's
+instructions on the benchmark's query. It relies on the library's queue and dispatch, so
+``pyproject.toml`` keeps aiodataloader below 0.5 (``tests/execution/test_loader.py`` checks the
+turns against the library's own). Not compiled: mypyc's classes cannot extend a Python class.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ V = TypeVar("V")
 
 class EntityLoader(DataLoader[K, V]):
     def do_resolve_reject(self, key: K, future: asyncio.Future[V]) -> None:
+        if not self.batch:
+            super().do_resolve_reject(key, future)
+            return
         self._queue.append(Loader(key=key, future=future))
         if len(self._queue) == 1:
             self.loop.call_soon(self.loop.call_soon, dispatch_queue, self)

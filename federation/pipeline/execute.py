@@ -61,7 +61,7 @@ async def execute(state: ServingState, planned: PlannedOperation, variables: Var
             await deferred.run_primary(execution)
     finally:
         state.running.discard(execution)
-    execution.finish()  # deferred parts run in executions of their own
+        execution.finish()  # deferred parts run in executions of their own
     introspection = planned.authorized.checked.introspection
     if introspection is not None:
         result = execute_introspection(state.api_schema, introspection, variable_values=dict(variables.raw))

@@ -29,7 +29,8 @@ class ContextArgument:
 
 def parse_context_selection(text: str) -> SelectionSetNode:
     """``" { prop }"`` or ``"... on A { prop } ... on B { prop }"`` as one selection set."""
-    return parse_selection_set(text, "context selection")
+    body = text.strip()
+    return parse_selection_set(body if body.startswith("{") else "{" + body + "}", "context selection")
 
 
 def context_arguments(value: object) -> tuple[ContextArgument, ...]:

@@ -40,7 +40,7 @@ OBJECT, INTERFACE, UNION, ENUM, INPUT, SCALAR = "OBJECT", "INTERFACE", "UNION", 
 
 def parse_field_set(text: str) -> SelectionSetNode:
     """A join__FieldSet ("id organization { id }") as a selection set."""
-    return parse_selection_set(text, "field set")
+    return parse_selection_set("{" + text + "}", "field set")
 
 
 @dataclass(frozen=True)

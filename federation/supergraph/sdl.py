@@ -12,11 +12,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import logging
 import threading
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import DocumentNode, SelectionSetNode
+from graphql import DocumentNode, GraphQLSyntaxError, SelectionSetNode
 from graphql.language import Source
 from graphql.language.ast import Node
 from graphql.language.parser import Parser
@@ -25,6 +26,7 @@ from federation import compiled_parser
 from federation.errors import SupergraphError
 from federation.supergraph.lexer import ForgetfulLexer
 
+log = logging.getLogger("federation.supergraph")
 _set_attribute = object.__setattr__
 
 
@@ -80,7 +82,18 @@ def parse_sdl(text: str) -> DocumentNode:
     """``graphql.parse(text, no_location=True)``, faster and in less memory for big documents; raises
     graphql-core's ``GraphQLSyntaxError`` as it does. With graphql-core's parser compiled at install
     (``federation.compiled_parser``) when there is one: half the time again."""
-    parser, lexer = compiled_parser.load() or (Parser, ForgetfulLexer)
+    loaded = compiled_parser.load()
+    if loaded is not None:
+        try:
+            return _parse(text, *loaded)
+        except GraphQLSyntaxError:
+            raise
+        except Exception:  # a compiled path the install's samples did not reach
+            log.warning("graphql-core's compiled parser failed; parsing with graphql-core as it is", exc_info=True)
+    return _parse(text, Parser, ForgetfulLexer)
+
+
+def _parse(text: str, parser: type[Parser], lexer: type[Any]) -> DocumentNode:
     source = Source(text)
     with collector_paused(), _fresh_nodes():
         document: DocumentNode = parser(source, no_location=True, lexer=lexer(source)).parse_document()
@@ -88,15 +101,12 @@ def parse_sdl(text: str) -> DocumentNode:
 
 
 @functools.lru_cache(maxsize=4096)
-def parse_selection_set(text: str, what: str = "field set") -> SelectionSetNode:
-    """A selection set written without its braces or with them (a join__FieldSet such as ``"id
-    organization { id }"``, a context's selection). Cached: a big supergraph repeats its few keys
-    tens of thousands of times, and the nodes are never changed once made."""
-    body = text.strip()
-    if not body.startswith("{"):
-        body = "{" + body + "}"
+def parse_selection_set(body: str, what: str) -> SelectionSetNode:
+    """A selection set written with its braces (``"{ id organization { id } }"``), as a join__FieldSet
+    or a context's selection gives it once braced. Cached: a big supergraph repeats its few keys tens
+    of thousands of times, and the nodes are never changed once made."""
     try:
         doc = parse_sdl(body)
     except Exception as exc:  # a broken supergraph is refused when loaded, not per request
-        raise SupergraphError(f"invalid {what} {text!r}: {exc}") from exc
+        raise SupergraphError(f"invalid {what} {body!r}: {exc}") from exc
     return doc.definitions[0].selection_set  # type: ignore[attr-defined,no-any-return]

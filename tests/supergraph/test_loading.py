@@ -144,3 +144,27 @@ def test_an_edited_forgetful_lexer_or_another_graphql_core_means_the_build_is_no
     monkeypatch.undo()
     monkeypatch.setattr(compiled_parser.graphql, "__version__", "0.0.0")
     assert compiled_parser.source_digest() != digest
+
+
+def test_a_graphql_core_without_the_sources_the_recipe_needs_is_parsed_as_it_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compiled_parser, "_GRAPHQL", tmp_path)  # no lexer.py, no parser.py there
+    assert "sources are missing" in compiled_parser.build()
+    compiled_parser.load.cache_clear()
+    try:
+        assert compiled_parser.load() is None
+        assert parse_sdl(SUPERGRAPH.read_text()) == parse(SUPERGRAPH.read_text(), no_location=True)
+    finally:
+        monkeypatch.undo()
+        compiled_parser.load.cache_clear()
+
+
+def test_a_compiled_parser_failing_otherwise_than_on_syntax_falls_back_to_graphql_core_s(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    class Broken:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise TypeError("a path the samples did not reach")
+
+    monkeypatch.setattr(compiled_parser, "load", lambda: (Broken, object))
+    sdl = SUPERGRAPH.read_text()
+    assert parse_sdl(sdl) == parse(sdl, no_location=True)
