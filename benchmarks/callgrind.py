@@ -55,7 +55,6 @@ def main() -> int:
     from benchmarks.local import HOST, OPERATION_NAME, QUERY_FILE, check_answer
     from benchmarks.trace_sink import TraceSink
     from services_demo import SERVICES, default_port
-    from services_demo.runner import rewrite_subgraph_urls
 
     code = args.code.resolve()
     out = args.out.resolve()
@@ -70,11 +69,7 @@ def main() -> int:
             subgraphs = processes.start("subgraphs", [str(PYTHON), "-m", "benchmarks.subgraphs", "--base-port",
                                                       str(base_port)], ROOT, out / "subgraphs.log")
             children.append(subgraphs)
-            for port in ports.values():
-                processes.wait_http(f"http://{HOST}:{port}/count", subgraphs, 30.0)
-            supergraph = out / "supergraph.graphql"
-            urls = {name: f"http://{HOST}:{port}/graphql" for name, port in ports.items()}
-            supergraph.write_text(rewrite_subgraph_urls((ROOT / "schemas" / "supergraph.graphql").read_text(), urls))
+            supergraph = processes.demo_supergraph(ports, subgraphs, out / "supergraph.graphql")
             config: Path | None = None
             if args.auth:
                 config = out / "auth-gateway.yaml"

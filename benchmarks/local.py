@@ -20,7 +20,6 @@ import orjson
 
 from benchmarks import load, processes
 from services_demo import SERVICES, default_port
-from services_demo.runner import rewrite_subgraph_urls
 
 HERE = Path(__file__).resolve().parent
 QUERY_FILE = HERE / "deep_query.graphql"
@@ -64,12 +63,8 @@ def run_local(root: Path, settings: LocalSettings) -> dict[str, Any]:
             root, settings.work_dir / "subgraphs.log", other_cpus,
         )
         children.append(subgraphs)
-        for port in ports.values():
-            processes.wait_http(f"http://{HOST}:{port}/count", subgraphs, SUBGRAPHS_START_TIMEOUT_S)
-
-        supergraph = settings.work_dir / "supergraph.graphql"
-        urls = {name: f"http://{HOST}:{port}/graphql" for name, port in ports.items()}
-        supergraph.write_text(rewrite_subgraph_urls((root / "schemas" / "supergraph.graphql").read_text(), urls))
+        supergraph = processes.demo_supergraph(ports, subgraphs, settings.work_dir / "supergraph.graphql",
+                                               SUBGRAPHS_START_TIMEOUT_S)
         gateway = processes.start(
             "gateway",
             [str(venv_bin / "federation"), "serve", "--supergraph", str(supergraph), "--host", HOST,

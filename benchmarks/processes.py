@@ -13,7 +13,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,6 +132,19 @@ def wait_http(url: str, child: Child, timeout: float) -> None:
             pass
         time.sleep(0.2)
     raise TimeoutError(f"{child.name} did not answer {url} within {timeout:.0f} s:\n{child.log_tail()}")
+
+
+def demo_supergraph(ports: Mapping[str, int], subgraphs: Child, path: Path, timeout: float = 30.0) -> Path:
+    """Wait until every demo subgraph (``services_demo``'s or the memoised ``benchmarks.subgraphs``)
+    answers on its port, then write the demo's supergraph with their URLs to ``path``."""
+    from services_demo.runner import rewrite_subgraph_urls
+
+    for port in ports.values():
+        wait_http(f"http://127.0.0.1:{port}/count", subgraphs, timeout)
+    urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
+    root = Path(__file__).resolve().parent.parent
+    path.write_text(rewrite_subgraph_urls((root / "schemas" / "supergraph.graphql").read_text(), urls))
+    return path
 
 
 def http_request(url: str, body: bytes | None = None, timeout: float = 10.0,

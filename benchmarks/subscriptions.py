@@ -40,7 +40,6 @@ import websockets  # noqa: E402
 
 from benchmarks import processes  # noqa: E402
 from services_demo import SERVICES, default_port  # noqa: E402
-from services_demo.runner import rewrite_subgraph_urls  # noqa: E402
 
 HOST = "127.0.0.1"
 SUBSCRIPTION = ("subscription { reviewAdded(upc: \"1001\") { id body rating product { name price } "
@@ -184,11 +183,7 @@ def main(argv: list[str] | None = None) -> int:
                                                   "--base-port", str(base_port)], ROOT,
                                     work / "subscriptions-subgraphs.log", other_cpus)
         children.append(subgraphs)
-        for port in ports.values():
-            processes.wait_http(f"http://{HOST}:{port}/count", subgraphs, 30)
-        supergraph = work / "subscriptions-supergraph.graphql"
-        urls = {name: f"http://{HOST}:{port}/graphql" for name, port in ports.items()}
-        supergraph.write_text(rewrite_subgraph_urls((ROOT / "schemas" / "supergraph.graphql").read_text(), urls))
+        supergraph = processes.demo_supergraph(ports, subgraphs, work / "subscriptions-supergraph.graphql")
         gateway = processes.start("gateway", [str(venv_bin / "federation"), "serve", "--supergraph", str(supergraph),
                                               "--host", HOST, "--port", str(gateway_port), "--poll-interval", "0",
                                               "--log-level", "warning"], ROOT, work / "subscriptions-gateway.log",
@@ -197,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         processes.wait_http(f"http://{HOST}:{gateway_port}/ready", gateway, 60)
         rss_before = rss_kib(gateway.pid)
         cpu_before = processes.cpu_seconds(gateway.pid)
-        result = asyncio.run(drive(f"ws://{HOST}:{gateway_port}/graphql", urls["reviews"], args.subscribers,
+        reviews = f"http://{HOST}:{ports['reviews']}/graphql"
+        result = asyncio.run(drive(f"ws://{HOST}:{gateway_port}/graphql", reviews, args.subscribers,
                                    args.events, args.sequential))
         result.update({
             "gateway_rss_mib_idle": round(rss_before / 1024, 1),

@@ -100,18 +100,18 @@ def source_digest() -> str:
     return digest.hexdigest()
 
 
-def _absolute_imports(text: str) -> str:
+def _absolute_imports(text: str, copied: tuple[str, ...]) -> str:
     def repl(match: re.Match[str]) -> str:
         dots, module = match.group(1), match.group(2)
         if dots == "..":
             return f"from graphql.{module} import"
-        return f"from {_module(module)} import" if module in _copied() else f"from graphql.language.{module} import"
+        return f"from {_module(module)} import" if module in copied else f"from graphql.language.{module} import"
     return re.sub(r"^from (\.\.?)([a-z_]+) import", repl, text, flags=re.MULTILINE)
 
 
-def _edited(name: str, text: str) -> str:
+def _edited(name: str, text: str, copied: tuple[str, ...]) -> str:
     """What mypyc can compile of graphql-core's ``name``; raises ValueError if it is not as expected."""
-    text = _absolute_imports(text)
+    text = _absolute_imports(text, copied)
     if name == "character_classes":
         # Functions defined twice, by a check for Python 3.7's str.isascii: only the branch for 3.7 on.
         head, branch = text.split("\ntry:\n", 1)
@@ -132,15 +132,16 @@ def build(*, if_stale: bool = False) -> str:
         return f"not built (graphql-core's sources cannot be read: {exc}); parsing with graphql-core as it is"
     if if_stale and compiled.built_files(target, digest) is not None:
         return "ready"
-    if not {"character_classes", "lexer", "parser"} <= set(_copied()):
+    copied = _copied()
+    if not {"character_classes", "lexer", "parser"} <= set(copied):
         return "not built (graphql-core's lexer and parser sources are missing); parsing with graphql-core as it is"
     with tempfile.TemporaryDirectory(prefix="federation-mypyc-parser-") as tmp:
         work = Path(tmp)
         modules: dict[str, Path] = {}
         try:
-            for name in _copied():
+            for name in copied:
                 path = work / f"{_module(name)}.py"
-                path.write_text(_edited(name, (_GRAPHQL / f"{name}.py").read_text()))
+                path.write_text(_edited(name, (_GRAPHQL / f"{name}.py").read_text(), copied))
                 modules[_module(name)] = path
         except (OSError, ValueError, IndexError) as exc:
             return f"not built (graphql-core's {name}.py is not as expected: {exc}); parsing with graphql-core as it is"

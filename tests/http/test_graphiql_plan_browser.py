@@ -68,11 +68,7 @@ def test_plan_pane_shows_the_plan_and_cost_of_the_example_query(demo_gateway: tu
     assert plan["text"] == expected_plan
     assert plan["services"] == ["products", "inventory", "reviews", "accounts"]  # four subgraphs
 
-    offline = offline_page(browser, viewport={"width": 1500, "height": 900})
-    page = offline.page
-    page.goto(f"{url}/graphql")
-    editor = page.locator(".graphiql-query-editor .CodeMirror")
-    editor.wait_for()
+    offline, page, editor = _open(browser, url, viewport={"width": 1500, "height": 900})
     # The demo's example query is there without typing, and the plan pane is open, waiting.
     assert editor.evaluate("el => el.CodeMirror.getValue()").strip() == EXAMPLE_QUERY
     pane = page.locator(".graphiql-plugin .federation-pane")
@@ -102,11 +98,7 @@ def test_plan_pane_shows_the_plan_and_cost_of_the_example_query(demo_gateway: tu
 
 def test_token_helper_and_explorer(demo_gateway: tuple[str, Gateway], browser: Any) -> None:
     url, _ = demo_gateway
-    offline = offline_page(browser, viewport={"width": 1500, "height": 900})
-    page = offline.page
-    page.goto(f"{url}/graphql")
-    editor = page.locator(".graphiql-query-editor .CodeMirror")
-    editor.wait_for()
+    offline, page, editor = _open(browser, url, viewport={"width": 1500, "height": 900})
 
     # A development token, signed by the gateway with the demo's key, lands in the headers.
     page.get_by_role("button", name="Show Token").click()
@@ -147,11 +139,7 @@ class RefusesWebSockets:
 
 def test_a_refused_websocket_is_an_error_in_the_result_pane(browser: Any) -> None:
     with serve_in_thread(RefusesWebSockets(create_app(FakeGateway()))) as url:  # type: ignore[arg-type]
-        offline = offline_page(browser)
-        page = offline.page
-        page.goto(f"{url}/graphql")
-        editor = page.locator(".graphiql-query-editor .CodeMirror")
-        editor.wait_for()
+        offline, page, editor = _open(browser, url)
         # A subscription goes to ws:// on the GraphQL path; refused, it answers an error, and GraphiQL
         # goes on working over HTTP.
         _replace(page, editor, "subscription Ticks { ticks }")
@@ -176,11 +164,7 @@ def test_a_subscription_runs_over_the_websocket_once_the_gateway_serves_one(
         pytest.skip("this gateway serves no subscriptions over WebSocket")
     upc = httpx.post(f"{url}/graphql", json={"query": "{ topProducts(first: 1) { upc } }"}).json()
     upc = upc["data"]["topProducts"][0]["upc"]
-    offline = offline_page(browser)
-    page = offline.page
-    page.goto(f"{url}/graphql")
-    editor = page.locator(".graphiql-query-editor .CodeMirror")
-    editor.wait_for()
+    offline, page, editor = _open(browser, url)
     _replace(page, editor, "subscription New { reviewAdded { body author { name } } }")
     page.locator("button.graphiql-execute-button").click()
     result = page.locator(".graphiql-response .CodeMirror")
@@ -216,11 +200,7 @@ class DeferringGateway(FakeGateway):
 def test_a_streamed_answer_keeps_the_plan_of_its_first_part(browser: Any) -> None:
     app = create_app(DeferringGateway(), HttpConfig(expose_plan=True))
     with serve_in_thread(app) as url:
-        offline = offline_page(browser)
-        page = offline.page
-        page.goto(f"{url}/graphql")
-        editor = page.locator(".graphiql-query-editor .CodeMirror")
-        editor.wait_for()
+        offline, page, editor = _open(browser, url)
         _replace(page, editor, "{ hello ... @defer { later: hello } }")
         page.locator("button.graphiql-execute-button").click()
         result = page.locator(".graphiql-response .CodeMirror")
@@ -229,6 +209,16 @@ def test_a_streamed_answer_keeps_the_plan_of_its_first_part(browser: Any) -> Non
         playwright_api.expect(page.locator(".federation-pane dd").nth(1)).to_have_text("7")
         assert offline.elsewhere == [] and offline.problems == []
         page.context.close()
+
+
+def _open(browser: Any, url: str, **options: Any) -> tuple[Any, Any, Any]:
+    """GraphiQL at ``url`` in a page that may reach nothing else: (the offline page, the page, its editor)."""
+    offline = offline_page(browser, **options)
+    page = offline.page
+    page.goto(f"{url}/graphql")
+    editor = page.locator(".graphiql-query-editor .CodeMirror")
+    editor.wait_for()
+    return offline, page, editor
 
 
 def _replace(page: Any, editor: Any, text: str) -> None:

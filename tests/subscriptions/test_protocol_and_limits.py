@@ -4,6 +4,7 @@ the limits per connection and per gateway, a subgraph stream that fails, reload 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -159,42 +160,41 @@ class _BrokenSubgraph:
             await ws.close(1011, "subgraph crashed")
 
 
-async def test_a_subgraph_stream_that_fails_ends_the_subscription_with_an_error(
-        demo_subgraphs: DemoSubgraphs) -> None:
-    broken = _BrokenSubgraph()
-    async with ws_serve(broken.handler, "127.0.0.1", 0, subprotocols=["graphql-transport-ws"]) as server:  # type: ignore[list-item]
+@contextlib.asynccontextmanager
+async def _reviews_streamed_by(stand_in: _BrokenSubgraph, demo_subgraphs: DemoSubgraphs) -> AsyncIterator[Served]:
+    """The gateway in front of the demo, its reviews subscriptions going to ``stand_in``'s WebSocket."""
+    async with ws_serve(stand_in.handler, "127.0.0.1", 0, subprotocols=["graphql-transport-ws"]) as server:  # type: ignore[list-item]
         port = next(iter(server.sockets)).getsockname()[1]
         config = {"subgraphs": {"reviews": {"subscription_url": f"ws://127.0.0.1:{port}/graphql"}}}
         served = await serve(demo_subgraphs.supergraph_sdl(), config)
         try:
-            client = await Client.connect(served.ws_url)
-            await client.subscribe("1", EVENT)
-            first = await client.receive()
-            assert first["payload"] == expected("1001", "once")  # completed by products and accounts
-            failed = await client.receive()
-            assert failed["type"] == "next"
-            assert failed["payload"]["errors"][0]["extensions"]["code"] == "SUBSCRIPTION_STREAM_FAILED"
-            assert "1011" in failed["payload"]["errors"][0]["message"]
-            assert await client.receive() == {"id": "1", "type": "complete"}
-            await client.close()
+            yield served
         finally:
             await stop(served)
+
+
+async def test_a_subgraph_stream_that_fails_ends_the_subscription_with_an_error(
+        demo_subgraphs: DemoSubgraphs) -> None:
+    async with _reviews_streamed_by(_BrokenSubgraph(), demo_subgraphs) as served:
+        client = await Client.connect(served.ws_url)
+        await client.subscribe("1", EVENT)
+        first = await client.receive()
+        assert first["payload"] == expected("1001", "once")  # completed by products and accounts
+        failed = await client.receive()
+        assert failed["type"] == "next"
+        assert failed["payload"]["errors"][0]["extensions"]["code"] == "SUBSCRIPTION_STREAM_FAILED"
+        assert "1011" in failed["payload"]["errors"][0]["message"]
+        assert await client.receive() == {"id": "1", "type": "complete"}
+        await client.close()
 
 
 async def test_a_subgraph_that_completes_completes_the_subscription(demo_subgraphs: DemoSubgraphs) -> None:
-    finite = _BrokenSubgraph(completes=True)
-    async with ws_serve(finite.handler, "127.0.0.1", 0, subprotocols=["graphql-transport-ws"]) as server:  # type: ignore[list-item]
-        port = next(iter(server.sockets)).getsockname()[1]
-        config = {"subgraphs": {"reviews": {"subscription_url": f"ws://127.0.0.1:{port}/graphql"}}}
-        served = await serve(demo_subgraphs.supergraph_sdl(), config)
-        try:
-            client = await Client.connect(served.ws_url)
-            await client.subscribe("1", EVENT)
-            assert (await client.receive())["payload"] == expected("1001", "once")
-            assert await client.receive() == {"id": "1", "type": "complete"}  # no error: the stream is done
-            await client.close()
-        finally:
-            await stop(served)
+    async with _reviews_streamed_by(_BrokenSubgraph(completes=True), demo_subgraphs) as served:
+        client = await Client.connect(served.ws_url)
+        await client.subscribe("1", EVENT)
+        assert (await client.receive())["payload"] == expected("1001", "once")
+        assert await client.receive() == {"id": "1", "type": "complete"}  # no error: the stream is done
+        await client.close()
 
 
 async def test_a_subgraph_that_cannot_be_reached_ends_the_subscription_with_an_error(
