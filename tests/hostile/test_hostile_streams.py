@@ -201,14 +201,19 @@ async def test_a_websocket_client_that_never_reads_is_dropped(gateway: ServeProc
     for i in range(20):  # one feed (identical subscriptions share it), 20 copies of each event
         await ws.send(json.dumps({"type": "subscribe", "id": str(i), "payload": {"query": EVENT}}))
     await until_listeners(1)
+    await _flood_until_let_go(gateway, 40)  # let go, though the client never read
+    ws.transport.abort()
+
+
+async def _flood_until_let_go(gateway: ServeProcess, events: int) -> None:
+    """Events of 60 KB each, at most ``events`` of them, until the gateway lets its subgraph stream go."""
     big = "x" * 60_000
     async with httpx.AsyncClient(timeout=10) as http:
-        for _ in range(40):
+        for _ in range(events):
             await _add_review(http, gateway, big)
             if listeners() == 0:
                 break
-    await until_listeners(0)  # let go, though the client never read
-    ws.transport.abort()
+    await until_listeners(0)
 
 
 async def _add_review(http: httpx.AsyncClient, gateway: ServeProcess, body: str) -> None:
@@ -225,13 +230,7 @@ async def test_an_event_stream_client_that_never_reads_is_dropped(gateway: Serve
                  + f"content-length: {len(body)}\r\n\r\n".encode() + body)
     await writer.drain()
     await until_listeners(1)
-    big = "x" * 60_000
-    async with httpx.AsyncClient(timeout=10) as http:
-        for _ in range(200):
-            await _add_review(http, gateway, big)
-            if listeners() == 0:
-                break
-    await until_listeners(0)
+    await _flood_until_let_go(gateway, 200)
     writer.transport.abort()
 
 
